@@ -1,0 +1,1 @@
+//! QAPI bindings generated at compile time.

@@ -1,0 +1,726 @@
+//! Documentation comments: parsing `##` blocks into sections, QEMU's rules.
+//!
+//! A block starting with `@symbol:` documents the definition after it: a body,
+//! member descriptions (`@name: text`), feature descriptions after
+//! `Features:`, and further sections, tagged (`Returns:`, `Errors:`,
+//! `Since:`, `TODO:`) or plain.  Any other block is free-form text.
+//!
+//! QEMU 10.2's rules are followed exactly in strict mode.  In the default mode
+//! the rules that are house style in today's QEMU (line length, sentence
+//! spacing, indentation, the old `Note:` and `Example:` sections) give
+//! warnings instead, so that the documentation of older schemas is read
+//! without loss.
+
+use crate::Ctx;
+use crate::diag::{Diagnostic, Lint};
+use crate::source::{FileId, Loc, Span};
+
+/// What a documentation section is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SectionKind {
+    /// Untagged text: the body, or a paragraph after the member descriptions.
+    Plain,
+    /// `Returns:`
+    Returns,
+    /// `Errors:`
+    Errors,
+    /// `Since:`
+    Since,
+    /// `TODO:`
+    Todo,
+    /// `Note:` or `Notes:`, as older schemas write notes (default mode only).
+    Note,
+    /// `Example:` or `Examples:`, as older schemas write QMP examples
+    /// (default mode only).
+    Example,
+}
+
+impl SectionKind {
+    /// The name QEMU gives the kind in messages and model dumps.
+    pub fn title(self) -> &'static str {
+        match self {
+            SectionKind::Plain => "Plain",
+            SectionKind::Returns => "Returns",
+            SectionKind::Errors => "Errors",
+            SectionKind::Since => "Since",
+            SectionKind::Todo => "Todo",
+            SectionKind::Note => "Note",
+            SectionKind::Example => "Example",
+        }
+    }
+}
+
+/// A section of text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Section {
+    /// What it is.
+    pub kind: SectionKind,
+    /// Its text: the lines without their `# ` prefix, joined by newlines,
+    /// blank lines at either end removed, indentation kept.
+    pub text: String,
+    /// Where it starts.
+    pub loc: Loc,
+}
+
+/// The description of one member, argument, branch, enum value or feature.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ArgSection {
+    /// The name after `@`.
+    pub name: String,
+    /// The description.
+    pub text: String,
+    /// Where it starts; for an undocumented member, the block's start.
+    pub loc: Loc,
+    /// Whether the schema left this member undocumented (allowed by the
+    /// `documentation-exceptions` pragma, or a warning in default mode) and
+    /// this empty entry stands in for it.
+    pub undocumented: bool,
+}
+
+/// A reference to one section of a [`Doc`], for walking them in textual order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SectionRef {
+    /// [`Doc::body`]
+    Body,
+    /// An entry of [`Doc::args`].
+    Arg(usize),
+    /// An entry of [`Doc::features`].
+    Feature(usize),
+    /// An entry of [`Doc::sections`].
+    Other(usize),
+}
+
+/// One documentation block.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Doc {
+    /// For a definition's documentation, the name after the opening `@`;
+    /// `None` for free-form documentation.
+    pub symbol: Option<String>,
+    /// The line of the opening `##`.
+    pub loc: Loc,
+    /// The text before the member descriptions (free-form docs: all of it).
+    pub body: Section,
+    /// Member / argument / branch / value descriptions, in order.
+    pub args: Vec<ArgSection>,
+    /// Feature descriptions, in order.
+    pub features: Vec<ArgSection>,
+    /// The other sections, in order.
+    pub sections: Vec<Section>,
+    /// Every section in textual order.
+    pub order: Vec<SectionRef>,
+}
+
+impl Doc {
+    fn new(loc: Loc, symbol: Option<String>) -> Self {
+        Doc {
+            symbol,
+            loc,
+            body: Section { kind: SectionKind::Plain, text: String::new(), loc },
+            args: Vec::new(),
+            features: Vec::new(),
+            sections: Vec::new(),
+            order: vec![SectionRef::Body],
+        }
+    }
+
+    /// The description of member `name`.
+    pub fn arg(&self, name: &str) -> Option<&ArgSection> {
+        self.args.iter().find(|a| a.name == name)
+    }
+
+    /// The description of feature `name`.
+    pub fn feature(&self, name: &str) -> Option<&ArgSection> {
+        self.features.iter().find(|a| a.name == name)
+    }
+
+    /// The first section of `kind`.
+    pub fn section(&self, kind: SectionKind) -> Option<&Section> {
+        self.sections.iter().find(|s| s.kind == kind)
+    }
+
+    fn text_mut(&mut self, r: SectionRef) -> &mut String {
+        match r {
+            SectionRef::Body => &mut self.body.text,
+            SectionRef::Arg(i) => &mut self.args[i].text,
+            SectionRef::Feature(i) => &mut self.features[i].text,
+            SectionRef::Other(i) => &mut self.sections[i].text,
+        }
+    }
+
+    fn append_line(&mut self, line: &str) {
+        let last = *self.order.last().unwrap_or(&SectionRef::Body);
+        let text = self.text_mut(last);
+        text.push_str(line);
+        text.push('\n');
+    }
+
+    fn ensure_untagged_section(&mut self, loc: Loc) {
+        let last = *self.order.last().unwrap_or(&SectionRef::Body);
+        let plain = match last {
+            SectionRef::Body => Some(&mut self.body),
+            SectionRef::Other(i) if self.sections[i].kind == SectionKind::Plain => Some(&mut self.sections[i]),
+            _ => None,
+        };
+        if let Some(section) = plain {
+            if section.text.is_empty() {
+                section.loc = loc;
+            }
+            section.text.push('\n');
+            return;
+        }
+        self.sections.push(Section { kind: SectionKind::Plain, text: String::new(), loc });
+        self.order.push(SectionRef::Other(self.sections.len() - 1));
+    }
+
+    fn new_tagged_section(&mut self, loc: Loc, kind: SectionKind) -> Result<(), Diagnostic> {
+        if matches!(kind, SectionKind::Returns | SectionKind::Errors | SectionKind::Since)
+            && self.section(kind).is_some()
+        {
+            return Err(Diagnostic::error(loc, format!("duplicated '{}' section", kind.title())));
+        }
+        self.sections.push(Section { kind, text: String::new(), loc });
+        self.order.push(SectionRef::Other(self.sections.len() - 1));
+        Ok(())
+    }
+
+    fn new_description(&mut self, loc: Loc, name: &str, feature: bool) -> Result<(), Diagnostic> {
+        if name.is_empty() {
+            return Err(Diagnostic::error(loc, "invalid parameter name"));
+        }
+        let list = if feature { &mut self.features } else { &mut self.args };
+        if list.iter().any(|a| a.name == name) {
+            return Err(Diagnostic::error(loc, format!("'{name}' parameter name duplicated")));
+        }
+        list.push(ArgSection { name: name.to_string(), text: String::new(), loc, undocumented: false });
+        let i = list.len() - 1;
+        self.order.push(if feature { SectionRef::Feature(i) } else { SectionRef::Arg(i) });
+        Ok(())
+    }
+
+    /// Trims the sections and requires text after tags.
+    fn end(&mut self) -> Result<(), Diagnostic> {
+        fn trim(text: &mut String) {
+            let t = text.trim_matches('\n');
+            if t.len() != text.len() {
+                *text = t.to_string();
+            }
+        }
+        trim(&mut self.body.text);
+        for a in &mut self.args {
+            trim(&mut a.text);
+        }
+        for f in &mut self.features {
+            trim(&mut f.text);
+        }
+        for s in &mut self.sections {
+            trim(&mut s.text);
+        }
+        for r in self.order.clone() {
+            let (title, loc, empty) = match r {
+                SectionRef::Body => continue,
+                SectionRef::Arg(i) => ("Member", self.args[i].loc, self.args[i].text.is_empty()),
+                SectionRef::Feature(i) => ("Feature", self.features[i].loc, self.features[i].text.is_empty()),
+                SectionRef::Other(i) => {
+                    let s = &self.sections[i];
+                    if s.kind == SectionKind::Plain {
+                        continue;
+                    }
+                    (s.kind.title(), s.loc, s.text.is_empty())
+                }
+            };
+            if empty {
+                return Err(Diagnostic::error(loc, format!("text required after '{title}:'")));
+            }
+        }
+        Ok(())
+    }
+
+    /// Records an undocumented member, the way QEMU's `connect_member` does:
+    /// an empty description placed after the documented ones.
+    pub(crate) fn add_undocumented(&mut self, name: &str) {
+        self.args.push(ArgSection {
+            name: name.to_string(),
+            text: String::new(),
+            loc: self.loc,
+            undocumented: true,
+        });
+        let r = SectionRef::Arg(self.args.len() - 1);
+        // After the member descriptions that follow the body, if any.
+        let mut index = 1;
+        while index < self.order.len() && matches!(self.order[index], SectionRef::Arg(_)) {
+            index += 1;
+        }
+        self.order.insert(index.min(self.order.len()), r);
+    }
+}
+
+/// `@name: ` at the start of a line: the name and where the text after it
+/// starts.
+fn at_name_colon(line: &str) -> Option<(&str, usize)> {
+    let rest = line.strip_prefix('@')?;
+    let colon = rest.find(':')?;
+    let after = &rest[colon + 1..];
+    let spaces = after.len() - after.trim_start_matches(' ').len();
+    Some((&rest[..colon], 1 + colon + 1 + spaces))
+}
+
+/// A tagged section's tag at the start of a line, and where its text starts.
+/// `Tag::` is not a tag: it is rST markup.
+fn tagged_section(line: &str) -> Option<(&str, usize)> {
+    const TAGS: [&str; 7] = ["Returns", "Errors", "Since", "Notes", "Note", "Examples", "Example"];
+    for tag in TAGS.iter().chain(std::iter::once(&"TODO")) {
+        if let Some(rest) = line.strip_prefix(tag)
+            && !rest.starts_with("::")
+            && let Some(after) = rest.strip_prefix(':')
+        {
+            let spaces = after.len() - after.trim_start_matches(' ').len();
+            return Some((tag, tag.len() + 1 + spaces));
+        }
+    }
+    None
+}
+
+fn leading_whitespace(line: &str) -> usize {
+    line.chars().take_while(|c| c.is_whitespace()).count()
+}
+
+/// Parses one documentation block.
+///
+/// `lines` are the block's comment lines with their offsets: the opening
+/// `##` line, the text lines and, if the block is closed, the closing line.
+/// `next_offset` is where the token after the block starts (the end of input
+/// counts as one), and `next_error` the error QEMU's lexer reports for it,
+/// which QEMU reports as soon as it reads that token.
+pub(crate) fn parse_block(
+    ctx: &mut Ctx,
+    file: FileId,
+    lines: &[(u32, &str)],
+    next_offset: u32,
+    next_error: Option<Diagnostic>,
+) -> Result<Doc, Diagnostic> {
+    let mut p = DocParser {
+        ctx,
+        file,
+        lines,
+        idx: 0,
+        next_offset,
+        next_error,
+        literal_mode: false,
+        literal_indent: 0,
+    };
+    p.get_doc()
+}
+
+struct DocParser<'a, 'l> {
+    ctx: &'a mut Ctx,
+    file: FileId,
+    lines: &'l [(u32, &'l str)],
+    /// The current token: an index into `lines`, or `lines.len()` for the
+    /// token after the block.
+    idx: usize,
+    next_offset: u32,
+    next_error: Option<Diagnostic>,
+    literal_mode: bool,
+    literal_indent: usize,
+}
+
+type Line<'l> = Option<&'l str>;
+
+impl<'l> DocParser<'_, 'l> {
+    fn offset(&self) -> u32 {
+        self.lines.get(self.idx).map_or(self.next_offset, |l| l.0)
+    }
+
+    fn loc_at(&self, offset: u32) -> Loc {
+        Loc { file: self.file, line: self.ctx.sources.file(self.file).line_of(offset) }
+    }
+
+    /// The line of the current token.
+    fn loc(&self) -> Loc {
+        self.loc_at(self.offset())
+    }
+
+    /// A syntax error at the current token, with QEMU's column.
+    fn error(&self, message: impl Into<String>) -> Diagnostic {
+        self.error_at(self.offset(), message)
+    }
+
+    fn error_at(&self, offset: u32, message: impl Into<String>) -> Diagnostic {
+        let col = self.ctx.sources.file(self.file).column_of(offset);
+        let len = self.lines.get(self.idx).map_or(1, |l| l.1.len() as u32);
+        Diagnostic::error(self.loc_at(offset), message)
+            .with_col(col)
+            .with_span(Span { file: self.file, start: offset, end: offset + len })
+    }
+
+    /// Moves to the next token.  Reading the token after the block may fail
+    /// in QEMU's lexer, and does so here at the same moment.
+    fn accept(&mut self) -> Result<(), Diagnostic> {
+        self.idx += 1;
+        if self.idx >= self.lines.len()
+            && let Some(e) = self.next_error.take()
+        {
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    /// The text of the current line; `None` at the closing `##`.
+    fn get_doc_line(&mut self) -> Result<Line<'l>, Diagnostic> {
+        let Some(&(offset, val)) = self.lines.get(self.idx) else {
+            return Err(self.error("documentation comment must end with '##'"));
+        };
+        if val.starts_with("##") {
+            if val != "##" {
+                return Err(self.error("junk after '##' at end of documentation comment"));
+            }
+            self.literal_mode = false;
+            return Ok(None);
+        }
+        if val == "#" {
+            return Ok(Some(""));
+        }
+        if !val[1..].starts_with(' ') {
+            return Err(self.error("missing space after #"));
+        }
+        let line = val[2..].trim_end();
+        if is_literal_start(line) {
+            self.literal_mode = true;
+            self.literal_indent = 0;
+        } else if self.literal_mode && !line.is_empty() {
+            let indent = leading_whitespace(line);
+            if self.literal_indent == 0 {
+                self.literal_indent = indent;
+            } else if indent < self.literal_indent {
+                // rST directives stop at decreasing indentation.
+                self.literal_mode = false;
+            }
+        }
+        if !self.literal_mode {
+            self.check_line_format(line, offset)?;
+        }
+        Ok(Some(line))
+    }
+
+    /// A house-style rule: an error in strict mode, a warning otherwise.
+    fn style(&mut self, lint: Lint, d: Diagnostic) -> Result<(), Diagnostic> {
+        self.ctx.style(lint, d)
+    }
+
+    fn check_line_format(&mut self, line: &str, offset: u32) -> Result<(), Diagnostic> {
+        let chars = line.chars().count();
+        if chars + 2 > 70 && !is_url_line(line) {
+            let d = self.error_at(offset, "documentation line longer than 70 characters");
+            self.style(Lint::DocLineLength, d)?;
+        }
+        if let Some(at) = single_space_sentence(line) {
+            // QEMU computes the column as if the comment started the line.
+            let file = self.ctx.sources.file(self.file);
+            let line_start = file.line_start(file.line_of(offset));
+            let source_line = file.line_text(file.line_of(offset));
+            let nchars = 2 + at + 1;
+            let byte = source_line.char_indices().nth(nchars).map_or(source_line.len(), |(i, _)| i);
+            let d = self.error_at(
+                line_start + byte as u32,
+                "Use two spaces between sentences\nIf this not the end of a sentence, please report a bug.",
+            );
+            self.style(Lint::DocSentenceSpacing, d)?;
+        }
+        Ok(())
+    }
+
+    fn get_doc(&mut self) -> Result<Doc, Diagnostic> {
+        if self.lines[0].1 != "##" {
+            return Err(self.error("junk after '##' at start of documentation comment"));
+        }
+        let info = self.loc();
+        self.accept()?;
+        let mut line = self.get_doc_line()?;
+        let mut doc;
+        if let Some(first) = line.filter(|l| l.starts_with('@')) {
+            let Some(symbol) = first.strip_suffix(':') else {
+                return Err(self.error("line should end with ':'"));
+            };
+            let symbol = &symbol[1..];
+            if symbol.is_empty() {
+                return Err(self.error("name required after '@'"));
+            }
+            doc = Doc::new(info, Some(symbol.to_string()));
+            self.accept()?;
+            line = self.get_doc_line()?;
+            let mut no_more_args = false;
+            while line.is_some() {
+                while line == Some("") {
+                    self.accept()?;
+                    line = self.get_doc_line()?;
+                }
+                let Some(l) = line else { break };
+                if l == "Features:" {
+                    if !doc.features.is_empty() {
+                        return Err(self.error("duplicated 'Features:' line"));
+                    }
+                    self.accept()?;
+                    line = self.get_doc_line()?;
+                    while line == Some("") {
+                        self.accept()?;
+                        line = self.get_doc_line()?;
+                    }
+                    while let Some((name, text_at)) = line.and_then(at_name_colon) {
+                        let l = line.unwrap_or_default();
+                        doc.new_description(self.loc(), name, true)?;
+                        if text_at < l.len() {
+                            doc.append_line(&l[text_at..]);
+                        }
+                        line = self.get_doc_indented(&mut doc)?;
+                    }
+                    if doc.features.is_empty() {
+                        return Err(self.error("feature descriptions expected"));
+                    }
+                    no_more_args = true;
+                } else if let Some((name, _)) = at_name_colon(l) {
+                    if no_more_args {
+                        return Err(self.error(format!("description of '@{name}:' follows a section")));
+                    }
+                    while let Some((name, text_at)) = line.and_then(at_name_colon) {
+                        let l = line.unwrap_or_default();
+                        doc.new_description(self.loc(), name, false)?;
+                        if text_at < l.len() {
+                            doc.append_line(&l[text_at..]);
+                        }
+                        line = self.get_doc_indented(&mut doc)?;
+                    }
+                    no_more_args = true;
+                } else if let Some((tag, text_at)) = tagged_section(l) {
+                    let kind = match tag {
+                        "Returns" => SectionKind::Returns,
+                        "Errors" => SectionKind::Errors,
+                        "Since" => SectionKind::Since,
+                        "TODO" => SectionKind::Todo,
+                        "Note" | "Notes" => SectionKind::Note,
+                        _ => SectionKind::Example,
+                    };
+                    let old_style = matches!(kind, SectionKind::Note | SectionKind::Example);
+                    if kind == SectionKind::Note {
+                        let d = self.error(format!(
+                            "The '{tag}' section is no longer supported. Please use rST's '.. note::' or \
+                             '.. admonition:: notes' directives, or another suitable admonition instead."
+                        ));
+                        self.style(Lint::DocFormat, d)?;
+                    } else if kind == SectionKind::Example {
+                        let d = self.error(format!(
+                            "The '{tag}' section is no longer supported. Please use the \
+                             '.. qmp-example::' directive, or other suitable markup instead."
+                        ));
+                        self.style(Lint::DocFormat, d)?;
+                    }
+                    doc.new_tagged_section(self.loc(), kind)?;
+                    if text_at < l.len() {
+                        doc.append_line(&l[text_at..]);
+                    }
+                    line = if old_style {
+                        self.get_old_section_body(&mut doc)?
+                    } else {
+                        self.get_doc_indented(&mut doc)?
+                    };
+                    no_more_args = true;
+                } else {
+                    doc.ensure_untagged_section(self.loc());
+                    doc.append_line(l);
+                    line = self.get_doc_paragraph(&mut doc)?;
+                }
+            }
+        } else {
+            doc = Doc::new(info, None);
+            doc.ensure_untagged_section(self.loc());
+            while let Some(l) = line {
+                if let Some((name, _)) = at_name_colon(l) {
+                    return Err(self.error(format!("'@{name}:' not allowed in free-form documentation")));
+                }
+                doc.append_line(l);
+                self.accept()?;
+                line = self.get_doc_line()?;
+            }
+        }
+        self.accept()?;
+        doc.end()?;
+        Ok(doc)
+    }
+
+    /// The lines of a description after its first: the first non-blank one
+    /// sets the indentation the others keep.
+    fn get_doc_indented(&mut self, doc: &mut Doc) -> Result<Line<'l>, Diagnostic> {
+        self.accept()?;
+        let mut line = self.get_doc_line()?;
+        while line == Some("") {
+            doc.append_line("");
+            self.accept()?;
+            line = self.get_doc_line()?;
+        }
+        let Some(l) = line else { return Ok(None) };
+        let indent = leading_whitespace(l);
+        if indent == 0 {
+            return Ok(line);
+        }
+        doc.append_line(l);
+        let mut prev_line_blank = false;
+        loop {
+            self.accept()?;
+            let Some(l) = self.get_doc_line()? else { return Ok(None) };
+            if at_name_colon(l).is_some() {
+                return Ok(Some(l));
+            }
+            let cur_indent = leading_whitespace(l);
+            if !l.is_empty() && cur_indent < indent {
+                if prev_line_blank {
+                    return Ok(Some(l));
+                }
+                let d = self.error(format!("unexpected de-indent (expected at least {indent} spaces)"));
+                // Default mode: the line continues the description.
+                self.style(Lint::DocFormat, d)?;
+            }
+            doc.append_line(l);
+            // (QEMU sets this after every line, blank or not.)
+            prev_line_blank = true;
+        }
+    }
+
+    /// The lines of a plain paragraph, up to a blank line.
+    fn get_doc_paragraph(&mut self, doc: &mut Doc) -> Result<Line<'l>, Diagnostic> {
+        loop {
+            self.accept()?;
+            let line = self.get_doc_line()?;
+            match line {
+                None | Some("") => return Ok(line),
+                Some(l) => doc.append_line(l),
+            }
+        }
+    }
+
+    /// The body of an old-style `Note:` or `Example:` section, which runs to
+    /// the next section, as QEMU 5.2 read it.
+    fn get_old_section_body(&mut self, doc: &mut Doc) -> Result<Line<'l>, Diagnostic> {
+        loop {
+            self.accept()?;
+            let line = self.get_doc_line()?;
+            match line {
+                None => return Ok(None),
+                Some(l) if l == "Features:" || at_name_colon(l).is_some() || tagged_section(l).is_some() => {
+                    return Ok(line);
+                }
+                Some(l) => doc.append_line(l),
+            }
+        }
+    }
+}
+
+/// `::` or `.. qmp-example::` alone on a line: a literal block follows.
+fn is_literal_start(line: &str) -> bool {
+    let rest = match line.strip_prefix("..") {
+        Some(r) if r.starts_with(' ') => {
+            let r = r.trim_start_matches(' ');
+            match r.strip_prefix("qmp-example") {
+                Some(r) => r,
+                None => return false,
+            }
+        }
+        _ => line,
+    };
+    rest.trim_start_matches(' ') == "::"
+}
+
+/// A line holding nothing but a URL, which may be long.
+fn is_url_line(line: &str) -> bool {
+    let l = line.trim_start_matches(' ');
+    let rest = ["http://", "https://", "ftp://"].iter().find_map(|p| l.strip_prefix(p));
+    rest.is_some_and(|r| !r.contains(' '))
+}
+
+fn is_word(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
+/// Where a sentence ends with a single space before the next: the character
+/// index of the `.`, `!` or `?`.  Follows QEMU's pattern, which lets `e.g. X`
+/// and list numbers like `1. X` pass.
+fn single_space_sentence(line: &str) -> Option<usize> {
+    // Quick rejection: no "<punct> <upper/digit/(>" anywhere.
+    let b = line.as_bytes();
+    let candidate = b.windows(3).any(|w| {
+        matches!(w[0], b'.' | b'!' | b'?') && w[1] == b' ' && (w[2].is_ascii_uppercase() || w[2].is_ascii_digit() || w[2] == b'(')
+    });
+    if !candidate {
+        return None;
+    }
+    let chars: Vec<char> = line.chars().collect();
+    let follows = |i: usize| {
+        chars.get(i) == Some(&' ')
+            && chars.get(i + 1).is_some_and(|&c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '(')
+    };
+    let mut i = 0;
+    while i < chars.len() {
+        // \be\.g\.
+        if chars[i] == 'e'
+            && (i == 0 || !is_word(chars[i - 1]))
+            && chars[i..].starts_with(&['e', '.', 'g', '.'])
+            && follows(i + 4)
+        {
+            i += 6;
+            continue;
+        }
+        // ^ *\d\.
+        if i == 0 {
+            let mut j = 0;
+            while chars.get(j) == Some(&' ') {
+                j += 1;
+            }
+            if chars.get(j).is_some_and(|c| c.is_numeric()) && chars.get(j + 1) == Some(&'.') && follows(j + 2) {
+                i = j + 4;
+                continue;
+            }
+        }
+        if matches!(chars[i], '.' | '!' | '?') && follows(i + 1) {
+            return Some(i);
+        }
+        i += 1;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sentence_spacing() {
+        assert_eq!(single_space_sentence("One. Two."), Some(3));
+        assert_eq!(single_space_sentence("One.  Two."), None);
+        assert_eq!(single_space_sentence("see e.g. This"), None);
+        assert_eq!(single_space_sentence("1. First item"), None);
+        assert_eq!(single_space_sentence("  2. Second. Item"), Some(11));
+        assert_eq!(single_space_sentence("Is it? Yes"), Some(5));
+        assert_eq!(single_space_sentence("version 1.2 works"), None);
+        assert_eq!(single_space_sentence("the.e.g. Foo"), None);
+        assert_eq!(single_space_sentence("Done! Next"), Some(4));
+    }
+
+    #[test]
+    fn literal_blocks() {
+        assert!(is_literal_start("::"));
+        assert!(is_literal_start("   ::"));
+        assert!(is_literal_start(".. qmp-example::"));
+        assert!(is_literal_start("..  qmp-example ::"));
+        assert!(!is_literal_start("Examples::"));
+        assert!(!is_literal_start(".. note::"));
+    }
+
+    #[test]
+    fn tags_and_names() {
+        assert_eq!(tagged_section("Returns: foo"), Some(("Returns", 9)));
+        assert_eq!(tagged_section("Notes:"), Some(("Notes", 6)));
+        assert_eq!(tagged_section("Examples::"), None);
+        assert_eq!(tagged_section("Since 2.0"), None);
+        assert_eq!(at_name_colon("@arg:  text"), Some(("arg", 7)));
+        assert_eq!(at_name_colon("@:"), Some(("", 2)));
+        assert_eq!(at_name_colon("@arg text"), None);
+    }
+}

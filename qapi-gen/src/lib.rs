@@ -1,0 +1,165 @@
+//! QAPI schemas to typed Rust.
+//!
+//! `qapi-gen` reads the schema language in which QEMU defines its machine
+//! protocol (QMP) and guest-agent protocol (QGA), checks it the way QEMU's own
+//! generator does, and builds a resolved [schema model](schema::Schema).
+//!
+//! ```no_run
+//! let schema = qapi_gen::load("qapi/qapi-schema.json", qapi_gen::Mode::Default)
+//!     .map_err(|e| e.to_string())?;
+//! for command in schema.commands() {
+//!     println!("{}", command.name);
+//! }
+//! # Ok::<(), String>(())
+//! ```
+//!
+//! # Dialects and strictness
+//!
+//! Both dialects in use are accepted: the one of QEMU 5.2 (simple unions, `if`
+//! conditions written as C preprocessor expressions, the `returns-whitelist`
+//! and `name-case-whitelist` pragmas, `Example:` documentation sections) and
+//! the current one of QEMU 10.2.  [`Mode::Default`] accepts every real schema
+//! of either dialect and reports QEMU 10.2's house-style rules (naming case,
+//! documentation layout, undocumented members) as warnings;
+//! [`Mode::Strict`] applies QEMU 10.2's rules exactly and stops at the first
+//! error, which is the error QEMU 10.2 reports.
+//!
+//! # Diagnostics
+//!
+//! Errors and warnings are [`Diagnostic`] values.  Their rendering follows
+//! QEMU: `PATH:LINE[:COL]: message`, after `In file included from` lines and an
+//! `In struct 'Name':` line where they apply.
+
+pub mod diag;
+pub mod doc;
+pub mod dump;
+mod expr;
+pub mod schema;
+pub mod source;
+pub mod syntax;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::Path;
+
+pub use diag::{Diagnostic, Lint, Severity};
+pub use schema::Schema;
+pub use source::{FileId, Loc, SourceMap, Span};
+
+/// How strictly to check.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Mode {
+    /// Accept both dialects; house-style rules of QEMU 10.2 are warnings.
+    #[default]
+    Default,
+    /// QEMU 10.2's rules, all of them errors.
+    Strict,
+}
+
+/// A schema that could not be read or is invalid.
+#[derive(Debug)]
+pub struct Error {
+    /// The files read, for rendering the diagnostics.
+    pub sources: SourceMap,
+    /// The diagnostics: the warnings found before the error, then the error.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Error {
+    /// The error, the one QEMU reports.
+    pub fn error(&self) -> &Diagnostic {
+        self.diagnostics
+            .iter()
+            .find(|d| d.is_error())
+            .expect("an Error holds an error diagnostic")
+    }
+}
+
+impl fmt::Display for Error {
+    /// The error in QEMU's format.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.error().render(&self.sources))
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Reads the schema at `path`, everything it includes, and checks it.
+pub fn load(path: impl AsRef<Path>, mode: Mode) -> Result<Schema, Error> {
+    let mut ctx = Ctx::new(mode);
+    let result = syntax::parse_schema(&mut ctx, path.as_ref()).and_then(|parsed| check(&mut ctx, parsed));
+    finish(ctx, result)
+}
+
+/// Checks a schema held in memory.  `path` names it in messages, and
+/// `include` directives are resolved relative to it.
+pub fn load_str(path: impl AsRef<Path>, text: &str, mode: Mode) -> Result<Schema, Error> {
+    let mut ctx = Ctx::new(mode);
+    let root = ctx.sources.add(source::SourceFile::new(path.as_ref().to_path_buf(), text.to_string(), None));
+    let result = syntax::parse_root(&mut ctx, root).and_then(|parsed| check(&mut ctx, parsed));
+    finish(ctx, result)
+}
+
+fn check(ctx: &mut Ctx, parsed: syntax::Parsed) -> Result<Schema, Diagnostic> {
+    let defs = expr::check_exprs(ctx, &parsed)?;
+    schema::build(ctx, parsed, defs)
+}
+
+fn finish(mut ctx: Ctx, result: Result<Schema, Diagnostic>) -> Result<Schema, Error> {
+    match result {
+        Ok(mut schema) => {
+            schema.sources = std::mem::take(&mut ctx.sources);
+            schema.warnings = std::mem::take(&mut ctx.warnings);
+            Ok(schema)
+        }
+        Err(e) => {
+            let mut diagnostics = std::mem::take(&mut ctx.warnings);
+            diagnostics.push(e);
+            Err(Error { sources: ctx.sources, diagnostics })
+        }
+    }
+}
+
+/// State shared by the phases of checking one schema.
+pub(crate) struct Ctx {
+    pub mode: Mode,
+    pub sources: SourceMap,
+    pub warnings: Vec<Diagnostic>,
+    /// The definition each line belongs to, for the `In struct 'Foo':`
+    /// context of diagnostics.  QEMU keeps one source-info object per line and
+    /// marks it with the definition starting there, so every diagnostic placed
+    /// on that line gets that context; this map does the same.
+    pub defn_at: HashMap<Loc, diag::Context>,
+}
+
+impl Ctx {
+    fn new(mode: Mode) -> Self {
+        Ctx { mode, sources: SourceMap::new(), warnings: Vec::new(), defn_at: HashMap::new() }
+    }
+
+    pub(crate) fn strict(&self) -> bool {
+        self.mode == Mode::Strict
+    }
+
+    /// A house-style rule was broken: an error in strict mode, otherwise a
+    /// warning and checking goes on.
+    pub(crate) fn style(&mut self, lint: Lint, mut d: Diagnostic) -> Result<(), Diagnostic> {
+        if self.strict() {
+            return Err(d);
+        }
+        d.severity = Severity::Warning;
+        d.lint = Some(lint);
+        self.warnings.push(d);
+        Ok(())
+    }
+
+    /// The definition context of a diagnostic on line `loc`.
+    pub(crate) fn context(&self, loc: Loc) -> Option<diag::Context> {
+        self.defn_at.get(&loc).cloned()
+    }
+
+    /// An error on line `loc`, with the context QEMU gives it.
+    pub(crate) fn error(&self, loc: Loc, message: impl Into<String>) -> Diagnostic {
+        Diagnostic::error(loc, message).with_context(self.context(loc))
+    }
+}

@@ -1,0 +1,480 @@
+//! The checked schema model: every definition with its types resolved,
+//! including the implicit ones QEMU creates (argument structs, arrays,
+//! `q_empty`, inline union bases, the 5.2 simple-union wrappers).
+//!
+//! This is what [`crate::dump`] prints and what the code generator reads.
+//! Nothing downstream of it looks at the schema's syntax.
+//!
+//! Definitions are kept in QEMU's order: built-in types first, then each
+//! definition of the schema in source order, each preceded by the implicit
+//! types it brought in.  [`Schema::modules`] groups them by the file that
+//! defines them.
+
+mod build;
+mod cond;
+
+use std::collections::HashMap;
+
+pub use cond::Cond;
+
+use crate::diag::Diagnostic;
+use crate::doc::Doc;
+use crate::source::{Loc, SourceMap};
+use crate::syntax::Pragma;
+
+pub(crate) use build::build;
+
+/// Index of a definition in [`Schema::defs`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct DefId(pub(crate) u32);
+
+impl DefId {
+    /// The definition's position in [`Schema::defs`].
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// Index of a module in [`Schema::modules`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ModuleId(pub(crate) u32);
+
+impl ModuleId {
+    /// The module's position in [`Schema::modules`].
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// A checked schema.
+#[derive(Debug)]
+pub struct Schema {
+    /// Every file read.
+    pub sources: SourceMap,
+    /// Warnings (default mode only): house-style rules of QEMU 10.2 that the
+    /// schema breaks.
+    pub warnings: Vec<Diagnostic>,
+    /// The modules: `./builtin`, then the root file, then included files in
+    /// the order of their first include directive.
+    pub modules: Vec<Module>,
+    /// Every definition, in QEMU's order.
+    pub defs: Vec<Definition>,
+    /// Every documentation block, in source order (included files' blocks at
+    /// their include directive).
+    pub docs: Vec<Doc>,
+    /// The pragmas.
+    pub pragma: Pragma,
+    /// Every feature name used, `deprecated` and `unstable` first.
+    pub feature_names: Vec<String>,
+    index: HashMap<String, DefId>,
+}
+
+/// A source file of the schema, or the built-in module.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Module {
+    /// `./builtin`, or the file's path relative to the root file's directory.
+    pub name: String,
+    /// What the module holds, in order.
+    pub items: Vec<ModuleItem>,
+}
+
+/// One entry of a module.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ModuleItem {
+    /// An include directive (also when the file was already included).
+    Include(ModuleId),
+    /// A definition.
+    Def(DefId),
+}
+
+/// One definition: a type, command or event.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Definition {
+    /// The name, as in the schema.
+    pub name: String,
+    /// What it is.
+    pub kind: DefKind,
+    /// Where it is defined; for implicit types, the definition that brought
+    /// them in; `None` for built-in types.
+    pub loc: Option<Loc>,
+    /// Its documentation block, an index into [`Schema::docs`].
+    pub doc: Option<usize>,
+    /// The condition under which QEMU has it.
+    pub ifcond: Option<Cond>,
+    /// Its features.
+    pub features: Vec<Feature>,
+    /// The module defining it.
+    pub module: ModuleId,
+}
+
+/// The kinds of definition.
+#[derive(Clone, Debug, PartialEq)]
+pub enum DefKind {
+    /// A built-in type.
+    Builtin(Builtin),
+    /// An enumeration.
+    Enum(EnumType),
+    /// `[T]`: an array type, named `TList`.
+    Array(ArrayType),
+    /// A struct or union: a JSON object.
+    Object(ObjectType),
+    /// An alternate: one of several types, told apart by JSON type.
+    Alternate(AlternateType),
+    /// A command.
+    Command(Command),
+    /// An event.
+    Event(Event),
+}
+
+/// The built-in types.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Builtin {
+    /// `str`
+    Str,
+    /// `number`: a double.
+    Number,
+    /// `int`: int64.
+    Int,
+    /// `int8`
+    Int8,
+    /// `int16`
+    Int16,
+    /// `int32`
+    Int32,
+    /// `int64`
+    Int64,
+    /// `uint8`
+    Uint8,
+    /// `uint16`
+    Uint16,
+    /// `uint32`
+    Uint32,
+    /// `uint64`
+    Uint64,
+    /// `size`: uint64.
+    Size,
+    /// `bool`
+    Bool,
+    /// `any`: any JSON value.
+    Any,
+    /// `null`: JSON null.
+    Null,
+}
+
+impl Builtin {
+    /// All of them, in QEMU's order.
+    pub const ALL: [Builtin; 15] = [
+        Builtin::Str,
+        Builtin::Number,
+        Builtin::Int,
+        Builtin::Int8,
+        Builtin::Int16,
+        Builtin::Int32,
+        Builtin::Int64,
+        Builtin::Uint8,
+        Builtin::Uint16,
+        Builtin::Uint32,
+        Builtin::Uint64,
+        Builtin::Size,
+        Builtin::Bool,
+        Builtin::Any,
+        Builtin::Null,
+    ];
+
+    /// The schema name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Builtin::Str => "str",
+            Builtin::Number => "number",
+            Builtin::Int => "int",
+            Builtin::Int8 => "int8",
+            Builtin::Int16 => "int16",
+            Builtin::Int32 => "int32",
+            Builtin::Int64 => "int64",
+            Builtin::Uint8 => "uint8",
+            Builtin::Uint16 => "uint16",
+            Builtin::Uint32 => "uint32",
+            Builtin::Uint64 => "uint64",
+            Builtin::Size => "size",
+            Builtin::Bool => "bool",
+            Builtin::Any => "any",
+            Builtin::Null => "null",
+        }
+    }
+
+    /// The JSON type of its values.
+    pub fn json_type(self) -> JsonType {
+        match self {
+            Builtin::Str => JsonType::String,
+            Builtin::Number => JsonType::Number,
+            Builtin::Bool => JsonType::Boolean,
+            Builtin::Any => JsonType::Value,
+            Builtin::Null => JsonType::Null,
+            _ => JsonType::Int,
+        }
+    }
+}
+
+/// JSON types, as QEMU classifies types for alternates and introspection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum JsonType {
+    /// A string (also enums).
+    String,
+    /// A number.
+    Number,
+    /// An integer number.
+    Int,
+    /// `true` / `false`.
+    Boolean,
+    /// `null`.
+    Null,
+    /// An array.
+    Array,
+    /// An object.
+    Object,
+    /// Any value (`any`, alternates).
+    Value,
+}
+
+/// An enumeration.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EnumType {
+    /// The values, in order.
+    pub values: Vec<EnumValue>,
+    /// The `prefix` for C constant names, if given.
+    pub prefix: Option<String>,
+}
+
+/// One value of an enumeration.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EnumValue {
+    /// The value as on the wire.
+    pub name: String,
+    /// The condition under which QEMU has it.
+    pub ifcond: Option<Cond>,
+    /// Its features.
+    pub features: Vec<Feature>,
+}
+
+/// An array type.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ArrayType {
+    /// The element type.
+    pub element: DefId,
+}
+
+/// A struct or union.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ObjectType {
+    /// The base type, whose members come first.
+    pub base: Option<DefId>,
+    /// The members defined here (for a 5.2 simple union: its `type` tag).
+    pub local_members: Vec<Member>,
+    /// All members: the base's, then the local ones.
+    pub members: Vec<Member>,
+    /// For a union: the tag and the branches.
+    pub variants: Option<Variants>,
+}
+
+/// A member of an object type.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Member {
+    /// The name as on the wire.
+    pub name: String,
+    /// The type.
+    pub ty: DefId,
+    /// Whether it may be absent.
+    pub optional: bool,
+    /// The condition under which QEMU has it.
+    pub ifcond: Option<Cond>,
+    /// Its features.
+    pub features: Vec<Feature>,
+    /// The type that defines it: the base for inherited members.
+    pub defined_in: DefId,
+}
+
+/// How a union's branches are laid out on the wire.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnionKind {
+    /// A flat union: the tag is a member of the base, and a branch's members
+    /// sit next to the base's.
+    Flat,
+    /// A QEMU 5.2 simple union: `{ "type": BRANCH, "data": VALUE }`.  The tag
+    /// is an implicit enum `<Union>Kind` and each branch type an implicit
+    /// wrapper object with the one member `data`.
+    Simple,
+}
+
+/// A union's tag and branches.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Variants {
+    /// The tag member's name.
+    pub tag: String,
+    /// The tag member's type, an enumeration.
+    pub tag_type: DefId,
+    /// The branches: those the schema gives, then one with type `q_empty`
+    /// for each tag value without one.
+    pub variants: Vec<Variant>,
+    /// Flat or simple.
+    pub kind: UnionKind,
+}
+
+/// A branch of a union or alternate.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Variant {
+    /// The branch name: a tag value, or an alternate's branch name.
+    pub name: String,
+    /// The branch type.
+    pub ty: DefId,
+    /// The condition under which QEMU has it.
+    pub ifcond: Option<Cond>,
+    /// Whether the schema left this tag value without a branch (its type
+    /// is then `q_empty`).
+    pub implicit: bool,
+}
+
+/// An alternate.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AlternateType {
+    /// The branches.
+    pub variants: Vec<Variant>,
+}
+
+/// A command.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Command {
+    /// The argument type, an object type (implicit when the arguments are
+    /// written inline).
+    pub arg_type: Option<DefId>,
+    /// The return type.
+    pub ret_type: Option<DefId>,
+    /// `gen`: whether QEMU generates marshalling code for it.
+    pub generate: bool,
+    /// `success-response`: whether the server replies on success.  When
+    /// false, no reply comes at all.
+    pub success_response: bool,
+    /// `boxed`: the arguments are one object passed as a whole.
+    pub boxed: bool,
+    /// `allow-oob`: may run out of band.
+    pub allow_oob: bool,
+    /// `allow-preconfig`: allowed before machine configuration is complete.
+    pub allow_preconfig: bool,
+    /// `coroutine`: runs in a coroutine in QEMU.
+    pub coroutine: bool,
+}
+
+/// An event.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Event {
+    /// The data type, an object type.
+    pub arg_type: Option<DefId>,
+    /// `boxed`.
+    pub boxed: bool,
+}
+
+/// A feature of a definition, member or enum value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Feature {
+    /// The name.
+    pub name: String,
+    /// The condition under which it applies.
+    pub ifcond: Option<Cond>,
+}
+
+impl Feature {
+    /// `deprecated`
+    pub fn is_deprecated(&self) -> bool {
+        self.name == "deprecated"
+    }
+
+    /// `unstable`
+    pub fn is_unstable(&self) -> bool {
+        self.name == "unstable"
+    }
+}
+
+impl Schema {
+    /// The definition with this id.
+    pub fn def(&self, id: DefId) -> &Definition {
+        &self.defs[id.index()]
+    }
+
+    /// The definition named `name`.
+    pub fn lookup(&self, name: &str) -> Option<DefId> {
+        self.index.get(name).copied()
+    }
+
+    /// The definition named `name`.
+    pub fn get(&self, name: &str) -> Option<&Definition> {
+        self.lookup(name).map(|id| self.def(id))
+    }
+
+    /// Ids of all definitions, in order.
+    pub fn ids(&self) -> impl Iterator<Item = DefId> + '_ {
+        (0..self.defs.len() as u32).map(DefId)
+    }
+
+    /// The commands, in order.
+    pub fn commands(&self) -> impl Iterator<Item = &Definition> {
+        self.defs.iter().filter(|d| matches!(d.kind, DefKind::Command(_)))
+    }
+
+    /// The events, in order.
+    pub fn events(&self) -> impl Iterator<Item = &Definition> {
+        self.defs.iter().filter(|d| matches!(d.kind, DefKind::Event(_)))
+    }
+
+    /// The documentation of a definition.
+    pub fn doc(&self, def: &Definition) -> Option<&Doc> {
+        def.doc.map(|i| &self.docs[i])
+    }
+
+    /// The module of a definition.
+    pub fn module(&self, def: &Definition) -> &Module {
+        &self.modules[def.module.index()]
+    }
+}
+
+impl Definition {
+    /// Whether QEMU made this type up rather than the schema defining it:
+    /// built-ins, arrays, `q_`-prefixed object types and the `QType` enum.
+    pub fn is_implicit(&self) -> bool {
+        match &self.kind {
+            DefKind::Builtin(_) | DefKind::Array(_) => true,
+            DefKind::Object(_) => self.name.starts_with("q_"),
+            DefKind::Enum(_) => self.name == "QType" || self.loc.is_none(),
+            _ => false,
+        }
+    }
+
+    /// The kind's name as QEMU prints it in messages.
+    pub fn meta(&self) -> &'static str {
+        match &self.kind {
+            DefKind::Builtin(_) => "built-in",
+            DefKind::Enum(_) => "enum",
+            DefKind::Array(_) => "array",
+            DefKind::Object(o) if o.variants.is_some() => "union",
+            DefKind::Object(_) => "struct",
+            DefKind::Alternate(_) => "alternate",
+            DefKind::Command(_) => "command",
+            DefKind::Event(_) => "event",
+        }
+    }
+
+    /// The JSON type of this type's values; `None` for commands and events.
+    pub fn json_type(&self) -> Option<JsonType> {
+        Some(match &self.kind {
+            DefKind::Builtin(b) => b.json_type(),
+            DefKind::Enum(_) => JsonType::String,
+            DefKind::Array(_) => JsonType::Array,
+            DefKind::Object(_) => JsonType::Object,
+            DefKind::Alternate(_) => JsonType::Value,
+            DefKind::Command(_) | DefKind::Event(_) => return None,
+        })
+    }
+
+    /// Whether it has the `deprecated` feature.
+    pub fn is_deprecated(&self) -> bool {
+        self.features.iter().any(Feature::is_deprecated)
+    }
+}

@@ -1,0 +1,207 @@
+//! The exact error for an item the grammar could not parse.
+//!
+//! QEMU reads tokens one at a time and reports the first one that does not
+//! fit, with a message naming what it expected.  To say the same, the broken
+//! item is split into tokens by the grammar's `tokens` rule and walked the way
+//! QEMU's recursive descent walks it.
+
+use pest::Parser as _;
+
+use super::{Grammar, Rule, check_string};
+use crate::Ctx;
+use crate::diag::Diagnostic;
+use crate::source::{FileId, Loc, Span};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Tok {
+    /// `{`, `}`, `[`, `]`, `:` or `,`.
+    Punct(u8),
+    /// A string, checked when read.
+    Str,
+    /// `true` or `false`.
+    Bool,
+    /// A comment starting with `##`, which QEMU returns as a token.
+    DocComment,
+    /// Text that is no token: QEMU fails as soon as it reads it.
+    Stray,
+    /// End of input.
+    Eof,
+}
+
+struct Token<'t> {
+    tok: Tok,
+    start: usize,
+    text: &'t str,
+    /// For strings: the body and whether it is closed.
+    body: Option<(&'t str, bool)>,
+}
+
+struct Walker<'a, 't> {
+    ctx: &'a Ctx,
+    file: FileId,
+    tokens: Vec<Token<'t>>,
+    /// Index of the current token.
+    pos: usize,
+    eof: usize,
+}
+
+/// The error QEMU reports for the item starting at byte `start` of `text`.
+pub(super) fn broken_item(ctx: &Ctx, file: FileId, text: &str, start: usize) -> Diagnostic {
+    let mut w = Walker::new(ctx, file, text, start);
+    let result = w.accept(0).and_then(|()| w.get_expr());
+    match result {
+        Err(e) => e,
+        // The grammar and this walk agree on what parses, so this does not
+        // happen; report the item's start rather than nothing.
+        Ok(()) => w.error_at(start, "syntax error"),
+    }
+}
+
+/// The error QEMU's lexer reports for the token at byte `start`, if any.
+pub(super) fn first_token_error(ctx: &Ctx, file: FileId, text: &str, start: usize) -> Option<Diagnostic> {
+    let mut w = Walker::new(ctx, file, text, start);
+    w.accept(0).err()
+}
+
+impl<'a, 't> Walker<'a, 't> {
+    fn new(ctx: &'a Ctx, file: FileId, text: &'t str, start: usize) -> Self {
+        let rest = &text[start..];
+        let mut tokens = Vec::new();
+        // The `tokens` rule accepts any input.
+        if let Ok(pairs) = Grammar::parse(Rule::tokens, rest) {
+            for p in pairs {
+                let s = p.as_span();
+                let at = start + s.start();
+                let (tok, body) = match p.as_rule() {
+                    Rule::punct => (Tok::Punct(p.as_str().as_bytes()[0]), None),
+                    Rule::boolean => (Tok::Bool, None),
+                    Rule::string => {
+                        let mut inner = p.clone().into_inner();
+                        let body = inner.next().map_or("", |b| b.as_str());
+                        let closed = inner.next().is_some();
+                        (Tok::Str, Some((body, closed)))
+                    }
+                    Rule::comment if p.as_str().starts_with("##") => (Tok::DocComment, None),
+                    // Plain comments are skipped, as QEMU skips them.
+                    Rule::comment => continue,
+                    Rule::stray => (Tok::Stray, None),
+                    _ => continue,
+                };
+                tokens.push(Token { tok, start: at, text: p.as_str(), body });
+            }
+        }
+        let eof = text.len() - 1;
+        Walker { ctx, file, tokens, pos: 0, eof }
+    }
+
+    fn error_at(&self, offset: usize, message: impl Into<String>) -> Diagnostic {
+        let f = self.ctx.sources.file(self.file);
+        let loc = Loc { file: self.file, line: f.line_of(offset as u32) };
+        Diagnostic::error(loc, message)
+            .with_col(f.column_of(offset as u32))
+            .with_span(Span { file: self.file, start: offset as u32, end: offset as u32 + 1 })
+    }
+
+    fn current(&self) -> (Tok, usize) {
+        match self.tokens.get(self.pos) {
+            Some(t) => (t.tok, t.start),
+            None => (Tok::Eof, self.eof),
+        }
+    }
+
+    /// Moves to token `index` and lexes it: a stray character or a bad
+    /// string fails here, as in QEMU's lexer.
+    fn accept(&mut self, index: usize) -> Result<(), Diagnostic> {
+        self.pos = index;
+        let Some(t) = self.tokens.get(index) else { return Ok(()) };
+        if t.tok == Tok::Stray {
+            return Err(self.error_at(t.start, format!("stray '{}'", t.text)));
+        }
+        if let Some((body, closed)) = t.body {
+            check_string(body, closed).map_err(|m| self.error_at(t.start, m))?;
+        }
+        Ok(())
+    }
+
+    fn advance(&mut self) -> Result<(), Diagnostic> {
+        self.accept(self.pos + 1)
+    }
+
+    fn expected(&self, what: &str) -> Diagnostic {
+        let (_, at) = self.current();
+        self.error_at(at, format!("expected {what}"))
+    }
+
+    fn get_expr(&mut self) -> Result<(), Diagnostic> {
+        match self.current().0 {
+            Tok::Punct(b'{') => {
+                self.advance()?;
+                self.get_members()
+            }
+            Tok::Punct(b'[') => {
+                self.advance()?;
+                self.get_values()
+            }
+            Tok::Str | Tok::Bool => self.advance(),
+            _ => Err(self.expected("'{', '[', string, or boolean")),
+        }
+    }
+
+    fn get_members(&mut self) -> Result<(), Diagnostic> {
+        let mut keys: Vec<String> = Vec::new();
+        match self.current().0 {
+            Tok::Punct(b'}') => return self.advance(),
+            Tok::Str => {}
+            _ => return Err(self.expected("string or '}'")),
+        }
+        loop {
+            let key = self.string_value();
+            self.advance()?;
+            if self.current().0 != Tok::Punct(b':') {
+                return Err(self.expected("':'"));
+            }
+            self.advance()?;
+            if keys.contains(&key) {
+                let (_, at) = self.current();
+                return Err(self.error_at(at, format!("duplicate key '{key}'")));
+            }
+            keys.push(key);
+            self.get_expr()?;
+            match self.current().0 {
+                Tok::Punct(b'}') => return self.advance(),
+                Tok::Punct(b',') => {}
+                _ => return Err(self.expected("',' or '}'")),
+            }
+            self.advance()?;
+            if self.current().0 != Tok::Str {
+                return Err(self.expected("string"));
+            }
+        }
+    }
+
+    fn get_values(&mut self) -> Result<(), Diagnostic> {
+        match self.current().0 {
+            Tok::Punct(b']') => return self.advance(),
+            Tok::Punct(b'{' | b'[') | Tok::Str | Tok::Bool => {}
+            _ => return Err(self.expected("'{', '[', ']', string, or boolean")),
+        }
+        loop {
+            self.get_expr()?;
+            match self.current().0 {
+                Tok::Punct(b']') => return self.advance(),
+                Tok::Punct(b',') => {}
+                _ => return Err(self.expected("',' or ']'")),
+            }
+            self.advance()?;
+        }
+    }
+
+    /// The text of the current string token, already checked by `accept`.
+    fn string_value(&self) -> String {
+        self.tokens
+            .get(self.pos)
+            .and_then(|t| t.body)
+            .and_then(|(body, closed)| check_string(body, closed).ok())
+            .unwrap_or_default()
+    }
+}
