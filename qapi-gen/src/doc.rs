@@ -197,8 +197,9 @@ impl Doc {
         Ok(())
     }
 
-    /// Trims the sections and requires text after tags.
-    fn end(&mut self) -> Result<(), Diagnostic> {
+    /// Trims the sections and requires text after tags.  Empty member
+    /// descriptions are only reported in `warnings` unless `strict`.
+    fn end(&mut self, strict: bool, warnings: &mut Vec<Diagnostic>) -> Result<(), Diagnostic> {
         fn trim(text: &mut String) {
             let t = text.trim_matches('\n');
             if t.len() != text.len() {
@@ -229,7 +230,12 @@ impl Doc {
                 }
             };
             if empty {
-                return Err(Diagnostic::error(loc, format!("text required after '{title}:'")));
+                let d = Diagnostic::error(loc, format!("text required after '{title}:'"));
+                // Older schemas leave some descriptions empty.
+                if strict || !matches!(r, SectionRef::Arg(_) | SectionRef::Feature(_)) {
+                    return Err(d);
+                }
+                warnings.push(d);
             }
         }
         Ok(())
@@ -467,6 +473,7 @@ impl<'l> DocParser<'_, 'l> {
                     }
                     while let Some((name, text_at)) = line.and_then(at_name_colon) {
                         let l = line.unwrap_or_default();
+                        let name = self.description_name(name)?;
                         doc.new_description(self.loc(), name, true)?;
                         if text_at < l.len() {
                             doc.append_line(&l[text_at..]);
@@ -483,6 +490,7 @@ impl<'l> DocParser<'_, 'l> {
                     }
                     while let Some((name, text_at)) = line.and_then(at_name_colon) {
                         let l = line.unwrap_or_default();
+                        let name = self.description_name(name)?;
                         doc.new_description(self.loc(), name, false)?;
                         if text_at < l.len() {
                             doc.append_line(&l[text_at..]);
@@ -542,8 +550,24 @@ impl<'l> DocParser<'_, 'l> {
             }
         }
         self.accept()?;
-        doc.end()?;
+        let mut warnings = Vec::new();
+        doc.end(self.ctx.strict(), &mut warnings)?;
+        for w in warnings {
+            self.ctx.style(Lint::DocFormat, w)?;
+        }
         Ok(doc)
+    }
+
+    /// The name of a description, `@name:`.  Older schemas sometimes write
+    /// `@name :`, which QEMU 10.2 reads as a name ending in a space.
+    fn description_name<'n>(&mut self, name: &'n str) -> Result<&'n str, Diagnostic> {
+        let trimmed = name.trim_end();
+        if trimmed.len() != name.len() && !self.ctx.strict() {
+            let d = self.error(format!("space before ':' in '@{name}:'"));
+            self.style(Lint::DocFormat, d)?;
+            return Ok(trimmed);
+        }
+        Ok(name)
     }
 
     /// The lines of a description after its first: the first non-blank one
@@ -551,7 +575,9 @@ impl<'l> DocParser<'_, 'l> {
     fn get_doc_indented(&mut self, doc: &mut Doc) -> Result<Line<'l>, Diagnostic> {
         self.accept()?;
         let mut line = self.get_doc_line()?;
+        let mut blank = false;
         while line == Some("") {
+            blank = true;
             doc.append_line("");
             self.accept()?;
             line = self.get_doc_line()?;
@@ -559,6 +585,14 @@ impl<'l> DocParser<'_, 'l> {
         let Some(l) = line else { return Ok(None) };
         let indent = leading_whitespace(l);
         if indent == 0 {
+            if !blank && !self.ctx.strict() && !starts_section(l) {
+                // QEMU 5.2 read an unindented line right after a description
+                // as its continuation; 10.2 reads a new paragraph.
+                let d = self.error("continuation line of a description should be indented");
+                self.style(Lint::DocFormat, d)?;
+                doc.append_line(l);
+                return self.get_unindented_continuation(doc);
+            }
             return Ok(line);
         }
         doc.append_line(l);
@@ -596,6 +630,30 @@ impl<'l> DocParser<'_, 'l> {
         }
     }
 
+    /// The rest of a description continued by unindented lines, QEMU 5.2
+    /// style: up to a blank line or the start of a new section.
+    fn get_unindented_continuation(&mut self, doc: &mut Doc) -> Result<Line<'l>, Diagnostic> {
+        loop {
+            self.accept()?;
+            let line = self.get_doc_line()?;
+            match line {
+                None => return Ok(None),
+                Some(l) if starts_section(l) => return Ok(line),
+                Some("") => {
+                    // Blank lines, then whatever comes next starts anew.
+                    let mut line = line;
+                    while line == Some("") {
+                        doc.append_line("");
+                        self.accept()?;
+                        line = self.get_doc_line()?;
+                    }
+                    return Ok(line);
+                }
+                Some(l) => doc.append_line(l),
+            }
+        }
+    }
+
     /// The body of an old-style `Note:` or `Example:` section, which runs to
     /// the next section, as QEMU 5.2 read it.
     fn get_old_section_body(&mut self, doc: &mut Doc) -> Result<Line<'l>, Diagnostic> {
@@ -604,13 +662,16 @@ impl<'l> DocParser<'_, 'l> {
             let line = self.get_doc_line()?;
             match line {
                 None => return Ok(None),
-                Some(l) if l == "Features:" || at_name_colon(l).is_some() || tagged_section(l).is_some() => {
-                    return Ok(line);
-                }
+                Some(l) if starts_section(l) => return Ok(line),
                 Some(l) => doc.append_line(l),
             }
         }
     }
+}
+
+/// Whether a line starts a new section: `Features:`, `@name:` or a tag.
+fn starts_section(line: &str) -> bool {
+    line == "Features:" || at_name_colon(line).is_some() || tagged_section(line).is_some()
 }
 
 /// `::` or `.. qmp-example::` alone on a line: a literal block follows.

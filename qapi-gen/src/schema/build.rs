@@ -980,8 +980,10 @@ impl Builder<'_> {
                 {
                     self.connect_doc_with(b, doc)?;
                 }
+                // A 5.2 simple union's tag is implicit: documenting it is
+                // optional.
                 let simple = obj.variants.as_ref().is_some_and(|v| v.kind == UnionKind::Simple);
-                if !simple {
+                if !simple || self.docs[doc].arg("type").is_some() {
                     for m in &obj.local_members {
                         self.connect_member(doc, "member", &m.name, loc)?;
                         for f in &m.features {
