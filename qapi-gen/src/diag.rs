@@ -114,7 +114,16 @@ impl Diagnostic {
 
     /// An error that concerns no file.
     pub fn global(message: impl Into<String>) -> Self {
-        Diagnostic { loc: None, ..Diagnostic::error(Loc { file: crate::FileId(0), line: 0 }, message) }
+        Diagnostic {
+            loc: None,
+            ..Diagnostic::error(
+                Loc {
+                    file: crate::FileId(0),
+                    line: 0,
+                },
+                message,
+            )
+        }
     }
 
     /// Sets the column.
@@ -196,12 +205,21 @@ impl Diagnostic {
         };
         // Show the lines the span covers, at most a few.
         let first_line = file.line_of(start);
-        let last_line = file.line_of(end.saturating_sub(1).max(start)).min(first_line + 4);
+        let last_line = file
+            .line_of(end.saturating_sub(1).max(start))
+            .min(first_line + 4);
         let from = file.line_start(first_line) as usize;
         let to = (file.line_start(last_line) as usize + file.line_text(last_line).len()).max(from);
         let text = &file.text[from..to];
-        let (a, b) = (start as usize - from, (end as usize).min(to).max(start as usize) - from);
-        let level = if self.is_error() { Level::ERROR } else { Level::WARNING };
+        let (a, b) = (
+            start as usize - from,
+            (end as usize).min(to).max(start as usize) - from,
+        );
+        let level = if self.is_error() {
+            Level::ERROR
+        } else {
+            Level::WARNING
+        };
         let report = [Group::with_level(level).element(
             Snippet::source(text)
                 .line_start(first_line as usize)
@@ -240,7 +258,12 @@ fn write_location(
         parent = sources.file(p.file).included_from;
     }
     for p in chain.iter().rev() {
-        let _ = writeln!(out, "In file included from {}:{}:", sources.path(p.file).display(), p.line);
+        let _ = writeln!(
+            out,
+            "In file included from {}:{}:",
+            sources.path(p.file).display(),
+            p.line
+        );
     }
     let path = sources.path(loc.file).display();
     if let Some(cx) = context {

@@ -115,7 +115,11 @@ impl Doc {
         Doc {
             symbol,
             loc,
-            body: Section { kind: SectionKind::Plain, text: String::new(), loc },
+            body: Section {
+                kind: SectionKind::Plain,
+                text: String::new(),
+                loc,
+            },
             args: Vec::new(),
             features: Vec::new(),
             sections: Vec::new(),
@@ -158,7 +162,9 @@ impl Doc {
         let last = *self.order.last().unwrap_or(&SectionRef::Body);
         let plain = match last {
             SectionRef::Body => Some(&mut self.body),
-            SectionRef::Other(i) if self.sections[i].kind == SectionKind::Plain => Some(&mut self.sections[i]),
+            SectionRef::Other(i) if self.sections[i].kind == SectionKind::Plain => {
+                Some(&mut self.sections[i])
+            }
             _ => None,
         };
         if let Some(section) = plain {
@@ -168,17 +174,30 @@ impl Doc {
             section.text.push('\n');
             return;
         }
-        self.sections.push(Section { kind: SectionKind::Plain, text: String::new(), loc });
+        self.sections.push(Section {
+            kind: SectionKind::Plain,
+            text: String::new(),
+            loc,
+        });
         self.order.push(SectionRef::Other(self.sections.len() - 1));
     }
 
     fn new_tagged_section(&mut self, loc: Loc, kind: SectionKind) -> Result<(), Diagnostic> {
-        if matches!(kind, SectionKind::Returns | SectionKind::Errors | SectionKind::Since)
-            && self.section(kind).is_some()
+        if matches!(
+            kind,
+            SectionKind::Returns | SectionKind::Errors | SectionKind::Since
+        ) && self.section(kind).is_some()
         {
-            return Err(Diagnostic::error(loc, format!("duplicated '{}' section", kind.title())));
+            return Err(Diagnostic::error(
+                loc,
+                format!("duplicated '{}' section", kind.title()),
+            ));
         }
-        self.sections.push(Section { kind, text: String::new(), loc });
+        self.sections.push(Section {
+            kind,
+            text: String::new(),
+            loc,
+        });
         self.order.push(SectionRef::Other(self.sections.len() - 1));
         Ok(())
     }
@@ -187,13 +206,29 @@ impl Doc {
         if name.is_empty() {
             return Err(Diagnostic::error(loc, "invalid parameter name"));
         }
-        let list = if feature { &mut self.features } else { &mut self.args };
+        let list = if feature {
+            &mut self.features
+        } else {
+            &mut self.args
+        };
         if list.iter().any(|a| a.name == name) {
-            return Err(Diagnostic::error(loc, format!("'{name}' parameter name duplicated")));
+            return Err(Diagnostic::error(
+                loc,
+                format!("'{name}' parameter name duplicated"),
+            ));
         }
-        list.push(ArgSection { name: name.to_string(), text: String::new(), loc, undocumented: false });
+        list.push(ArgSection {
+            name: name.to_string(),
+            text: String::new(),
+            loc,
+            undocumented: false,
+        });
         let i = list.len() - 1;
-        self.order.push(if feature { SectionRef::Feature(i) } else { SectionRef::Arg(i) });
+        self.order.push(if feature {
+            SectionRef::Feature(i)
+        } else {
+            SectionRef::Arg(i)
+        });
         Ok(())
     }
 
@@ -220,7 +255,11 @@ impl Doc {
             let (title, loc, empty) = match r {
                 SectionRef::Body => continue,
                 SectionRef::Arg(i) => ("Member", self.args[i].loc, self.args[i].text.is_empty()),
-                SectionRef::Feature(i) => ("Feature", self.features[i].loc, self.features[i].text.is_empty()),
+                SectionRef::Feature(i) => (
+                    "Feature",
+                    self.features[i].loc,
+                    self.features[i].text.is_empty(),
+                ),
                 SectionRef::Other(i) => {
                     let s = &self.sections[i];
                     if s.kind == SectionKind::Plain {
@@ -273,7 +312,9 @@ fn at_name_colon(line: &str) -> Option<(&str, usize)> {
 /// A tagged section's tag at the start of a line, and where its text starts.
 /// `Tag::` is not a tag: it is rST markup.
 fn tagged_section(line: &str) -> Option<(&str, usize)> {
-    const TAGS: [&str; 7] = ["Returns", "Errors", "Since", "Notes", "Note", "Examples", "Example"];
+    const TAGS: [&str; 7] = [
+        "Returns", "Errors", "Since", "Notes", "Note", "Examples", "Example",
+    ];
     for tag in TAGS.iter().chain(std::iter::once(&"TODO")) {
         if let Some(rest) = line.strip_prefix(tag)
             && !rest.starts_with("::")
@@ -338,7 +379,10 @@ impl<'l> DocParser<'_, 'l> {
     }
 
     fn loc_at(&self, offset: u32) -> Loc {
-        Loc { file: self.file, line: self.ctx.sources.file(self.file).line_of(offset) }
+        Loc {
+            file: self.file,
+            line: self.ctx.sources.file(self.file).line_of(offset),
+        }
     }
 
     /// The line of the current token.
@@ -356,7 +400,11 @@ impl<'l> DocParser<'_, 'l> {
         let len = self.lines.get(self.idx).map_or(1, |l| l.1.len() as u32);
         Diagnostic::error(self.loc_at(offset), message)
             .with_col(col)
-            .with_span(Span { file: self.file, start: offset, end: offset + len })
+            .with_span(Span {
+                file: self.file,
+                start: offset,
+                end: offset + len,
+            })
     }
 
     /// Moves to the next token.  Reading the token after the block may fail
@@ -414,8 +462,8 @@ impl<'l> DocParser<'_, 'l> {
     }
 
     fn check_line_format(&mut self, line: &str, offset: u32) -> Result<(), Diagnostic> {
-        let chars = line.chars().count();
-        if chars + 2 > 70 && !is_url_line(line) {
+        // (A line has at most as many characters as bytes.)
+        if line.len() + 2 > 70 && line.chars().count() + 2 > 70 && !is_url_line(line) {
             let d = self.error_at(offset, "documentation line longer than 70 characters");
             self.style(Lint::DocLineLength, d)?;
         }
@@ -425,7 +473,10 @@ impl<'l> DocParser<'_, 'l> {
             let line_start = file.line_start(file.line_of(offset));
             let source_line = file.line_text(file.line_of(offset));
             let nchars = 2 + at + 1;
-            let byte = source_line.char_indices().nth(nchars).map_or(source_line.len(), |(i, _)| i);
+            let byte = source_line
+                .char_indices()
+                .nth(nchars)
+                .map_or(source_line.len(), |(i, _)| i);
             let d = self.error_at(
                 line_start + byte as u32,
                 "Use two spaces between sentences\nIf this not the end of a sentence, please report a bug.",
@@ -486,7 +537,9 @@ impl<'l> DocParser<'_, 'l> {
                     no_more_args = true;
                 } else if let Some((name, _)) = at_name_colon(l) {
                     if no_more_args {
-                        return Err(self.error(format!("description of '@{name}:' follows a section")));
+                        return Err(
+                            self.error(format!("description of '@{name}:' follows a section"))
+                        );
                     }
                     while let Some((name, text_at)) = line.and_then(at_name_colon) {
                         let l = line.unwrap_or_default();
@@ -542,7 +595,9 @@ impl<'l> DocParser<'_, 'l> {
             doc.ensure_untagged_section(self.loc());
             while let Some(l) = line {
                 if let Some((name, _)) = at_name_colon(l) {
-                    return Err(self.error(format!("'@{name}:' not allowed in free-form documentation")));
+                    return Err(
+                        self.error(format!("'@{name}:' not allowed in free-form documentation"))
+                    );
                 }
                 doc.append_line(l);
                 self.accept()?;
@@ -599,7 +654,9 @@ impl<'l> DocParser<'_, 'l> {
         let mut prev_line_blank = false;
         loop {
             self.accept()?;
-            let Some(l) = self.get_doc_line()? else { return Ok(None) };
+            let Some(l) = self.get_doc_line()? else {
+                return Ok(None);
+            };
             if at_name_colon(l).is_some() {
                 return Ok(Some(l));
             }
@@ -608,7 +665,9 @@ impl<'l> DocParser<'_, 'l> {
                 if prev_line_blank {
                     return Ok(Some(l));
                 }
-                let d = self.error(format!("unexpected de-indent (expected at least {indent} spaces)"));
+                let d = self.error(format!(
+                    "unexpected de-indent (expected at least {indent} spaces)"
+                ));
                 // Default mode: the line continues the description.
                 self.style(Lint::DocFormat, d)?;
             }
@@ -692,7 +751,9 @@ fn is_literal_start(line: &str) -> bool {
 /// A line holding nothing but a URL, which may be long.
 fn is_url_line(line: &str) -> bool {
     let l = line.trim_start_matches(' ');
-    let rest = ["http://", "https://", "ftp://"].iter().find_map(|p| l.strip_prefix(p));
+    let rest = ["http://", "https://", "ftp://"]
+        .iter()
+        .find_map(|p| l.strip_prefix(p));
     rest.is_some_and(|r| !r.contains(' '))
 }
 
@@ -706,8 +767,11 @@ fn is_word(c: char) -> bool {
 fn single_space_sentence(line: &str) -> Option<usize> {
     // Quick rejection: no "<punct> <upper/digit/(>" anywhere.
     let b = line.as_bytes();
-    let candidate = b.windows(3).any(|w| {
-        matches!(w[0], b'.' | b'!' | b'?') && w[1] == b' ' && (w[2].is_ascii_uppercase() || w[2].is_ascii_digit() || w[2] == b'(')
+    let candidate = memchr::memchr_iter(b' ', b).any(|i| {
+        i > 0
+            && matches!(b[i - 1], b'.' | b'!' | b'?')
+            && b.get(i + 1)
+                .is_some_and(|&c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == b'(')
     });
     if !candidate {
         return None;
@@ -715,7 +779,9 @@ fn single_space_sentence(line: &str) -> Option<usize> {
     let chars: Vec<char> = line.chars().collect();
     let follows = |i: usize| {
         chars.get(i) == Some(&' ')
-            && chars.get(i + 1).is_some_and(|&c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '(')
+            && chars
+                .get(i + 1)
+                .is_some_and(|&c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '(')
     };
     let mut i = 0;
     while i < chars.len() {
@@ -734,7 +800,10 @@ fn single_space_sentence(line: &str) -> Option<usize> {
             while chars.get(j) == Some(&' ') {
                 j += 1;
             }
-            if chars.get(j).is_some_and(|c| c.is_numeric()) && chars.get(j + 1) == Some(&'.') && follows(j + 2) {
+            if chars.get(j).is_some_and(|c| c.is_numeric())
+                && chars.get(j + 1) == Some(&'.')
+                && follows(j + 2)
+            {
                 i = j + 4;
                 continue;
             }

@@ -69,7 +69,8 @@ fn dump_variants(out: &mut String, schema: &Schema, tag: &str, variants: &[Varia
 fn dump_def(out: &mut String, schema: &Schema, id: crate::schema::DefId) {
     let def = schema.def(id);
     let name = &def.name;
-    let type_name = |id: Option<crate::schema::DefId>| id.map_or("None", |t| schema.def(t).name.as_str());
+    let type_name =
+        |id: Option<crate::schema::DefId>| id.map_or("None", |t| schema.def(t).name.as_str());
     match &def.kind {
         DefKind::Builtin(_) => return,
         DefKind::Array(a) => {
@@ -100,7 +101,13 @@ fn dump_def(out: &mut String, schema: &Schema, id: crate::schema::DefId) {
                 let _ = writeln!(out, "    base {}", schema.def(b).name);
             }
             for m in &o.local_members {
-                let _ = writeln!(out, "    member {}: {} optional={}", m.name, schema.def(m.ty).name, py_bool(m.optional));
+                let _ = writeln!(
+                    out,
+                    "    member {}: {} optional={}",
+                    m.name,
+                    schema.def(m.ty).name,
+                    py_bool(m.optional)
+                );
                 dump_if(out, m.ifcond.as_ref(), 8);
                 dump_features(out, &m.features, 8);
             }
@@ -113,7 +120,12 @@ fn dump_def(out: &mut String, schema: &Schema, id: crate::schema::DefId) {
             dump_variants(out, schema, "type", &a.variants);
         }
         DefKind::Command(c) => {
-            let _ = writeln!(out, "command {name} {} -> {}", type_name(c.arg_type), type_name(c.ret_type));
+            let _ = writeln!(
+                out,
+                "command {name} {} -> {}",
+                type_name(c.arg_type),
+                type_name(c.ret_type)
+            );
             let _ = writeln!(
                 out,
                 "    gen={} success_response={} boxed={} oob={} preconfig={}{}",

@@ -1,6 +1,8 @@
 //! Checks each definition on its own (keys, names, types of values) and turns
 //! it into a typed definition: what QEMU's `expr.py` does.
 
+use std::fmt::{self, Display};
+
 use crate::Ctx;
 use crate::diag::{Context, Diagnostic, Lint};
 use crate::schema::Cond;
@@ -51,7 +53,6 @@ pub(crate) struct MemberDef {
     pub ty: TypeRef,
     pub ifcond: Option<Cond>,
     pub features: Vec<FeatureDef>,
-    pub span: Span,
 }
 
 #[derive(Clone, Debug)]
@@ -59,7 +60,6 @@ pub(crate) struct BranchDef {
     pub name: String,
     pub ty: TypeRef,
     pub ifcond: Option<Cond>,
-    pub span: Span,
 }
 
 #[derive(Clone, Debug)]
@@ -115,15 +115,12 @@ pub(crate) enum DefBody {
 /// One checked definition.
 #[derive(Clone, Debug)]
 pub(crate) struct Def {
-    pub meta: Meta,
     pub name: String,
     pub loc: Loc,
     pub doc: Option<usize>,
     pub ifcond: Option<Cond>,
     pub features: Vec<FeatureDef>,
     pub body: DefBody,
-    /// Index of the include directive this stands for, when it is one.
-    pub include: Option<std::path::PathBuf>,
 }
 
 /// What the expressions of a schema turn into, in order: definitions and
@@ -143,12 +140,6 @@ fn truthy(v: &Value) -> bool {
     }
 }
 
-/// QEMU's `c_name(name, protect=False)`: every character other than a letter,
-/// digit or `_` becomes `_`.
-pub(crate) fn c_name(name: &str) -> String {
-    name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' }).collect()
-}
-
 /// `(__RFQDN_)?(x-)?[a-z][a-z0-9_-]*`, case-insensitively: the stem.
 fn valid_name_stem(name: &str) -> Option<&str> {
     fn stem_ok(s: &str) -> bool {
@@ -161,7 +152,11 @@ fn valid_name_stem(name: &str) -> Option<&str> {
         Some(rest) => {
             let end = rest.find('_')?;
             let rfqdn = &rest[..end];
-            if rfqdn.is_empty() || !rfqdn.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-') {
+            if rfqdn.is_empty()
+                || !rfqdn
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+            {
                 return None;
             }
             &rest[end + 1..]
@@ -171,6 +166,34 @@ fn valid_name_stem(name: &str) -> Option<&str> {
     match name.strip_prefix("x-").or_else(|| name.strip_prefix("X-")) {
         Some(stem) if stem_ok(stem) => Some(stem),
         _ => stem_ok(name).then_some(name),
+    }
+}
+
+/// Describes what is being checked, for messages, without building the text
+/// unless a message needs it: `<outer> '<name>'`.
+struct Named<'a>(&'a dyn Display, &'a str);
+
+impl Display for Named<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} '{}'", self.0, self.1)
+    }
+}
+
+/// `<outer> member '<name>'`.
+struct MemberOf<'a>(&'a dyn Display, &'a str);
+
+impl Display for MemberOf<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} member '{}'", self.0, self.1)
+    }
+}
+
+/// `'if' condition of <outer>`.
+struct IfOf<'a>(&'a dyn Display);
+
+impl Display for IfOf<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "'if' condition of {}", self.0)
     }
 }
 
@@ -185,9 +208,16 @@ pub(crate) fn check_exprs(ctx: &mut Ctx, parsed: &Parsed) -> Result<Vec<Item>, D
     let mut items = Vec::with_capacity(parsed.exprs.len());
     for e in &parsed.exprs {
         match &e.kind {
-            ExprKind::Include(path) => items.push(Item::Include { path: path.clone(), loc: e.loc }),
+            ExprKind::Include(path) => items.push(Item::Include {
+                path: path.clone(),
+                loc: e.loc,
+            }),
             ExprKind::Definition(obj) => {
-                let mut c = Checker { ctx, parsed, loc: e.loc };
+                let mut c = Checker {
+                    ctx,
+                    parsed,
+                    loc: e.loc,
+                };
                 items.push(Item::Def(c.check(obj, e.doc)?));
             }
         }
@@ -210,8 +240,18 @@ impl Checker<'_> {
     }
 
     fn check(&mut self, expr: &Object, doc: Option<usize>) -> Result<Def, Diagnostic> {
-        const METAS: [Meta; 6] = [Meta::Enum, Meta::Struct, Meta::Union, Meta::Alternate, Meta::Command, Meta::Event];
-        let metas: Vec<Meta> = METAS.into_iter().filter(|m| expr.contains(m.name())).collect();
+        const METAS: [Meta; 6] = [
+            Meta::Enum,
+            Meta::Struct,
+            Meta::Union,
+            Meta::Alternate,
+            Meta::Command,
+            Meta::Event,
+        ];
+        let metas: Vec<Meta> = METAS
+            .into_iter()
+            .filter(|m| expr.contains(m.name()))
+            .collect();
         let [meta] = metas[..] else {
             return Err(self
                 .err("expression must have exactly one key 'enum', 'struct', 'union', 'alternate', 'command', 'event'")
@@ -219,9 +259,18 @@ impl Checker<'_> {
         };
         let name = expr.get(meta.name()).expect("meta key present");
         let Value::Str(name) = name else {
-            return Err(self.err_at(name.span(), format!("'{}' requires a string name", meta.name())));
+            return Err(self.err_at(
+                name.span(),
+                format!("'{}' requires a string name", meta.name()),
+            ));
         };
-        self.ctx.defn_at.insert(self.loc, Context { meta: meta.name(), name: name.text.clone() });
+        self.ctx.defn_at.insert(
+            self.loc,
+            Context {
+                meta: meta.name(),
+                name: name.text.clone(),
+            },
+        );
         self.check_defn_name(name, meta)?;
 
         if let Some(d) = doc {
@@ -237,15 +286,22 @@ impl Checker<'_> {
                     && !expr.contains("returns")
                 {
                     // Older schemas document "Returns: nothing".
-                    let d = self.ctx.error(r.loc, "'Returns' section, but command doesn't return anything");
+                    let d = self.ctx.error(
+                        r.loc,
+                        "'Returns' section, but command doesn't return anything",
+                    );
                     self.ctx.style(Lint::DocFormat, d)?;
                 }
             } else {
                 if let Some(r) = returns {
-                    return Err(self.ctx.error(r.loc, "'Returns' section is only valid for commands"));
+                    return Err(self
+                        .ctx
+                        .error(r.loc, "'Returns' section is only valid for commands"));
                 }
                 if let Some(e) = doc.section(crate::doc::SectionKind::Errors) {
-                    return Err(self.ctx.error(e.loc, "'Errors' section is only valid for commands"));
+                    return Err(self
+                        .ctx
+                        .error(e.loc, "'Errors' section is only valid for commands"));
                 }
             }
         } else if self.parsed.pragma.doc_required {
@@ -254,17 +310,30 @@ impl Checker<'_> {
 
         let body = match meta {
             Meta::Enum => {
-                self.check_keys(expr, "enum", &["enum", "data"], &["if", "features", "prefix"], expr.span)?;
+                self.check_keys(
+                    expr,
+                    &"enum",
+                    &["enum", "data"],
+                    &["if", "features", "prefix"],
+                    expr.span,
+                )?;
                 self.check_enum(expr, &name.text)?
             }
             Meta::Union => {
-                let simple = !self.ctx.strict() && !expr.contains("base") && !expr.contains("discriminator");
+                let simple =
+                    !self.ctx.strict() && !expr.contains("base") && !expr.contains("discriminator");
                 if simple {
-                    self.check_keys(expr, "union", &["union", "data"], &["if", "features"], expr.span)?;
+                    self.check_keys(
+                        expr,
+                        &"union",
+                        &["union", "data"],
+                        &["if", "features"],
+                        expr.span,
+                    )?;
                 } else {
                     self.check_keys(
                         expr,
-                        "union",
+                        &"union",
                         &["union", "base", "discriminator", "data"],
                         &["if", "features"],
                         expr.span,
@@ -273,20 +342,32 @@ impl Checker<'_> {
                 self.check_union(expr, &name.text, simple)?
             }
             Meta::Alternate => {
-                self.check_keys(expr, "alternate", &["alternate", "data"], &["if", "features"], expr.span)?;
+                self.check_keys(
+                    expr,
+                    &"alternate",
+                    &["alternate", "data"],
+                    &["if", "features"],
+                    expr.span,
+                )?;
                 self.check_alternate(expr)?
             }
             Meta::Struct => {
-                self.check_keys(expr, "struct", &["struct", "data"], &["base", "if", "features"], expr.span)?;
+                self.check_keys(
+                    expr,
+                    &"struct",
+                    &["struct", "data"],
+                    &["base", "if", "features"],
+                    expr.span,
+                )?;
                 let data = expr.get("data").expect("checked");
-                let members = self.check_type_implicit(data, "'data'", Some(&name.text))?;
-                let base = self.check_type_name(expr.get("base"), "'base'")?;
+                let members = self.check_type_implicit(data, &"'data'", Some(&name.text))?;
+                let base = self.check_type_name(expr.get("base"), &"'base'")?;
                 DefBody::Struct { base, members }
             }
             Meta::Command => {
                 self.check_keys(
                     expr,
-                    "command",
+                    &"command",
                     &["command"],
                     &[
                         "data",
@@ -303,7 +384,7 @@ impl Checker<'_> {
                     expr.span,
                 )?;
                 let (data, boxed) = self.check_data(expr)?;
-                let returns = self.check_type_name_or_array(expr.get("returns"), "'returns'")?;
+                let returns = self.check_type_name_or_array(expr.get("returns"), &"'returns'")?;
                 let flag = |k: &str| expr.get(k).is_some_and(truthy);
                 let generate = expr.get("gen").is_none_or(truthy);
                 let success_response = expr.get("success-response").is_none_or(truthy);
@@ -319,23 +400,27 @@ impl Checker<'_> {
                 }
             }
             Meta::Event => {
-                self.check_keys(expr, "event", &["event"], &["data", "boxed", "if", "features"], expr.span)?;
+                self.check_keys(
+                    expr,
+                    &"event",
+                    &["event"],
+                    &["data", "boxed", "if", "features"],
+                    expr.span,
+                )?;
                 let (data, boxed) = self.check_data(expr)?;
                 DefBody::Event { data, boxed }
             }
         };
-        let ifcond = self.check_if(expr, meta.name())?;
+        let ifcond = self.check_if(expr, &meta.name())?;
         let features = self.check_features(expr.get("features"))?;
         self.check_flags(expr)?;
         Ok(Def {
-            meta,
             name: name.text.clone(),
             loc: self.loc,
             doc,
             ifcond,
             features,
             body,
-            include: None,
         })
     }
 
@@ -343,22 +428,31 @@ impl Checker<'_> {
         let what = meta.name();
         match meta {
             Meta::Event => {
-                let stem = self.check_name_str(name, what)?;
+                let stem = self.check_name_str(&name.text, name.span, &what)?;
                 if stem.chars().any(|c| c.is_ascii_lowercase() || c == '-') {
-                    self.style(name.span, format!("name of {what} must not use lowercase or '-'"))?;
+                    self.style(
+                        name.span,
+                        format!("name of {what} must not use lowercase or '-'"),
+                    )?;
                 }
             }
             Meta::Command => {
-                let permit_underscore = self.parsed.pragma.command_name_exceptions.contains(&name.text);
-                self.check_name_lower(name, what, false, permit_underscore)?;
+                let permit_underscore = self
+                    .parsed
+                    .pragma
+                    .command_name_exceptions
+                    .contains(&name.text);
+                self.check_name_lower(&name.text, name.span, &what, false, permit_underscore)?;
             }
             _ => {
-                let stem = self.check_name_str(name, what)?;
+                let stem = self.check_name_str(&name.text, name.span, &what)?;
                 if !is_camel(stem) {
                     self.style(name.span, format!("name of {what} must use CamelCase"))?;
                 }
                 if name.text.ends_with("List") {
-                    return Err(self.err_at(name.span, format!("{what} name should not end in 'List'")));
+                    return Err(
+                        self.err_at(name.span, format!("{what} name should not end in 'List'"))
+                    );
                 }
             }
         }
@@ -366,24 +460,36 @@ impl Checker<'_> {
     }
 
     /// A valid name: returns its stem.
-    fn check_name_str<'n>(&self, name: &'n Str, source: &str) -> Result<&'n str, Diagnostic> {
-        match valid_name_stem(&name.text) {
-            Some(stem) if !c_name(&name.text).starts_with("q_") => Ok(stem),
-            _ => Err(self.err_at(name.span, format!("{source} has an invalid name"))),
+    fn check_name_str<'n>(
+        &self,
+        name: &'n str,
+        span: Span,
+        source: &dyn Display,
+    ) -> Result<&'n str, Diagnostic> {
+        match valid_name_stem(name) {
+            Some(stem) if !(name.starts_with('q') && name[1..].starts_with(['_', '-', '.'])) => {
+                Ok(stem)
+            }
+            _ => Err(self.err_at(span, format!("{source} has an invalid name"))),
         }
     }
 
     fn check_name_lower(
         &mut self,
-        name: &Str,
-        source: &str,
+        name: &str,
+        span: Span,
+        source: &dyn Display,
         permit_upper: bool,
         permit_underscore: bool,
     ) -> Result<(), Diagnostic> {
-        let stem = self.check_name_str(name, source)?;
-        if (!permit_upper && stem.chars().any(|c| c.is_ascii_uppercase())) || (!permit_underscore && stem.contains('_'))
+        let stem = self.check_name_str(name, span, source)?;
+        if (!permit_upper && stem.bytes().any(|c| c.is_ascii_uppercase()))
+            || (!permit_underscore && stem.contains('_'))
         {
-            self.style(name.span, format!("name of {source} must not use uppercase or '_'"))?;
+            self.style(
+                span,
+                format!("name of {source} must not use uppercase or '_'"),
+            )?;
         }
         Ok(())
     }
@@ -391,29 +497,43 @@ impl Checker<'_> {
     fn check_keys(
         &self,
         value: &Object,
-        source: &str,
+        source: &dyn Display,
         required: &[&str],
         optional: &[&str],
         span: Span,
     ) -> Result<(), Diagnostic> {
         fn pprint(mut elems: Vec<&str>) -> String {
             elems.sort_unstable();
-            elems.iter().map(|e| format!("'{e}'")).collect::<Vec<_>>().join(", ")
+            elems
+                .iter()
+                .map(|e| format!("'{e}'"))
+                .collect::<Vec<_>>()
+                .join(", ")
         }
-        let missing: Vec<&str> = required.iter().copied().filter(|k| !value.contains(k)).collect();
+        let missing: Vec<&str> = required
+            .iter()
+            .copied()
+            .filter(|k| !value.contains(k))
+            .collect();
         if !missing.is_empty() {
             let s = if missing.len() > 1 { "s" } else { "" };
             return Err(self.err_at(span, format!("{source} misses key{s} {}", pprint(missing))));
         }
-        let unknown: Vec<&str> =
-            value.keys().filter(|k| !required.contains(k) && !optional.contains(k)).collect();
+        let unknown: Vec<&str> = value
+            .keys()
+            .filter(|k| !required.contains(k) && !optional.contains(k))
+            .collect();
         if !unknown.is_empty() {
             let s = if unknown.len() > 1 { "s" } else { "" };
             let span = value.entry(unknown[0]).map_or(span, |(k, _)| k.span);
             let allowed = required.iter().chain(optional).copied().collect();
             return Err(self.err_at(
                 span,
-                format!("{source} has unknown key{s} {}\nValid keys are {}.", pprint(unknown), pprint(allowed)),
+                format!(
+                    "{source} has unknown key{s} {}\nValid keys are {}.",
+                    pprint(unknown),
+                    pprint(allowed)
+                ),
             ));
         }
         Ok(())
@@ -441,8 +561,10 @@ impl Checker<'_> {
     }
 
     /// The `if` member of `expr`, if any.
-    fn check_if(&self, expr: &Object, source: &str) -> Result<Option<Cond>, Diagnostic> {
-        let Some(cond) = expr.get("if") else { return Ok(None) };
+    fn check_if(&self, expr: &Object, source: &dyn Display) -> Result<Option<Cond>, Diagnostic> {
+        let Some(cond) = expr.get("if") else {
+            return Ok(None);
+        };
         if !self.ctx.strict() {
             // QEMU 5.2: a C preprocessor expression, or a list of them
             // (all must hold).
@@ -452,16 +574,23 @@ impl Checker<'_> {
                 }
                 Value::List(items, span) => {
                     if items.is_empty() {
-                        return Err(self.err_at(*span, format!("'if' condition [] of {source} is useless")));
+                        return Err(
+                            self.err_at(*span, format!("'if' condition [] of {source} is useless"))
+                        );
                     }
                     let mut all = Vec::new();
                     for item in items {
                         match item {
-                            Value::Str(s) if !s.text.trim().is_empty() => all.push(Cond::CExpr(s.text.clone())),
+                            Value::Str(s) if !s.text.trim().is_empty() => {
+                                all.push(Cond::CExpr(s.text.clone()))
+                            }
                             Value::Str(s) => {
                                 return Err(self.err_at(
                                     s.span,
-                                    format!("'if' condition '{}' of {source} makes no sense", s.text),
+                                    format!(
+                                        "'if' condition '{}' of {source} makes no sense",
+                                        s.text
+                                    ),
                                 ));
                             }
                             other => {
@@ -480,48 +609,71 @@ impl Checker<'_> {
         self.check_cond(cond, source).map(Some)
     }
 
-    fn check_cond(&self, cond: &Value, source: &str) -> Result<Cond, Diagnostic> {
+    fn check_cond(&self, cond: &Value, source: &dyn Display) -> Result<Cond, Diagnostic> {
         match cond {
             Value::Str(s) => {
                 if !is_identifier(&s.text) {
                     return Err(self.err_at(
                         s.span,
-                        format!("'if' condition '{}' of {source} is not a valid identifier", s.text),
+                        format!(
+                            "'if' condition '{}' of {source} is not a valid identifier",
+                            s.text
+                        ),
                     ));
                 }
                 Ok(Cond::Name(s.text.clone()))
             }
             Value::Object(o) => {
-                self.check_keys(o, &format!("'if' condition of {source}"), &[], &["all", "any", "not"], o.span)?;
+                self.check_keys(o, &IfOf(source), &[], &["all", "any", "not"], o.span)?;
                 if o.len() != 1 {
-                    return Err(self.err_at(o.span, format!("'if' condition of {source} has conflicting keys")));
+                    return Err(self.err_at(
+                        o.span,
+                        format!("'if' condition of {source} has conflicting keys"),
+                    ));
                 }
                 let (op, operand) = &o.members[0];
                 if op.text == "not" {
                     return Ok(Cond::Not(Box::new(self.check_cond(operand, source)?)));
                 }
                 let Value::List(items, span) = operand else {
-                    return Err(self.err_at(operand.span(), format!("'{}' condition of {source} must be an array", op.text)));
+                    return Err(self.err_at(
+                        operand.span(),
+                        format!("'{}' condition of {source} must be an array", op.text),
+                    ));
                 };
                 if items.is_empty() {
-                    return Err(self.err_at(*span, format!("'if' condition [] of {source} is useless")));
+                    return Err(
+                        self.err_at(*span, format!("'if' condition [] of {source} is useless"))
+                    );
                 }
-                let operands = items.iter().map(|i| self.check_cond(i, source)).collect::<Result<Vec<_>, _>>()?;
-                Ok(if op.text == "all" { Cond::All(operands) } else { Cond::Any(operands) })
+                let operands = items
+                    .iter()
+                    .map(|i| self.check_cond(i, source))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(if op.text == "all" {
+                    Cond::All(operands)
+                } else {
+                    Cond::Any(operands)
+                })
             }
-            other => Err(self.err_at(other.span(), format!("'if' condition of {source} must be a string or an object"))),
+            other => Err(self.err_at(
+                other.span(),
+                format!("'if' condition of {source} must be a string or an object"),
+            )),
         }
     }
 
     fn check_features(&mut self, features: Option<&Value>) -> Result<Vec<FeatureDef>, Diagnostic> {
-        let Some(features) = features else { return Ok(Vec::new()) };
+        let Some(features) = features else {
+            return Ok(Vec::new());
+        };
         let Value::List(items, span) = features else {
             return Err(self.err_at(features.span(), "'features' must be an array"));
         };
         let _ = span;
         let mut out = Vec::with_capacity(items.len());
         for f in items {
-            let source = "'features' member";
+            let source = &"'features' member";
             let (name, obj) = match f {
                 Value::Object(o) => {
                     self.check_keys(o, source, &["name"], &["if"], o.span)?;
@@ -532,13 +684,16 @@ impl Checker<'_> {
             let Value::Str(name) = name else {
                 return Err(self.err_at(name.span(), format!("{source} requires a string name")));
             };
-            let source = format!("{source} '{}'", name.text);
-            self.check_name_lower(name, &source, false, false)?;
+            let source = Named(source, &name.text);
+            self.check_name_lower(&name.text, name.span, &source, false, false)?;
             let ifcond = match obj {
                 Some(o) => self.check_if(o, &source)?,
                 None => None,
             };
-            out.push(FeatureDef { name: name.text.clone(), ifcond });
+            out.push(FeatureDef {
+                name: name.text.clone(),
+                ifcond,
+            });
         }
         Ok(out)
     }
@@ -553,10 +708,15 @@ impl Checker<'_> {
             Some(Value::Str(s)) => Some(s.text.clone()),
             Some(other) => return Err(self.err_at(other.span(), "'prefix' must be a string")),
         };
-        let permissive = self.parsed.pragma.member_name_exceptions.iter().any(|n| n == name);
+        let permissive = self
+            .parsed
+            .pragma
+            .member_name_exceptions
+            .iter()
+            .any(|n| n == name);
         let mut values = Vec::with_capacity(members.len());
         for m in members {
-            let source = "'data' member";
+            let source = &"'data' member";
             let (mname, obj) = match m {
                 Value::Object(o) => {
                     self.check_keys(o, source, &["name"], &["if", "features"], o.span)?;
@@ -567,30 +727,48 @@ impl Checker<'_> {
             let Value::Str(mname) = mname else {
                 return Err(self.err_at(mname.span(), format!("{source} requires a string name")));
             };
-            let source = format!("{source} '{}'", mname.text);
+            let source = Named(source, &mname.text);
             // Enum values may start with a digit: QEMU checks them with a
             // letter in front.
-            let checked = if mname.text.starts_with(|c: char| c.is_ascii_digit()) {
-                Str { text: format!("d{}", mname.text), span: mname.span }
+            if mname.text.starts_with(|c: char| c.is_ascii_digit()) {
+                let checked = format!("d{}", mname.text);
+                self.check_name_lower(&checked, mname.span, &source, permissive, permissive)?;
             } else {
-                mname.clone()
-            };
-            self.check_name_lower(&checked, &source, permissive, permissive)?;
+                self.check_name_lower(&mname.text, mname.span, &source, permissive, permissive)?;
+            }
             let (ifcond, features) = match obj {
-                Some(o) => (self.check_if(o, &source)?, self.check_features(o.get("features"))?),
+                Some(o) => (
+                    self.check_if(o, &source)?,
+                    self.check_features(o.get("features"))?,
+                ),
                 None => (None, Vec::new()),
             };
-            values.push(EnumValueDef { name: mname.text.clone(), ifcond, features });
+            values.push(EnumValueDef {
+                name: mname.text.clone(),
+                ifcond,
+                features,
+            });
         }
         Ok(DefBody::Enum { values, prefix })
     }
 
-    fn check_union(&mut self, expr: &Object, name: &str, simple: bool) -> Result<DefBody, Diagnostic> {
-        let base = if simple { None } else { self.check_type_name_or_implicit(expr.get("base"), "'base'", Some(name))? };
+    fn check_union(
+        &mut self,
+        expr: &Object,
+        name: &str,
+        simple: bool,
+    ) -> Result<DefBody, Diagnostic> {
+        let base = if simple {
+            None
+        } else {
+            self.check_type_name_or_implicit(expr.get("base"), &"'base'", Some(name))?
+        };
         let discriminator = match expr.get("discriminator") {
             None => None,
             Some(Value::Str(s)) => Some(s.text.clone()),
-            Some(other) => return Err(self.err_at(other.span(), "'discriminator' requires a string name")),
+            Some(other) => {
+                return Err(self.err_at(other.span(), "'discriminator' requires a string name"));
+            }
         };
         let data = expr.get("data").expect("checked");
         let Value::Object(members) = data else {
@@ -598,9 +776,9 @@ impl Checker<'_> {
         };
         let mut branches = Vec::with_capacity(members.len());
         for (key, value) in &members.members {
-            let source = format!("'data' member '{}'", key.text);
+            let source = Named(&"'data' member", &key.text);
             if simple {
-                self.check_name_lower(key, &source, false, true)?;
+                self.check_name_lower(&key.text, key.span, &source, false, true)?;
             }
             let (ty, obj) = self.normalized_member(value, &source)?;
             if let Some(o) = obj {
@@ -615,9 +793,17 @@ impl Checker<'_> {
             } else {
                 TypeRef::Named(self.type_name(ty, &source)?)
             };
-            branches.push(BranchDef { name: key.text.clone(), ty, ifcond, span: key.span });
+            branches.push(BranchDef {
+                name: key.text.clone(),
+                ty,
+                ifcond,
+            });
         }
-        Ok(DefBody::Union { base, discriminator, branches })
+        Ok(DefBody::Union {
+            base,
+            discriminator,
+            branches,
+        })
     }
 
     fn check_alternate(&mut self, expr: &Object) -> Result<DefBody, Diagnostic> {
@@ -630,8 +816,8 @@ impl Checker<'_> {
         };
         let mut branches = Vec::with_capacity(members.len());
         for (key, value) in &members.members {
-            let source = format!("'data' member '{}'", key.text);
-            self.check_name_lower(key, &source, false, false)?;
+            let source = Named(&"'data' member", &key.text);
+            self.check_name_lower(&key.text, key.span, &source, false, false)?;
             let (ty, obj) = self.normalized_member(value, &source)?;
             if let Some(o) = obj {
                 self.check_keys(o, &source, &["type"], &["if"], o.span)?;
@@ -641,7 +827,11 @@ impl Checker<'_> {
                 None => None,
             };
             let ty = self.type_name_or_array(ty, &source)?;
-            branches.push(BranchDef { name: key.text.clone(), ty, ifcond, span: key.span });
+            branches.push(BranchDef {
+                name: key.text.clone(),
+                ty,
+                ifcond,
+            });
         }
         Ok(DefBody::Alternate { branches })
     }
@@ -654,10 +844,13 @@ impl Checker<'_> {
             let Some(args) = args else {
                 return Err(self.err("'boxed': true requires 'data'"));
             };
-            let name = self.check_type_name(Some(args), "'data'")?;
+            let name = self.check_type_name(Some(args), &"'data'")?;
             return Ok((name.map(TypeOrMembers::Name), true));
         }
-        Ok((self.check_type_name_or_implicit(args, "'data'", None)?, false))
+        Ok((
+            self.check_type_name_or_implicit(args, &"'data'", None)?,
+            false,
+        ))
     }
 
     /// A member's value in its long form: the type, and the object holding
@@ -665,7 +858,7 @@ impl Checker<'_> {
     fn normalized_member<'v>(
         &self,
         value: &'v Value,
-        _source: &str,
+        _source: &dyn Display,
     ) -> Result<(&'v Value, Option<&'v Object>), Diagnostic> {
         match value {
             Value::Object(o) => match o.get("type") {
@@ -677,42 +870,64 @@ impl Checker<'_> {
         }
     }
 
-    fn type_name(&self, value: &Value, source: &str) -> Result<String, Diagnostic> {
+    fn type_name(&self, value: &Value, source: &dyn Display) -> Result<String, Diagnostic> {
         match value {
             Value::Str(s) => Ok(s.text.clone()),
             other => Err(self.err_at(other.span(), format!("{source} should be a type name"))),
         }
     }
 
-    fn type_name_or_array(&self, value: &Value, source: &str) -> Result<TypeRef, Diagnostic> {
+    fn type_name_or_array(
+        &self,
+        value: &Value,
+        source: &dyn Display,
+    ) -> Result<TypeRef, Diagnostic> {
         match value {
             Value::Str(s) => Ok(TypeRef::Named(s.text.clone())),
             Value::List(items, span) => match &items[..] {
                 [Value::Str(s)] => Ok(TypeRef::Array(s.text.clone())),
-                _ => Err(self.err_at(*span, format!("{source}: array type must contain single type name"))),
+                _ => Err(self.err_at(
+                    *span,
+                    format!("{source}: array type must contain single type name"),
+                )),
             },
-            other => Err(self.err_at(other.span(), format!("{source} should be a type name or array"))),
+            other => Err(self.err_at(
+                other.span(),
+                format!("{source} should be a type name or array"),
+            )),
         }
     }
 
-    fn check_type_name(&self, value: Option<&Value>, source: &str) -> Result<Option<String>, Diagnostic> {
+    fn check_type_name(
+        &self,
+        value: Option<&Value>,
+        source: &dyn Display,
+    ) -> Result<Option<String>, Diagnostic> {
         value.map(|v| self.type_name(v, source)).transpose()
     }
 
-    fn check_type_name_or_array(&self, value: Option<&Value>, source: &str) -> Result<Option<TypeRef>, Diagnostic> {
-        value.map(|v| self.type_name_or_array(v, source)).transpose()
+    fn check_type_name_or_array(
+        &self,
+        value: Option<&Value>,
+        source: &dyn Display,
+    ) -> Result<Option<TypeRef>, Diagnostic> {
+        value
+            .map(|v| self.type_name_or_array(v, source))
+            .transpose()
     }
 
     fn check_type_name_or_implicit(
         &mut self,
         value: Option<&Value>,
-        source: &str,
+        source: &dyn Display,
         parent: Option<&str>,
     ) -> Result<Option<TypeOrMembers>, Diagnostic> {
         match value {
             None => Ok(None),
             Some(Value::Str(s)) => Ok(Some(TypeOrMembers::Name(s.text.clone()))),
-            Some(v) => Ok(Some(TypeOrMembers::Members(self.check_type_implicit(v, source, parent)?))),
+            Some(v) => Ok(Some(TypeOrMembers::Members(
+                self.check_type_implicit(v, source, parent)?,
+            ))),
         }
     }
 
@@ -720,24 +935,31 @@ impl Checker<'_> {
     fn check_type_implicit(
         &mut self,
         value: &Value,
-        source: &str,
+        source: &dyn Display,
         parent: Option<&str>,
     ) -> Result<Vec<MemberDef>, Diagnostic> {
         let Value::Object(obj) = value else {
-            return Err(self.err_at(value.span(), format!("{source} should be an object or type name")));
+            return Err(self.err_at(
+                value.span(),
+                format!("{source} should be an object or type name"),
+            ));
         };
-        let permissive = parent.is_some_and(|p| self.parsed.pragma.member_name_exceptions.iter().any(|n| n == p));
+        let permissive = parent.is_some_and(|p| {
+            self.parsed
+                .pragma
+                .member_name_exceptions
+                .iter()
+                .any(|n| n == p)
+        });
         let mut members = Vec::with_capacity(obj.len());
         for (key, arg) in &obj.members {
-            let key_source = format!("{source} member '{}'", key.text);
+            let key_source = MemberOf(source, &key.text);
             let (name, optional) = match key.text.strip_prefix('*') {
                 Some(n) => (n, true),
                 None => (key.text.as_str(), false),
             };
-            let bare = Str { text: name.to_string(), span: key.span };
-            self.check_name_lower(&bare, &key_source, permissive, permissive)?;
-            let c = c_name(name);
-            if c == "u" || c.starts_with("has_") {
+            self.check_name_lower(name, key.span, &key_source, permissive, permissive)?;
+            if name == "u" || (name.starts_with("has") && name[3..].starts_with(['_', '-', '.'])) {
                 return Err(self.err_at(key.span, format!("{key_source} uses reserved name")));
             }
             let (ty, long) = self.normalized_member(arg, &key_source)?;
@@ -745,11 +967,20 @@ impl Checker<'_> {
                 self.check_keys(o, &key_source, &["type"], &["if", "features"], o.span)?;
             }
             let (ifcond, features) = match long {
-                Some(o) => (self.check_if(o, &key_source)?, self.check_features(o.get("features"))?),
+                Some(o) => (
+                    self.check_if(o, &key_source)?,
+                    self.check_features(o.get("features"))?,
+                ),
                 None => (None, Vec::new()),
             };
             let ty = self.type_name_or_array(ty, &key_source)?;
-            members.push(MemberDef { name: name.to_string(), optional, ty, ifcond, features, span: key.span });
+            members.push(MemberDef {
+                name: name.to_string(),
+                optional,
+                ty,
+                ifcond,
+                features,
+            });
         }
         Ok(members)
     }
@@ -758,7 +989,8 @@ impl Checker<'_> {
 /// A 10.2 condition identifier: `[A-Z][A-Z0-9_]*`.
 fn is_identifier(s: &str) -> bool {
     let mut cs = s.chars();
-    cs.next().is_some_and(|c| c.is_ascii_uppercase()) && cs.all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+    cs.next().is_some_and(|c| c.is_ascii_uppercase())
+        && cs.all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
 }
 
 /// `[A-Z][A-Za-z0-9]*[a-z][A-Za-z0-9]*`
@@ -787,6 +1019,5 @@ mod tests {
         assert!(!is_camel("FOO"));
         assert!(!is_camel("foo"));
         assert!(!is_camel("Foo_bar"));
-        assert_eq!(c_name("a-b.c"), "a_b_c");
     }
 }

@@ -87,7 +87,8 @@ impl std::error::Error for Error {}
 /// Reads the schema at `path`, everything it includes, and checks it.
 pub fn load(path: impl AsRef<Path>, mode: Mode) -> Result<Schema, Error> {
     let mut ctx = Ctx::new(mode);
-    let result = syntax::parse_schema(&mut ctx, path.as_ref()).and_then(|parsed| check(&mut ctx, parsed));
+    let result =
+        syntax::parse_schema(&mut ctx, path.as_ref()).and_then(|parsed| check(&mut ctx, parsed));
     finish(ctx, result)
 }
 
@@ -95,7 +96,11 @@ pub fn load(path: impl AsRef<Path>, mode: Mode) -> Result<Schema, Error> {
 /// `include` directives are resolved relative to it.
 pub fn load_str(path: impl AsRef<Path>, text: &str, mode: Mode) -> Result<Schema, Error> {
     let mut ctx = Ctx::new(mode);
-    let root = ctx.sources.add(source::SourceFile::new(path.as_ref().to_path_buf(), text.to_string(), None));
+    let root = ctx.sources.add(source::SourceFile::new(
+        path.as_ref().to_path_buf(),
+        text.to_string(),
+        None,
+    ));
     let result = syntax::parse_root(&mut ctx, root).and_then(|parsed| check(&mut ctx, parsed));
     finish(ctx, result)
 }
@@ -115,7 +120,10 @@ fn finish(mut ctx: Ctx, result: Result<Schema, Diagnostic>) -> Result<Schema, Er
         Err(e) => {
             let mut diagnostics = std::mem::take(&mut ctx.warnings);
             diagnostics.push(e);
-            Err(Error { sources: ctx.sources, diagnostics })
+            Err(Error {
+                sources: ctx.sources,
+                diagnostics,
+            })
         }
     }
 }
@@ -134,7 +142,12 @@ pub(crate) struct Ctx {
 
 impl Ctx {
     fn new(mode: Mode) -> Self {
-        Ctx { mode, sources: SourceMap::new(), warnings: Vec::new(), defn_at: HashMap::new() }
+        Ctx {
+            mode,
+            sources: SourceMap::new(),
+            warnings: Vec::new(),
+            defn_at: HashMap::new(),
+        }
     }
 
     pub(crate) fn strict(&self) -> bool {

@@ -40,7 +40,11 @@ fn main() -> ExitCode {
         Cmd::Check { strict, schema } => (strict, schema, false),
         Cmd::Dump { strict, schema } => (strict, schema, true),
     };
-    let mode = if strict { qapi_gen::Mode::Strict } else { qapi_gen::Mode::Default };
+    let mode = if strict {
+        qapi_gen::Mode::Strict
+    } else {
+        qapi_gen::Mode::Default
+    };
     match qapi_gen::load(&path, mode) {
         Ok(schema) => {
             for w in &schema.warnings {

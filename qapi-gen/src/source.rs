@@ -56,13 +56,13 @@ impl SourceFile {
         }
         let mut line_starts = Vec::with_capacity(text.len() / 32 + 1);
         line_starts.push(0);
-        line_starts.extend(
-            text.bytes()
-                .enumerate()
-                .filter(|&(_, b)| b == b'\n')
-                .map(|(i, _)| i as u32 + 1),
-        );
-        SourceFile { path, text: text.into(), included_from, line_starts }
+        line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i as u32 + 1));
+        SourceFile {
+            path,
+            text: text.into(),
+            included_from,
+            line_starts,
+        }
     }
 
     /// The 1-based line holding byte `offset`.
@@ -84,7 +84,9 @@ impl SourceFile {
     /// The text of 1-based `line`, without its newline.
     pub fn line_text(&self, line: u32) -> &str {
         let start = self.line_start(line) as usize;
-        let end = self.text[start..].find('\n').map_or(self.text.len(), |i| start + i);
+        let end = self.text[start..]
+            .find('\n')
+            .map_or(self.text.len(), |i| start + i);
         &self.text[start..end]
     }
 
@@ -146,7 +148,10 @@ impl SourceMap {
 
     /// The line of a span's start.
     pub fn loc(&self, span: Span) -> Loc {
-        Loc { file: span.file, line: self.file(span.file).line_of(span.start) }
+        Loc {
+            file: span.file,
+            line: self.file(span.file).line_of(span.start),
+        }
     }
 
     /// The text a span covers.

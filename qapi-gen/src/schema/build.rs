@@ -9,16 +9,19 @@
 //! entity is checked.
 
 use std::collections::{HashMap, HashSet};
+use std::hash::{Hash, Hasher};
 use std::path::{Component, Path, PathBuf};
+use std::rc::Rc;
 
 use super::{
-    AlternateType, ArrayType, Builtin, Command, Cond, DefId, DefKind, Definition, EnumType, EnumValue, Event,
-    Feature, Member, Module, ModuleId, ModuleItem, ObjectType, Schema, UnionKind, Variant, Variants,
+    AlternateType, ArrayType, Builtin, Command, Cond, DefId, DefKind, Definition, EnumType,
+    EnumValue, Event, Feature, Member, Module, ModuleId, ModuleItem, ObjectType, Schema, UnionKind,
+    Variant, Variants,
 };
 use crate::Ctx;
 use crate::diag::{Diagnostic, Lint, Note};
 use crate::doc::Doc;
-use crate::expr::{self, DefBody, FeatureDef, Item, MemberDef, TypeOrMembers, TypeRef, c_name};
+use crate::expr::{self, DefBody, FeatureDef, Item, MemberDef, TypeOrMembers, TypeRef};
 use crate::source::Loc;
 use crate::syntax::{Parsed, Pragma};
 
@@ -55,13 +58,8 @@ enum Pending {
     Array {
         element: String,
     },
-    Object {
-        base: Option<String>,
-        local: Vec<PMember>,
-        /// Tag name (flat unions) or tag member (simple unions), and branches.
-        variants: Option<(PVariantsTag, Vec<PVariant>)>,
-    },
-    Alternate(Vec<PVariant>),
+    Object(Rc<PObject>),
+    Alternate(Rc<Vec<PVariant>>),
     Command {
         arg: Option<String>,
         ret: Option<String>,
@@ -71,6 +69,14 @@ enum Pending {
         arg: Option<String>,
         boxed: bool,
     },
+}
+
+#[derive(Debug)]
+struct PObject {
+    base: Option<String>,
+    local: Vec<PMember>,
+    /// Tag name (flat unions) or tag member (simple unions), and branches.
+    variants: Option<(PVariantsTag, Vec<PVariant>)>,
 }
 
 #[derive(Clone, Debug)]
@@ -105,12 +111,47 @@ enum Entity {
 
 /// A member, value, branch or feature as QEMU describes it in clash
 /// messages.
-#[derive(Clone)]
-struct Seen {
+#[derive(Clone, Copy)]
+struct Seen<'a> {
     role: &'static str,
-    name: String,
-    defined_in: String,
+    name: &'a str,
+    defined_in: &'a str,
 }
+
+/// A name compared by its C name, as QEMU detects clashes: every character
+/// other than a letter, digit or `_` counts as `_`.
+#[derive(Clone, Copy)]
+struct CName<'a>(&'a str);
+
+impl CName<'_> {
+    fn bytes(&self) -> impl Iterator<Item = u8> + '_ {
+        self.0.bytes().map(|b| {
+            if b.is_ascii_alphanumeric() || b == b'_' {
+                b
+            } else {
+                b'_'
+            }
+        })
+    }
+}
+
+impl PartialEq for CName<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.len() == other.0.len() && self.bytes().eq(other.bytes())
+    }
+}
+
+impl Eq for CName<'_> {}
+
+impl Hash for CName<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        for b in self.bytes() {
+            state.write_u8(b);
+        }
+    }
+}
+
+type SeenMap<'a> = HashMap<CName<'a>, Seen<'a>>;
 
 struct Builder<'a> {
     ctx: &'a mut Ctx,
@@ -128,7 +169,11 @@ struct Builder<'a> {
     // Check state.
     state: Vec<State>,
     kinds: Vec<Option<DefKind>>,
-    connected: HashSet<(usize, bool, String)>,
+    /// For each documentation block, which member and feature descriptions
+    /// were connected to what they describe.
+    connected: Vec<(Vec<bool>, Vec<bool>)>,
+    /// The module of each file.
+    file_modules: HashMap<crate::FileId, ModuleId>,
 }
 
 /// Builds and checks the schema.
@@ -145,11 +190,15 @@ pub(crate) fn build(ctx: &mut Ctx, parsed: Parsed, items: Vec<Item>) -> Result<S
         modules: Vec::new(),
         module_index: HashMap::new(),
         schema_dir,
-        feature_dict: SPECIAL_FEATURES.iter().map(|f| (f.to_string(), None)).collect(),
+        feature_dict: SPECIAL_FEATURES
+            .iter()
+            .map(|f| (f.to_string(), None))
+            .collect(),
         feature_names: SPECIAL_FEATURES.iter().map(|f| f.to_string()).collect(),
         state: Vec::new(),
         kinds: Vec::new(),
-        connected: HashSet::new(),
+        connected: Vec::new(),
+        file_modules: HashMap::new(),
     };
     b.make_module_named(BUILTIN_MODULE.to_string());
     b.make_module(&root);
@@ -170,8 +219,11 @@ pub(crate) fn build(ctx: &mut Ctx, parsed: Parsed, items: Vec<Item>) -> Result<S
 
 /// `os.path.abspath`.
 fn absolute(path: &Path) -> PathBuf {
-    let joined =
-        if path.is_absolute() { path.to_path_buf() } else { std::env::current_dir().unwrap_or_default().join(path) };
+    let joined = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir().unwrap_or_default().join(path)
+    };
     let mut out = PathBuf::new();
     for c in joined.components() {
         match c {
@@ -191,8 +243,16 @@ fn relpath(path: &Path, start: &Path) -> String {
     let s: Vec<_> = start.components().collect();
     let common = p.iter().zip(&s).take_while(|(a, b)| a == b).count();
     let mut parts: Vec<String> = vec!["..".to_string(); s.len() - common];
-    parts.extend(p[common..].iter().map(|c| c.as_os_str().to_string_lossy().into_owned()));
-    if parts.is_empty() { ".".to_string() } else { parts.join("/") }
+    parts.extend(
+        p[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
+    if parts.is_empty() {
+        ".".to_string()
+    } else {
+        parts.join("/")
+    }
 }
 
 impl Builder<'_> {
@@ -201,7 +261,10 @@ impl Builder<'_> {
             return id;
         }
         let id = ModuleId(self.modules.len() as u32);
-        self.modules.push(Module { name: name.clone(), items: Vec::new() });
+        self.modules.push(Module {
+            name: name.clone(),
+            items: Vec::new(),
+        });
         self.module_index.insert(name, id);
         id
     }
@@ -215,18 +278,22 @@ impl Builder<'_> {
         self.make_module_named(name)
     }
 
-    fn module_of_loc(&self, loc: Option<Loc>) -> ModuleId {
-        match loc {
-            None => ModuleId(0),
-            Some(l) => {
-                let name = self.module_name(self.ctx.sources.path(l.file));
-                self.module_index.get(&name).copied().unwrap_or(ModuleId(0))
-            }
+    fn module_of_loc(&mut self, loc: Option<Loc>) -> ModuleId {
+        let Some(l) = loc else { return ModuleId(0) };
+        if let Some(&m) = self.file_modules.get(&l.file) {
+            return m;
         }
+        let name = self.module_name(self.ctx.sources.path(l.file));
+        let m = self.module_index.get(&name).copied().unwrap_or(ModuleId(0));
+        self.file_modules.insert(l.file, m);
+        m
     }
 
     fn is_type(&self, id: DefId) -> bool {
-        !matches!(self.entries[id.index()].pending, Pending::Command { .. } | Pending::Event { .. })
+        !matches!(
+            self.entries[id.index()].pending,
+            Pending::Command { .. } | Pending::Event { .. }
+        )
     }
 
     fn lookup_type(&self, name: &str) -> Option<DefId> {
@@ -240,8 +307,8 @@ impl Builder<'_> {
             Pending::Builtin(_) => format!("built-in type '{}'", e.name),
             Pending::Enum(_) => format!("enum type '{}'", e.name),
             Pending::Array { element } => format!("array type ['{element}']"),
-            Pending::Object { variants: Some(_), .. } => format!("union type '{}'", e.name),
-            Pending::Object { .. } => format!("struct type '{}'", e.name),
+            Pending::Object(o) if o.variants.is_some() => format!("union type '{}'", e.name),
+            Pending::Object(_) => format!("struct type '{}'", e.name),
             Pending::Alternate(_) => format!("alternate type '{}'", e.name),
             Pending::Command { .. } => format!("command '{}'", e.name),
             Pending::Event { .. } => format!("event '{}'", e.name),
@@ -264,11 +331,13 @@ impl Builder<'_> {
         self.entities.push(Entity::Def(id));
         if let Some(&other) = self.index.get(&name) {
             return Err(match self.entries[other.index()].loc {
-                Some(other_loc) => self.error(loc, format!("'{name}' is already defined")).with_note(Note {
-                    loc: other_loc,
-                    context: self.ctx.context(other_loc),
-                    message: "previous definition".to_string(),
-                }),
+                Some(other_loc) => self
+                    .error(loc, format!("'{name}' is already defined"))
+                    .with_note(Note {
+                        loc: other_loc,
+                        context: self.ctx.context(other_loc),
+                        message: "previous definition".to_string(),
+                    }),
                 None => self.error(loc, format!("{} is already defined", self.describe(other))),
             });
         }
@@ -276,8 +345,16 @@ impl Builder<'_> {
         Ok(id)
     }
 
-    fn entry(&self, name: String, pending: Pending, loc: Option<Loc>) -> Entry {
-        Entry { name, pending, loc, doc: None, ifcond: None, features: Vec::new(), module: self.module_of_loc(loc) }
+    fn entry(&mut self, name: String, pending: Pending, loc: Option<Loc>) -> Entry {
+        Entry {
+            name,
+            pending,
+            loc,
+            doc: None,
+            ifcond: None,
+            features: Vec::new(),
+            module: self.module_of_loc(loc),
+        }
     }
 
     fn def_predefineds(&mut self) -> Result<(), Diagnostic> {
@@ -286,13 +363,31 @@ impl Builder<'_> {
             self.def_definition(e)?;
             self.make_array_type(b.name(), None)?;
         }
-        let e = self.entry("q_empty".to_string(), Pending::Object { base: None, local: Vec::new(), variants: None }, None);
+        let empty = PObject {
+            base: None,
+            local: Vec::new(),
+            variants: None,
+        };
+        let e = self.entry("q_empty".to_string(), Pending::Object(Rc::new(empty)), None);
         self.def_definition(e)?;
-        let values = ["none", "qnull", "qnum", "qstring", "qdict", "qlist", "qbool"]
-            .iter()
-            .map(|v| EnumValue { name: v.to_string(), ifcond: None, features: Vec::new() })
-            .collect();
-        let e = self.entry("QType".to_string(), Pending::Enum(EnumType { values, prefix: None }), None);
+        let values = [
+            "none", "qnull", "qnum", "qstring", "qdict", "qlist", "qbool",
+        ]
+        .iter()
+        .map(|v| EnumValue {
+            name: v.to_string(),
+            ifcond: None,
+            features: Vec::new(),
+        })
+        .collect();
+        let e = self.entry(
+            "QType".to_string(),
+            Pending::Enum(EnumType {
+                values,
+                prefix: None,
+            }),
+            None,
+        );
         self.def_definition(e)?;
         Ok(())
     }
@@ -304,7 +399,10 @@ impl Builder<'_> {
                 if self.feature_names.insert(f.name.clone()) {
                     self.feature_dict.push((f.name.clone(), loc));
                 }
-                Feature { name: f.name, ifcond: f.ifcond }
+                Feature {
+                    name: f.name,
+                    ifcond: f.ifcond,
+                }
             })
             .collect()
     }
@@ -312,7 +410,13 @@ impl Builder<'_> {
     fn make_array_type(&mut self, element: &str, loc: Option<Loc>) -> Result<String, Diagnostic> {
         let name = format!("{element}List");
         if self.lookup_type(&name).is_none() {
-            let e = self.entry(name.clone(), Pending::Array { element: element.to_string() }, loc);
+            let e = self.entry(
+                name.clone(),
+                Pending::Array {
+                    element: element.to_string(),
+                },
+                loc,
+            );
             self.def_definition(e)?;
         }
         Ok(name)
@@ -325,7 +429,12 @@ impl Builder<'_> {
         }
     }
 
-    fn make_members(&mut self, members: Vec<MemberDef>, loc: Loc, defined_in: &str) -> Result<Vec<PMember>, Diagnostic> {
+    fn make_members(
+        &mut self,
+        members: Vec<MemberDef>,
+        loc: Loc,
+        defined_in: &str,
+    ) -> Result<Vec<PMember>, Diagnostic> {
         members
             .into_iter()
             .map(|m| {
@@ -359,7 +468,12 @@ impl Builder<'_> {
         let name = format!("q_obj_{name}-{role}");
         let members = self.make_members(members, loc, &name)?;
         if !self.index.contains_key(&name) {
-            let mut e = self.entry(name.clone(), Pending::Object { base: None, local: members, variants: None }, Some(loc));
+            let object = PObject {
+                base: None,
+                local: members,
+                variants: None,
+            };
+            let mut e = self.entry(name.clone(), Pending::Object(Rc::new(object)), Some(loc));
             e.ifcond = ifcond;
             self.def_definition(e)?;
         }
@@ -375,15 +489,27 @@ impl Builder<'_> {
             DefBody::Enum { values, prefix } => {
                 let values = values
                     .into_iter()
-                    .map(|v| EnumValue { name: v.name, ifcond: v.ifcond, features: self.make_features(v.features, Some(loc)) })
+                    .map(|v| EnumValue {
+                        name: v.name,
+                        ifcond: v.ifcond,
+                        features: self.make_features(v.features, Some(loc)),
+                    })
                     .collect();
                 Pending::Enum(EnumType { values, prefix })
             }
             DefBody::Struct { base, members } => {
                 let local = self.make_members(members, loc, &name)?;
-                Pending::Object { base, local, variants: None }
+                Pending::Object(Rc::new(PObject {
+                    base,
+                    local,
+                    variants: None,
+                }))
             }
-            DefBody::Union { base, discriminator: Some(tag), branches } => {
+            DefBody::Union {
+                base,
+                discriminator: Some(tag),
+                branches,
+            } => {
                 let base = match base {
                     Some(TypeOrMembers::Name(n)) => Some(n),
                     Some(TypeOrMembers::Members(m)) => {
@@ -403,7 +529,11 @@ impl Builder<'_> {
                         implicit: false,
                     });
                 }
-                Pending::Object { base, local: Vec::new(), variants: Some((PVariantsTag::Flat(tag), variants)) }
+                Pending::Object(Rc::new(PObject {
+                    base,
+                    local: Vec::new(),
+                    variants: Some((PVariantsTag::Flat(tag), variants)),
+                }))
             }
             DefBody::Union { branches, .. } => {
                 // A QEMU 5.2 simple union: each branch wrapped in an object
@@ -417,7 +547,6 @@ impl Builder<'_> {
                         ty: TypeRef::Named(ty.clone()),
                         ifcond: None,
                         features: Vec::new(),
-                        span: br.span,
                     };
                     let wrapper = self
                         .make_implicit_object_type(&ty, loc, None, "wrapper", vec![data])?
@@ -434,9 +563,20 @@ impl Builder<'_> {
                 let kind_name = format!("{name}Kind");
                 let values = variants
                     .iter()
-                    .map(|v| EnumValue { name: v.name.clone(), ifcond: v.ifcond.clone(), features: Vec::new() })
+                    .map(|v| EnumValue {
+                        name: v.name.clone(),
+                        ifcond: v.ifcond.clone(),
+                        features: Vec::new(),
+                    })
                     .collect();
-                let mut e = self.entry(kind_name.clone(), Pending::Enum(EnumType { values, prefix: None }), Some(loc));
+                let mut e = self.entry(
+                    kind_name.clone(),
+                    Pending::Enum(EnumType {
+                        values,
+                        prefix: None,
+                    }),
+                    Some(loc),
+                );
                 e.ifcond = ifcond.clone();
                 self.def_definition(e)?;
                 let tag = PMember {
@@ -448,7 +588,11 @@ impl Builder<'_> {
                     loc: Some(loc),
                     defined_in: name.clone(),
                 };
-                Pending::Object { base: None, local: vec![tag.clone()], variants: Some((PVariantsTag::Simple(tag), variants)) }
+                Pending::Object(Rc::new(PObject {
+                    base: None,
+                    local: vec![tag.clone()],
+                    variants: Some((PVariantsTag::Simple(tag), variants)),
+                }))
             }
             DefBody::Alternate { branches } => {
                 let mut variants = Vec::with_capacity(branches.len());
@@ -463,9 +607,18 @@ impl Builder<'_> {
                         implicit: false,
                     });
                 }
-                Pending::Alternate(variants)
+                Pending::Alternate(Rc::new(variants))
             }
-            DefBody::Command { data, returns, boxed, generate, success_response, allow_oob, allow_preconfig, coroutine } => {
+            DefBody::Command {
+                data,
+                returns,
+                boxed,
+                generate,
+                success_response,
+                allow_oob,
+                allow_preconfig,
+                coroutine,
+            } => {
                 let arg = self.arg_type(&name, loc, ifcond.clone(), data)?;
                 let ret = match returns {
                     Some(TypeRef::Array(n)) => Some(self.make_array_type(&n, Some(loc))?),
@@ -506,22 +659,25 @@ impl Builder<'_> {
     ) -> Result<Option<String>, Diagnostic> {
         match data {
             Some(TypeOrMembers::Name(n)) => Ok(Some(n)),
-            Some(TypeOrMembers::Members(m)) => self.make_implicit_object_type(name, loc, ifcond, "arg", m),
+            Some(TypeOrMembers::Members(m)) => {
+                self.make_implicit_object_type(name, loc, ifcond, "arg", m)
+            }
             None => Ok(None),
         }
     }
 
     // --- checking ------------------------------------------------------
 
-    fn context_name(&self, loc: Option<Loc>) -> Option<String> {
-        loc.and_then(|l| self.ctx.context(l)).map(|c| c.name)
+    fn context_name(&self, loc: Option<Loc>) -> Option<&str> {
+        loc.and_then(|l| self.ctx.defn_at.get(&l))
+            .map(|c| c.name.as_str())
     }
 
     /// QEMU's `QAPISchemaMember.describe(info)`.
-    fn describe_member(&self, m: &Seen, loc: Option<Loc>) -> String {
+    fn describe_member(&self, m: Seen, loc: Option<Loc>) -> String {
         let mut role = m.role.to_string();
         let mut meta = "type";
-        let mut defined_in = m.defined_in.as_str();
+        let mut defined_in = m.defined_in;
         if let Some(rest) = defined_in.strip_prefix("q_obj_") {
             defined_in = rest;
             if let Some(d) = defined_in.strip_suffix("-arg") {
@@ -536,55 +692,89 @@ impl Builder<'_> {
                 defined_in = d;
             }
         }
-        if Some(defined_in) != self.context_name(loc).as_deref() {
+        if Some(defined_in) != self.context_name(loc) {
             format!("{role} '{}' of {meta} '{defined_in}'", m.name)
         } else {
             format!("{role} '{}'", m.name)
         }
     }
 
-    fn check_clash(&self, m: Seen, loc: Option<Loc>, seen: &mut HashMap<String, Seen>) -> Result<(), Diagnostic> {
-        let cname = c_name(&m.name);
-        if let Some(other) = seen.get(&cname) {
+    fn check_clash<'s>(
+        &self,
+        m: Seen<'s>,
+        loc: Option<Loc>,
+        seen: &mut SeenMap<'s>,
+    ) -> Result<(), Diagnostic> {
+        if let Some(&other) = seen.get(&CName(m.name)) {
             return Err(self.error(
                 loc,
-                format!("{} collides with {}", self.describe_member(&m, loc), self.describe_member(other, loc)),
+                format!(
+                    "{} collides with {}",
+                    self.describe_member(m, loc),
+                    self.describe_member(other, loc)
+                ),
             ));
         }
-        seen.insert(cname, m);
+        seen.insert(CName(m.name), m);
         Ok(())
     }
 
-    fn check_features_clash(&self, features: &[Feature], owner: &str, loc: Option<Loc>) -> Result<(), Diagnostic> {
-        let mut seen = HashMap::new();
+    fn check_features_clash(
+        &self,
+        features: &[Feature],
+        owner: &str,
+        loc: Option<Loc>,
+    ) -> Result<(), Diagnostic> {
+        let mut seen = SeenMap::new();
         for f in features {
-            self.check_clash(Seen { role: "feature", name: f.name.clone(), defined_in: owner.to_string() }, loc, &mut seen)?;
+            self.check_clash(
+                Seen {
+                    role: "feature",
+                    name: &f.name,
+                    defined_in: owner,
+                },
+                loc,
+                &mut seen,
+            )?;
         }
         Ok(())
     }
 
-    fn resolve_type(&self, name: &str, loc: Option<Loc>, what: impl FnOnce() -> String) -> Result<DefId, Diagnostic> {
-        self.lookup_type(name).ok_or_else(|| self.error(loc, format!("{} uses unknown type '{name}'", what())))
+    fn resolve_type(
+        &self,
+        name: &str,
+        loc: Option<Loc>,
+        what: impl FnOnce() -> String,
+    ) -> Result<DefId, Diagnostic> {
+        self.lookup_type(name)
+            .ok_or_else(|| self.error(loc, format!("{} uses unknown type '{name}'", what())))
     }
 
     fn check(&mut self) -> Result<(), Diagnostic> {
         self.state = vec![State::Unchecked; self.entries.len()];
         self.kinds = vec![None; self.entries.len()];
+        self.connected = self
+            .docs
+            .iter()
+            .map(|d| (vec![false; d.args.len()], vec![false; d.features.len()]))
+            .collect();
         for i in 0..self.entities.len() {
             if let Entity::Def(id) = self.entities[i] {
                 self.check_def(id)?;
-                self.connect_doc(id)?;
+                if let Some(doc) = self.entries[id.index()].doc {
+                    self.connect_doc(id, doc)?;
+                }
             }
         }
         for i in 0..self.entities.len() {
             match self.entities[i] {
-                Entity::Include { module, from } => self.modules[from.index()].items.push(ModuleItem::Include(module)),
+                Entity::Include { module, from } => self.modules[from.index()]
+                    .items
+                    .push(ModuleItem::Include(module)),
                 Entity::Def(id) => {
-                    let module = match &self.entries[id.index()].pending {
-                        Pending::Array { element } => {
-                            let element = self.lookup_type(element).expect("resolved in check");
-                            self.entries[element.index()].module
-                        }
+                    // An array belongs to its element type's module.
+                    let module = match &self.kinds[id.index()] {
+                        Some(DefKind::Array(a)) => self.entries[a.element.index()].module,
                         _ => self.entries[id.index()].module,
                     };
                     self.entries[id.index()].module = module;
@@ -600,44 +790,57 @@ impl Builder<'_> {
     }
 
     fn check_def(&mut self, id: DefId) -> Result<(), Diagnostic> {
-        let pending = self.entries[id.index()].pending.clone();
-        match pending {
-            Pending::Object { .. } => return self.check_object(id),
-            Pending::Builtin(b) => self.kinds[id.index()] = Some(DefKind::Builtin(b)),
+        let kind = match &self.entries[id.index()].pending {
+            Pending::Object(_) => return self.check_object(id),
+            Pending::Builtin(b) => DefKind::Builtin(*b),
             Pending::Enum(en) => {
                 self.check_type_features(id)?;
                 let e = &self.entries[id.index()];
-                let mut seen = HashMap::new();
+                let mut seen = SeenMap::new();
                 for v in &en.values {
-                    self.check_clash(Seen { role: "value", name: v.name.clone(), defined_in: e.name.clone() }, e.loc, &mut seen)?;
+                    self.check_clash(
+                        Seen {
+                            role: "value",
+                            name: &v.name,
+                            defined_in: &e.name,
+                        },
+                        e.loc,
+                        &mut seen,
+                    )?;
                 }
-                self.kinds[id.index()] = Some(DefKind::Enum(en));
+                DefKind::Enum(en.clone())
             }
             Pending::Array { element } => {
                 let loc = self.entries[id.index()].loc;
-                let what = loc.and_then(|l| self.ctx.context(l)).map_or("type", |c| c.meta);
-                let element = self.resolve_type(&element, loc, || what.to_string())?;
-                self.kinds[id.index()] = Some(DefKind::Array(ArrayType { element }));
+                let what = loc
+                    .and_then(|l| self.ctx.defn_at.get(&l))
+                    .map_or("type", |c| c.meta);
+                let element = self.resolve_type(element, loc, || what.to_string())?;
+                DefKind::Array(ArrayType { element })
             }
             Pending::Alternate(variants) => {
+                let variants = variants.clone();
                 self.check_type_features(id)?;
-                let v = self.check_alternate(id, variants)?;
-                self.kinds[id.index()] = Some(DefKind::Alternate(AlternateType { variants: v }));
+                DefKind::Alternate(AlternateType {
+                    variants: self.check_alternate(id, &variants)?,
+                })
             }
             Pending::Command { arg, ret, flags } => {
-                let c = self.check_command(id, arg, ret, flags)?;
-                self.kinds[id.index()] = Some(DefKind::Command(c));
+                let (arg, ret, flags) = (arg.clone(), ret.clone(), flags.clone());
+                DefKind::Command(self.check_command(id, arg, ret, flags)?)
             }
             Pending::Event { arg, boxed } => {
+                let (arg, boxed) = (arg.clone(), *boxed);
                 self.check_definition_features(id)?;
                 let loc = self.entries[id.index()].loc;
                 let arg_type = match arg {
                     Some(a) => Some(self.check_arg_type(&a, loc, "event", boxed)?),
                     None => None,
                 };
-                self.kinds[id.index()] = Some(DefKind::Event(Event { arg_type, boxed }));
+                DefKind::Event(Event { arg_type, boxed })
             }
-        }
+        };
+        self.kinds[id.index()] = Some(kind);
         self.state[id.index()] = State::Done;
         Ok(())
     }
@@ -654,30 +857,40 @@ impl Builder<'_> {
         let e = &self.entries[id.index()];
         for f in &e.features {
             if SPECIAL_FEATURES.contains(&f.name.as_str()) {
-                return Err(self.error(e.loc, format!("feature '{}' is not supported for types", f.name)));
+                return Err(self.error(
+                    e.loc,
+                    format!("feature '{}' is not supported for types", f.name),
+                ));
             }
         }
         Ok(())
     }
 
-    fn object(&self, id: DefId) -> Option<&ObjectType> {
+    fn object(&self, id: DefId) -> &ObjectType {
         match &self.kinds[id.index()] {
-            Some(DefKind::Object(o)) => Some(o),
+            Some(DefKind::Object(o)) => o,
+            _ => unreachable!("an object type that was checked"),
+        }
+    }
+
+    fn pobject(&self, id: DefId) -> Option<&Rc<PObject>> {
+        match &self.entries[id.index()].pending {
+            Pending::Object(o) => Some(o),
             _ => None,
         }
     }
 
-    fn is_object(&self, id: DefId) -> bool {
-        matches!(self.entries[id.index()].pending, Pending::Object { .. })
-    }
-
     fn is_union(&self, id: DefId) -> bool {
-        matches!(self.entries[id.index()].pending, Pending::Object { variants: Some(_), .. })
+        self.pobject(id).is_some_and(|o| o.variants.is_some())
     }
 
     fn check_member(&self, m: &PMember, loc: Option<Loc>) -> Result<Member, Diagnostic> {
-        let seen = Seen { role: "member", name: m.name.clone(), defined_in: m.defined_in.clone() };
-        let ty = self.resolve_type(&m.ty, m.loc, || self.describe_member(&seen, m.loc))?;
+        let seen = Seen {
+            role: "member",
+            name: &m.name,
+            defined_in: &m.defined_in,
+        };
+        let ty = self.resolve_type(&m.ty, m.loc, || self.describe_member(seen, m.loc))?;
         self.check_features_clash(&m.features, &m.name, loc)?;
         Ok(Member {
             name: m.name.clone(),
@@ -689,13 +902,22 @@ impl Builder<'_> {
         })
     }
 
-    fn seen_member(&self, m: &Member) -> Seen {
-        Seen { role: "member", name: m.name.clone(), defined_in: self.entries[m.defined_in.index()].name.clone() }
+    fn seen_member<'s>(&'s self, m: &'s Member) -> Seen<'s> {
+        Seen {
+            role: "member",
+            name: &m.name,
+            defined_in: &self.entries[m.defined_in.index()].name,
+        }
     }
 
-    /// Adds the members of checked object `id` (and its branches') to `seen`.
-    fn object_clash(&self, id: DefId, loc: Option<Loc>, seen: &mut HashMap<String, Seen>) -> Result<(), Diagnostic> {
-        let obj = self.object(id).expect("checked object");
+    /// Adds the members of checked object `id`, and its branches', to `seen`.
+    fn object_clash<'s>(
+        &'s self,
+        id: DefId,
+        loc: Option<Loc>,
+        seen: &mut SeenMap<'s>,
+    ) -> Result<(), Diagnostic> {
+        let obj = self.object(id);
         for m in &obj.members {
             self.check_clash(self.seen_member(m), loc, seen)?;
         }
@@ -705,7 +927,13 @@ impl Builder<'_> {
         Ok(())
     }
 
-    fn variants_clash(&self, v: &Variants, loc: Option<Loc>, seen: &HashMap<String, Seen>) -> Result<(), Diagnostic> {
+    /// Each branch's members may not clash with those in `seen`.
+    fn variants_clash<'s>(
+        &'s self,
+        v: &'s Variants,
+        loc: Option<Loc>,
+        seen: &SeenMap<'s>,
+    ) -> Result<(), Diagnostic> {
         for variant in &v.variants {
             let mut copy = seen.clone();
             self.object_clash(variant.ty, loc, &mut copy)?;
@@ -724,79 +952,102 @@ impl Builder<'_> {
         }
         self.state[id.index()] = State::InProgress;
         self.check_type_features(id)?;
-        let (loc, name) = (self.entries[id.index()].loc, self.entries[id.index()].name.clone());
-        let Pending::Object { base, local, variants } = self.entries[id.index()].pending.clone() else {
-            unreachable!("check_object on an object")
-        };
-        let mut seen: HashMap<String, Seen> = HashMap::new();
-        let mut members = Vec::new();
+        let loc = self.entries[id.index()].loc;
+        let p = Rc::clone(self.pobject(id).expect("an object type"));
         let mut base_id = None;
-        if let Some(base_name) = &base {
+        if let Some(base_name) = &p.base {
             let b = self.resolve_type(base_name, loc, || "'base'".to_string())?;
-            if !self.is_object(b) || self.is_union(b) {
-                return Err(self.error(loc, format!("'base' requires a struct type, {} isn't", self.describe(b))));
+            if self.pobject(b).is_none() || self.is_union(b) {
+                return Err(self.error(
+                    loc,
+                    format!("'base' requires a struct type, {} isn't", self.describe(b)),
+                ));
             }
             self.check_object(b)?;
-            self.object_clash(b, loc, &mut seen)?;
-            members.extend(self.object(b).expect("checked").members.iter().cloned());
             base_id = Some(b);
         }
-        let mut local_members = Vec::with_capacity(local.len());
-        for m in &local {
-            let member = self.check_member(m, loc)?;
-            self.check_clash(self.seen_member(&member), loc, &mut seen)?;
-            local_members.push(member);
-        }
-        members.extend(local_members.iter().cloned());
-        let variants = match variants {
-            None => None,
-            Some((tag, vs)) => {
-                let v = self.check_branches(id, loc, tag, vs, &seen, &members)?;
-                self.variants_clash(&v, loc, &seen)?;
-                Some(v)
+        // Base members first, then local ones, each checked as it comes.
+        let mut local_members = Vec::with_capacity(p.local.len());
+        {
+            let mut seen = SeenMap::new();
+            if let Some(b) = base_id {
+                self.object_clash(b, loc, &mut seen)?;
             }
+            for m in &p.local {
+                let member = self.check_member(m, loc)?;
+                self.check_clash(
+                    Seen {
+                        role: "member",
+                        name: &m.name,
+                        defined_in: &m.defined_in,
+                    },
+                    loc,
+                    &mut seen,
+                )?;
+                local_members.push(member);
+            }
+        }
+        let mut members = base_id.map_or_else(Vec::new, |b| self.object(b).members.clone());
+        members.extend(local_members.iter().cloned());
+        let variants = match &p.variants {
+            None => None,
+            Some((tag, vs)) => Some(self.check_branches(loc, tag, vs, &members)?),
         };
-        let _ = name;
-        self.kinds[id.index()] = Some(DefKind::Object(ObjectType { base: base_id, local_members, members, variants }));
+        if let Some(v) = &variants {
+            let mut seen = SeenMap::new();
+            for m in &members {
+                seen.insert(CName(&m.name), self.seen_member(m));
+            }
+            self.variants_clash(v, loc, &seen)?;
+        }
+        self.kinds[id.index()] = Some(DefKind::Object(ObjectType {
+            base: base_id,
+            local_members,
+            members,
+            variants,
+        }));
         self.state[id.index()] = State::Done;
         Ok(())
     }
 
     fn check_branches(
         &mut self,
-        id: DefId,
         loc: Option<Loc>,
-        tag: PVariantsTag,
-        mut variants: Vec<PVariant>,
-        seen: &HashMap<String, Seen>,
+        tag: &PVariantsTag,
+        given: &[PVariant],
         members: &[Member],
     ) -> Result<Variants, Diagnostic> {
-        let (tag_name, kind) = match &tag {
-            PVariantsTag::Flat(n) => (n.clone(), UnionKind::Flat),
-            PVariantsTag::Simple(m) => (m.name.clone(), UnionKind::Simple),
+        let (tag_name, kind) = match tag {
+            PVariantsTag::Flat(n) => (n.as_str(), UnionKind::Flat),
+            PVariantsTag::Simple(m) => (m.name.as_str(), UnionKind::Simple),
         };
-        let mut base_desc = "'base'".to_string();
-        let tag_member = seen
-            .get(&c_name(&tag_name))
-            .filter(|s| s.name == tag_name)
-            .and_then(|s| members.iter().find(|m| m.name == s.name))
-            .cloned();
+        let tag_member = members
+            .iter()
+            .find(|m| CName(&m.name) == CName(tag_name))
+            .filter(|m| m.name == tag_name);
         let Some(tag_member) = tag_member else {
-            return Err(self.error(loc, format!("discriminator '{tag_name}' is not a member of {base_desc}")));
+            return Err(self.error(
+                loc,
+                format!("discriminator '{tag_name}' is not a member of 'base'"),
+            ));
         };
-        let defined_in = self.entries[tag_member.defined_in.index()].name.clone();
-        if !defined_in.starts_with("q_") {
-            base_desc = format!("base type '{defined_in}'");
-        }
+        let defined_in = &self.entries[tag_member.defined_in.index()].name;
+        let base_desc = if defined_in.starts_with("q_") {
+            "'base'".to_string()
+        } else {
+            format!("base type '{defined_in}'")
+        };
         let Pending::Enum(tag_enum) = &self.entries[tag_member.ty.index()].pending else {
             return Err(self.error(
                 loc,
                 format!("discriminator member '{tag_name}' of {base_desc} must be of enum type"),
             ));
         };
-        let tag_enum = tag_enum.clone();
         if tag_member.optional {
-            return Err(self.error(loc, format!("discriminator member '{tag_name}' of {base_desc} must not be optional")));
+            return Err(self.error(
+                loc,
+                format!("discriminator member '{tag_name}' of {base_desc} must not be optional"),
+            ));
         }
         if tag_member.ifcond.is_some() {
             return Err(self.error(
@@ -805,9 +1056,10 @@ impl Builder<'_> {
             ));
         }
         // Tag values without a branch get an empty one.
-        let cases: HashSet<String> = variants.iter().map(|v| v.name.clone()).collect();
+        let mut variants: Vec<PVariant> = given.to_vec();
+        let cases: HashSet<&str> = given.iter().map(|v| v.name.as_str()).collect();
         for value in &tag_enum.values {
-            if !cases.contains(&value.name) {
+            if !cases.contains(value.name.as_str()) {
                 variants.push(PVariant {
                     name: value.name.clone(),
                     ty: "q_empty".to_string(),
@@ -821,40 +1073,82 @@ impl Builder<'_> {
         if variants.is_empty() {
             return Err(self.error(loc, "union has no branches"));
         }
-        let tag_type_desc = self.describe(tag_member.ty);
+        let tag_type = tag_member.ty;
+        let tag_values: HashSet<String> = tag_enum.values.iter().map(|v| v.name.clone()).collect();
         let mut out = Vec::with_capacity(variants.len());
         for v in &variants {
-            let seen_v = Seen { role: "branch", name: v.name.clone(), defined_in: v.defined_in.clone() };
-            let ty = self.resolve_type(&v.ty, v.loc, || self.describe_member(&seen_v, v.loc))?;
-            if !tag_enum.values.iter().any(|e| e.name == v.name) {
-                return Err(self.error(loc, format!("branch '{}' is not a value of {tag_type_desc}", v.name)));
-            }
-            if !self.is_object(ty) {
+            let seen_v = Seen {
+                role: "branch",
+                name: &v.name,
+                defined_in: &v.defined_in,
+            };
+            let ty = self.resolve_type(&v.ty, v.loc, || self.describe_member(seen_v, v.loc))?;
+            if !tag_values.contains(&v.name) {
                 return Err(self.error(
                     loc,
-                    format!("{} cannot use {}", self.describe_member(&seen_v, loc), self.describe(ty)),
+                    format!(
+                        "branch '{}' is not a value of {}",
+                        v.name,
+                        self.describe(tag_type)
+                    ),
+                ));
+            }
+            if self.pobject(ty).is_none() {
+                return Err(self.error(
+                    loc,
+                    format!(
+                        "{} cannot use {}",
+                        self.describe_member(seen_v, loc),
+                        self.describe(ty)
+                    ),
                 ));
             }
             self.check_object(ty)?;
-            out.push(Variant { name: v.name.clone(), ty, ifcond: v.ifcond.clone(), implicit: v.implicit });
+            out.push(Variant {
+                name: v.name.clone(),
+                ty,
+                ifcond: v.ifcond.clone(),
+                implicit: v.implicit,
+            });
         }
-        let _ = id;
-        Ok(Variants { tag: tag_name, tag_type: tag_member.ty, variants: out, kind })
+        Ok(Variants {
+            tag: tag_name.to_string(),
+            tag_type,
+            variants: out,
+            kind,
+        })
     }
 
-    fn check_alternate(&mut self, id: DefId, variants: Vec<PVariant>) -> Result<Vec<Variant>, Diagnostic> {
+    fn check_alternate(
+        &mut self,
+        id: DefId,
+        variants: &[PVariant],
+    ) -> Result<Vec<Variant>, Diagnostic> {
         let loc = self.entries[id.index()].loc;
         let mut out = Vec::with_capacity(variants.len());
-        for v in &variants {
-            let seen_v = Seen { role: "branch", name: v.name.clone(), defined_in: v.defined_in.clone() };
-            let ty = self.resolve_type(&v.ty, v.loc, || self.describe_member(&seen_v, v.loc))?;
-            out.push(Variant { name: v.name.clone(), ty, ifcond: v.ifcond.clone(), implicit: false });
+        for v in variants {
+            let seen_v = Seen {
+                role: "branch",
+                name: &v.name,
+                defined_in: &v.defined_in,
+            };
+            let ty = self.resolve_type(&v.ty, v.loc, || self.describe_member(seen_v, v.loc))?;
+            out.push(Variant {
+                name: v.name.clone(),
+                ty,
+                ifcond: v.ifcond.clone(),
+                implicit: false,
+            });
         }
-        let mut seen = HashMap::new();
-        let mut types_seen: HashMap<&'static str, String> = HashMap::new();
-        for (v, pv) in out.iter().zip(&variants) {
-            let seen_v = Seen { role: "branch", name: v.name.clone(), defined_in: pv.defined_in.clone() };
-            self.check_clash(seen_v.clone(), loc, &mut seen)?;
+        let mut seen = SeenMap::new();
+        let mut types_seen: HashMap<&'static str, &str> = HashMap::new();
+        for (v, pv) in out.iter().zip(variants) {
+            let seen_v = Seen {
+                role: "branch",
+                name: &v.name,
+                defined_in: &pv.defined_in,
+            };
+            self.check_clash(seen_v, loc, &mut seen)?;
             let qtype = match &self.entries[v.ty.index()].pending {
                 Pending::Builtin(b) => match b.json_type() {
                     super::JsonType::Null => Some("QTYPE_QNULL"),
@@ -865,24 +1159,34 @@ impl Builder<'_> {
                 },
                 Pending::Enum(_) => Some("QTYPE_QSTRING"),
                 Pending::Array { .. } => Some("QTYPE_QLIST"),
-                Pending::Object { .. } => Some("QTYPE_QDICT"),
+                Pending::Object(_) => Some("QTYPE_QDICT"),
                 _ => None,
             };
             let Some(qtype) = qtype else {
                 return Err(self.error(
                     loc,
-                    format!("{} cannot use {}", self.describe_member(&seen_v, loc), self.describe(v.ty)),
+                    format!(
+                        "{} cannot use {}",
+                        self.describe_member(seen_v, loc),
+                        self.describe(v.ty)
+                    ),
                 ));
             };
+            // A string value can be parsed from text that looks like a
+            // number or a boolean (command-line keyval syntax), so a string
+            // branch conflicts with those unless an enum rules it out.
             let mut conflicting = vec![qtype];
             if qtype == "QTYPE_QSTRING" {
                 if let Pending::Enum(en) = &self.entries[v.ty.index()].pending {
                     for m in &en.values {
-                        if (m.name == "on" || m.name == "off") && !conflicting.contains(&"QTYPE_QBOOL") {
+                        if (m.name == "on" || m.name == "off")
+                            && !conflicting.contains(&"QTYPE_QBOOL")
+                        {
                             conflicting.push("QTYPE_QBOOL");
                         }
-                        if m.name.starts_with(['-', '+', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '.'])
-                            && !conflicting.contains(&"QTYPE_QNUM")
+                        if m.name.starts_with([
+                            '-', '+', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '.',
+                        ]) && !conflicting.contains(&"QTYPE_QNUM")
                         {
                             conflicting.push("QTYPE_QNUM");
                         }
@@ -896,30 +1200,50 @@ impl Builder<'_> {
                 if let Some(other) = types_seen.get(qt) {
                     return Err(self.error(
                         loc,
-                        format!("{} can't be distinguished from '{other}'", self.describe_member(&seen_v, loc)),
+                        format!(
+                            "{} can't be distinguished from '{other}'",
+                            self.describe_member(seen_v, loc)
+                        ),
                     ));
                 }
-                types_seen.insert(qt, v.name.clone());
+                types_seen.insert(qt, &v.name);
             }
         }
         Ok(out)
     }
 
-    fn check_arg_type(&mut self, arg: &str, loc: Option<Loc>, what: &str, boxed: bool) -> Result<DefId, Diagnostic> {
+    fn check_arg_type(
+        &mut self,
+        arg: &str,
+        loc: Option<Loc>,
+        what: &str,
+        boxed: bool,
+    ) -> Result<DefId, Diagnostic> {
         let t = self.resolve_type(arg, loc, || format!("{what}'s 'data'"))?;
-        if !self.is_object(t) {
-            return Err(self.error(loc, format!("{what}'s 'data' cannot take {}", self.describe(t))));
+        if self.pobject(t).is_none() {
+            return Err(self.error(
+                loc,
+                format!("{what}'s 'data' cannot take {}", self.describe(t)),
+            ));
         }
         if self.is_union(t) && !boxed {
             return Err(self.error(
                 loc,
-                format!("{what}'s 'data' can take {} only with 'boxed': true", self.describe(t)),
+                format!(
+                    "{what}'s 'data' can take {} only with 'boxed': true",
+                    self.describe(t)
+                ),
             ));
         }
         self.check_object(t)?;
-        let conditional = self.object(t).is_some_and(|o| o.members.iter().any(|m| m.ifcond.is_some()));
+        // A limit of QEMU 10.2's C generator, not of the language: QEMU 5.2
+        // schemas have conditional arguments without it.
+        let conditional = self.object(t).members.iter().any(|m| m.ifcond.is_some());
         if conditional && !boxed && self.ctx.strict() {
-            return Err(self.error(loc, format!("conditional {what} arguments require 'boxed': true")));
+            return Err(self.error(
+                loc,
+                format!("conditional {what} arguments require 'boxed': true"),
+            ));
         }
         Ok(t)
     }
@@ -932,19 +1256,26 @@ impl Builder<'_> {
         mut flags: Command,
     ) -> Result<Command, Diagnostic> {
         self.check_definition_features(id)?;
-        let (loc, name) = (self.entries[id.index()].loc, self.entries[id.index()].name.clone());
+        let loc = self.entries[id.index()].loc;
         if let Some(a) = arg {
             flags.arg_type = Some(self.check_arg_type(&a, loc, "command", flags.boxed)?);
         }
         if let Some(r) = ret {
             let t = self.resolve_type(&r, loc, || "command's 'returns'".to_string())?;
-            if !self.pragma.command_returns_exceptions.contains(&name) {
+            if !self
+                .pragma
+                .command_returns_exceptions
+                .contains(&self.entries[id.index()].name)
+            {
                 let element = match &self.entries[t.index()].pending {
                     Pending::Array { element } => self.lookup_type(element).unwrap_or(t),
                     _ => t,
                 };
-                if !self.is_object(element) {
-                    return Err(self.error(loc, format!("command's 'returns' cannot take {}", self.describe(t))));
+                if self.pobject(element).is_none() {
+                    return Err(self.error(
+                        loc,
+                        format!("command's 'returns' cannot take {}", self.describe(t)),
+                    ));
                 }
             }
             flags.ret_type = Some(t);
@@ -954,94 +1285,56 @@ impl Builder<'_> {
 
     // --- documentation -------------------------------------------------
 
-    fn connect_doc(&mut self, id: DefId) -> Result<(), Diagnostic> {
-        let Some(doc) = self.entries[id.index()].doc else { return Ok(()) };
-        self.connect_doc_with(id, doc)
-    }
-
-    fn connect_doc_with(&mut self, id: DefId, doc: usize) -> Result<(), Diagnostic> {
-        let features = self.entries[id.index()].features.clone();
-        let loc = self.entries[id.index()].loc;
-        for f in &features {
-            self.connect_feature(doc, &f.name, loc)?;
-        }
-        match self.kinds[id.index()].clone() {
-            Some(DefKind::Enum(en)) => {
-                for v in &en.values {
-                    self.connect_member(doc, "value", &v.name, loc)?;
-                    for f in &v.features {
-                        self.connect_feature(doc, &f.name, loc)?;
-                    }
-                }
-            }
-            Some(DefKind::Object(obj)) => {
-                if let Some(b) = obj.base
-                    && self.entries[b.index()].name.starts_with("q_")
-                {
-                    self.connect_doc_with(b, doc)?;
-                }
-                // A 5.2 simple union's tag is implicit: documenting it is
-                // optional.
-                let simple = obj.variants.as_ref().is_some_and(|v| v.kind == UnionKind::Simple);
-                if !simple || self.docs[doc].arg("type").is_some() {
-                    for m in &obj.local_members {
-                        self.connect_member(doc, "member", &m.name, loc)?;
-                        for f in &m.features {
-                            self.connect_feature(doc, &f.name, loc)?;
-                        }
-                    }
-                }
-            }
-            Some(DefKind::Alternate(alt)) => {
-                for v in &alt.variants {
-                    self.connect_member(doc, "branch", &v.name, loc)?;
-                }
-            }
-            Some(DefKind::Command(Command { arg_type: Some(a), .. }))
-            | Some(DefKind::Event(Event { arg_type: Some(a), .. }))
-                if self.entries[a.index()].name.starts_with("q_") =>
-            {
-                self.connect_doc_with(a, doc)?;
-            }
-            _ => {}
-        }
-        Ok(())
-    }
-
-    fn connect_member(&mut self, doc: usize, role: &str, name: &str, loc: Option<Loc>) -> Result<(), Diagnostic> {
-        if self.docs[doc].arg(name).is_none() {
-            let symbol = self.docs[doc].symbol.clone().unwrap_or_default();
-            if !self.pragma.documentation_exceptions.contains(&symbol) {
-                let d = self.error(loc, format!("{role} '{name}' lacks documentation"));
-                self.ctx.style(Lint::Undocumented, d)?;
-            }
-            self.docs[doc].add_undocumented(name);
-        }
-        self.connected.insert((doc, false, name.to_string()));
-        Ok(())
-    }
-
-    fn connect_feature(&mut self, doc: usize, name: &str, loc: Option<Loc>) -> Result<(), Diagnostic> {
-        if self.docs[doc].feature(name).is_none() {
-            let d = self.error(loc, format!("feature '{name}' lacks documentation"));
-            self.ctx.style(Lint::Undocumented, d)?;
-            return Ok(());
-        }
-        self.connected.insert((doc, true, name.to_string()));
-        Ok(())
+    /// Connects a definition's documentation to its members and features,
+    /// as QEMU's `connect_doc` does.
+    fn connect_doc(&mut self, id: DefId, doc: usize) -> Result<(), Diagnostic> {
+        let Builder {
+            entries,
+            kinds,
+            docs,
+            connected,
+            ctx,
+            pragma,
+            ..
+        } = self;
+        let mut linker = DocLinker {
+            entries,
+            kinds,
+            doc: &mut docs[doc],
+            connected: &mut connected[doc],
+            ctx,
+            pragma,
+        };
+        linker.connect(id)
     }
 
     fn check_docs(&self) -> Result<(), Diagnostic> {
-        for (i, doc) in self.docs.iter().enumerate() {
-            for (feature, list, what) in [(false, &doc.args, "member"), (true, &doc.features, "feature")] {
+        for (doc, (args, features)) in self.docs.iter().zip(&self.connected) {
+            for (list, flags, what) in [
+                (&doc.args, args, "member"),
+                (&doc.features, features, "feature"),
+            ] {
                 let bogus: Vec<_> = list
                     .iter()
-                    .filter(|a| !self.connected.contains(&(i, feature, a.name.clone())))
+                    .zip(flags)
+                    .filter(|(_, c)| !**c)
+                    .map(|(a, _)| a)
                     .collect();
                 if let Some(first) = bogus.first() {
-                    let names = bogus.iter().map(|a| a.name.as_str()).collect::<Vec<_>>().join("', '");
-                    let (s, verb) = if bogus.len() > 1 { ("s", "do") } else { ("", "does") };
-                    return Err(Diagnostic::error(first.loc, format!("documented {what}{s} '{names}' {verb} not exist")));
+                    let names = bogus
+                        .iter()
+                        .map(|a| a.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join("', '");
+                    let (s, verb) = if bogus.len() > 1 {
+                        ("s", "do")
+                    } else {
+                        ("", "does")
+                    };
+                    return Err(Diagnostic::error(
+                        first.loc,
+                        format!("documented {what}{s} '{names}' {verb} not exist"),
+                    ));
                 }
             }
         }
@@ -1049,7 +1342,16 @@ impl Builder<'_> {
     }
 
     fn finish(self) -> Result<Schema, Diagnostic> {
-        let Builder { entries, kinds, modules, docs, pragma, feature_dict, index, .. } = self;
+        let Builder {
+            entries,
+            kinds,
+            modules,
+            docs,
+            pragma,
+            feature_dict,
+            index,
+            ..
+        } = self;
         let defs = entries
             .into_iter()
             .zip(kinds)
@@ -1073,5 +1375,114 @@ impl Builder<'_> {
             feature_names: feature_dict.into_iter().map(|(n, _)| n).collect(),
             index,
         })
+    }
+}
+
+/// Connects one documentation block to the members and features it
+/// describes.
+struct DocLinker<'b> {
+    entries: &'b [Entry],
+    kinds: &'b [Option<DefKind>],
+    doc: &'b mut Doc,
+    connected: &'b mut (Vec<bool>, Vec<bool>),
+    ctx: &'b mut Ctx,
+    pragma: &'b Pragma,
+}
+
+impl DocLinker<'_> {
+    fn connect(&mut self, id: DefId) -> Result<(), Diagnostic> {
+        let (entries, kinds) = (self.entries, self.kinds);
+        let e = &entries[id.index()];
+        for f in &e.features {
+            self.feature(&f.name, e.loc)?;
+        }
+        match &kinds[id.index()] {
+            Some(DefKind::Enum(en)) => {
+                for v in &en.values {
+                    self.member("value", &v.name, e.loc)?;
+                    for f in &v.features {
+                        self.feature(&f.name, e.loc)?;
+                    }
+                }
+            }
+            Some(DefKind::Object(obj)) => {
+                if let Some(b) = obj.base
+                    && entries[b.index()].name.starts_with("q_")
+                {
+                    self.connect(b)?;
+                }
+                // A 5.2 simple union's tag is implicit: documenting it is
+                // optional.
+                let simple = obj
+                    .variants
+                    .as_ref()
+                    .is_some_and(|v| v.kind == UnionKind::Simple);
+                if !simple || self.doc.arg("type").is_some() {
+                    for m in &obj.local_members {
+                        self.member("member", &m.name, e.loc)?;
+                        for f in &m.features {
+                            self.feature(&f.name, e.loc)?;
+                        }
+                    }
+                }
+            }
+            Some(DefKind::Alternate(alt)) => {
+                for v in &alt.variants {
+                    self.member("branch", &v.name, e.loc)?;
+                }
+            }
+            Some(DefKind::Command(Command {
+                arg_type: Some(a), ..
+            }))
+            | Some(DefKind::Event(Event {
+                arg_type: Some(a), ..
+            })) if entries[a.index()].name.starts_with("q_") => {
+                self.connect(*a)?;
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn member(&mut self, role: &str, name: &str, loc: Option<Loc>) -> Result<(), Diagnostic> {
+        match self.doc.args.iter().position(|a| a.name == name) {
+            Some(i) => self.connected.0[i] = true,
+            None => {
+                let symbol = self.doc.symbol.as_deref().unwrap_or_default();
+                if !self
+                    .pragma
+                    .documentation_exceptions
+                    .iter()
+                    .any(|s| s == symbol)
+                {
+                    let d = match loc {
+                        Some(l) => self
+                            .ctx
+                            .error(l, format!("{role} '{name}' lacks documentation")),
+                        None => Diagnostic::global(format!("{role} '{name}' lacks documentation")),
+                    };
+                    self.ctx.style(Lint::Undocumented, d)?;
+                }
+                self.doc.add_undocumented(name);
+                self.connected.0.push(true);
+            }
+        }
+        Ok(())
+    }
+
+    fn feature(&mut self, name: &str, loc: Option<Loc>) -> Result<(), Diagnostic> {
+        match self.doc.features.iter().position(|f| f.name == name) {
+            Some(i) => self.connected.1[i] = true,
+            None => {
+                let d = match loc {
+                    Some(l) => self
+                        .ctx
+                        .error(l, format!("feature '{name}' lacks documentation")),
+                    None => Diagnostic::global(format!("feature '{name}' lacks documentation")),
+                };
+                self.ctx.style(Lint::Undocumented, d)?;
+            }
+        }
+        Ok(())
     }
 }

@@ -46,7 +46,12 @@ impl Cond {
                 false
             }
             Cond::Not(c) => !c.eval(defined)?,
-            Cond::CExpr(e) => CExprEval { s: e.as_bytes(), pos: 0, defined }.eval_all()?,
+            Cond::CExpr(e) => CExprEval {
+                s: e.as_bytes(),
+                pos: 0,
+                defined,
+            }
+            .eval_all()?,
         })
     }
 
@@ -63,8 +68,14 @@ impl Cond {
     fn repr(&self) -> String {
         match self {
             Cond::Name(n) | Cond::CExpr(n) => format!("'{n}'"),
-            Cond::All(cs) => format!("{{'all': [{}]}}", cs.iter().map(Cond::repr).collect::<Vec<_>>().join(", ")),
-            Cond::Any(cs) => format!("{{'any': [{}]}}", cs.iter().map(Cond::repr).collect::<Vec<_>>().join(", ")),
+            Cond::All(cs) => format!(
+                "{{'all': [{}]}}",
+                cs.iter().map(Cond::repr).collect::<Vec<_>>().join(", ")
+            ),
+            Cond::Any(cs) => format!(
+                "{{'any': [{}]}}",
+                cs.iter().map(Cond::repr).collect::<Vec<_>>().join(", ")
+            ),
             Cond::Not(c) => format!("{{'not': {}}}", c.repr()),
         }
     }
@@ -125,14 +136,21 @@ impl CExprEval<'_> {
     fn ident(&mut self) -> Option<String> {
         self.skip_ws();
         let start = self.pos;
-        while self.s.get(self.pos).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_') {
+        while self
+            .s
+            .get(self.pos)
+            .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_')
+        {
             self.pos += 1;
         }
         (self.pos > start).then(|| String::from_utf8_lossy(&self.s[start..self.pos]).into_owned())
     }
 
     fn error(&self) -> String {
-        format!("cannot evaluate condition '{}'", String::from_utf8_lossy(self.s))
+        format!(
+            "cannot evaluate condition '{}'",
+            String::from_utf8_lossy(self.s)
+        )
     }
 
     fn eval_all(&mut self) -> Result<bool, String> {
@@ -197,18 +215,33 @@ mod tests {
     #[test]
     fn evaluates_both_dialects() {
         let d = set(&["CONFIG_A"]);
-        let c = Cond::All(vec![Cond::Name("CONFIG_A".into()), Cond::Not(Box::new(Cond::Name("CONFIG_B".into())))]);
+        let c = Cond::All(vec![
+            Cond::Name("CONFIG_A".into()),
+            Cond::Not(Box::new(Cond::Name("CONFIG_B".into()))),
+        ]);
         assert_eq!(c.eval(&d), Ok(true));
-        assert_eq!(Cond::CExpr("defined(CONFIG_A) && !defined(CONFIG_B)".into()).eval(&d), Ok(true));
-        assert_eq!(Cond::CExpr("defined(CONFIG_B) || defined CONFIG_A".into()).eval(&d), Ok(true));
-        assert_eq!(Cond::CExpr("(defined(CONFIG_B))".into()).eval(&d), Ok(false));
+        assert_eq!(
+            Cond::CExpr("defined(CONFIG_A) && !defined(CONFIG_B)".into()).eval(&d),
+            Ok(true)
+        );
+        assert_eq!(
+            Cond::CExpr("defined(CONFIG_B) || defined CONFIG_A".into()).eval(&d),
+            Ok(true)
+        );
+        assert_eq!(
+            Cond::CExpr("(defined(CONFIG_B))".into()).eval(&d),
+            Ok(false)
+        );
         assert!(Cond::CExpr("defined(CONFIG_A) +".into()).eval(&d).is_err());
     }
 
     #[test]
     fn dumps_like_qemu() {
         assert_eq!(Cond::Name("IFONE".into()).dump(), "IFONE");
-        let c = Cond::Not(Box::new(Cond::Any(vec![Cond::Name("IFONE".into()), Cond::Name("IFTWO".into())])));
+        let c = Cond::Not(Box::new(Cond::Any(vec![
+            Cond::Name("IFONE".into()),
+            Cond::Name("IFTWO".into()),
+        ])));
         assert_eq!(c.dump(), "{'not': {'any': ['IFONE', 'IFTWO']}}");
         assert_eq!(c.to_string(), "not (IFONE or IFTWO)");
     }

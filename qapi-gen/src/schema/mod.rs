@@ -416,12 +416,16 @@ impl Schema {
 
     /// The commands, in order.
     pub fn commands(&self) -> impl Iterator<Item = &Definition> {
-        self.defs.iter().filter(|d| matches!(d.kind, DefKind::Command(_)))
+        self.defs
+            .iter()
+            .filter(|d| matches!(d.kind, DefKind::Command(_)))
     }
 
     /// The events, in order.
     pub fn events(&self) -> impl Iterator<Item = &Definition> {
-        self.defs.iter().filter(|d| matches!(d.kind, DefKind::Event(_)))
+        self.defs
+            .iter()
+            .filter(|d| matches!(d.kind, DefKind::Event(_)))
     }
 
     /// The documentation of a definition.

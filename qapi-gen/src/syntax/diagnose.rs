@@ -32,8 +32,8 @@ struct Token<'t> {
     tok: Tok,
     start: usize,
     text: &'t str,
-    /// For strings: the body and whether it is closed.
-    body: Option<(&'t str, bool)>,
+    /// For strings: the token text.
+    body: Option<&'t str>,
 }
 
 struct Walker<'a, 't> {
@@ -58,7 +58,12 @@ pub(super) fn broken_item(ctx: &Ctx, file: FileId, text: &str, start: usize) -> 
 }
 
 /// The error QEMU's lexer reports for the token at byte `start`, if any.
-pub(super) fn first_token_error(ctx: &Ctx, file: FileId, text: &str, start: usize) -> Option<Diagnostic> {
+pub(super) fn first_token_error(
+    ctx: &Ctx,
+    file: FileId,
+    text: &str,
+    start: usize,
+) -> Option<Diagnostic> {
     let mut w = Walker::new(ctx, file, text, start);
     w.accept(0).err()
 }
@@ -75,31 +80,46 @@ impl<'a, 't> Walker<'a, 't> {
                 let (tok, body) = match p.as_rule() {
                     Rule::punct => (Tok::Punct(p.as_str().as_bytes()[0]), None),
                     Rule::boolean => (Tok::Bool, None),
-                    Rule::string => {
-                        let mut inner = p.clone().into_inner();
-                        let body = inner.next().map_or("", |b| b.as_str());
-                        let closed = inner.next().is_some();
-                        (Tok::Str, Some((body, closed)))
+                    Rule::string => (Tok::Str, Some(p.as_str())),
+                    Rule::comment | Rule::plain_comment if p.as_str().starts_with("##") => {
+                        (Tok::DocComment, None)
                     }
-                    Rule::comment if p.as_str().starts_with("##") => (Tok::DocComment, None),
                     // Plain comments are skipped, as QEMU skips them.
                     Rule::comment => continue,
                     Rule::stray => (Tok::Stray, None),
                     _ => continue,
                 };
-                tokens.push(Token { tok, start: at, text: p.as_str(), body });
+                tokens.push(Token {
+                    tok,
+                    start: at,
+                    text: p.as_str(),
+                    body,
+                });
             }
         }
         let eof = text.len() - 1;
-        Walker { ctx, file, tokens, pos: 0, eof }
+        Walker {
+            ctx,
+            file,
+            tokens,
+            pos: 0,
+            eof,
+        }
     }
 
     fn error_at(&self, offset: usize, message: impl Into<String>) -> Diagnostic {
         let f = self.ctx.sources.file(self.file);
-        let loc = Loc { file: self.file, line: f.line_of(offset as u32) };
+        let loc = Loc {
+            file: self.file,
+            line: f.line_of(offset as u32),
+        };
         Diagnostic::error(loc, message)
             .with_col(f.column_of(offset as u32))
-            .with_span(Span { file: self.file, start: offset as u32, end: offset as u32 + 1 })
+            .with_span(Span {
+                file: self.file,
+                start: offset as u32,
+                end: offset as u32 + 1,
+            })
     }
 
     fn current(&self) -> (Tok, usize) {
@@ -113,12 +133,14 @@ impl<'a, 't> Walker<'a, 't> {
     /// string fails here, as in QEMU's lexer.
     fn accept(&mut self, index: usize) -> Result<(), Diagnostic> {
         self.pos = index;
-        let Some(t) = self.tokens.get(index) else { return Ok(()) };
+        let Some(t) = self.tokens.get(index) else {
+            return Ok(());
+        };
         if t.tok == Tok::Stray {
             return Err(self.error_at(t.start, format!("stray '{}'", t.text)));
         }
-        if let Some((body, closed)) = t.body {
-            check_string(body, closed).map_err(|m| self.error_at(t.start, m))?;
+        if let Some(token) = t.body {
+            check_string(token).map_err(|m| self.error_at(t.start, m))?;
         }
         Ok(())
     }
@@ -201,7 +223,7 @@ impl<'a, 't> Walker<'a, 't> {
         self.tokens
             .get(self.pos)
             .and_then(|t| t.body)
-            .and_then(|(body, closed)| check_string(body, closed).ok())
+            .and_then(|token| check_string(token).ok())
             .unwrap_or_default()
     }
 }

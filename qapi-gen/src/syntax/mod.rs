@@ -83,9 +83,15 @@ pub struct Parsed {
 /// Reads the schema at `path` and everything it includes.
 pub(crate) fn parse_schema(ctx: &mut Ctx, path: &Path) -> Result<Parsed, Diagnostic> {
     let text = std::fs::read_to_string(path).map_err(|e| {
-        Diagnostic::global(format!("can't read schema file '{}': {}", path.display(), strerror(&e)))
+        Diagnostic::global(format!(
+            "can't read schema file '{}': {}",
+            path.display(),
+            strerror(&e)
+        ))
     })?;
-    let root = ctx.sources.add(SourceFile::new(path.to_path_buf(), text, None));
+    let root = ctx
+        .sources
+        .add(SourceFile::new(path.to_path_buf(), text, None));
     parse_root(ctx, root)
 }
 
@@ -137,14 +143,26 @@ struct FileParser<'c> {
     included: &'c mut HashSet<PathBuf>,
     file: FileId,
     text: Arc<str>,
+    /// Offset in `text` of the input the current grammar pass parses.
+    base: usize,
 }
 
-/// Where the item after the current one starts, for QEMU's habit of reading
-/// the next token before acting on the current item.
+/// The item after the current one, for QEMU's habit of reading the next
+/// token before acting on the current item.
 #[derive(Clone, Copy)]
 enum Next<'p, 'i> {
     Item(&'p Pair<'i, Rule>),
     Eof,
+}
+
+/// How a documentation block ends.
+struct DocEnd<'t> {
+    /// Its comment lines: offset and text, the opening `##` first.
+    lines: Vec<(u32, &'t str)>,
+    /// Where the text after the block starts, when the block ends before the
+    /// end of its grammar token (at an indented closing `##`, or at a line
+    /// that is no comment, which leaves the block unclosed).
+    early_end: Option<usize>,
 }
 
 impl<'c> FileParser<'c> {
@@ -155,15 +173,39 @@ impl<'c> FileParser<'c> {
         file: FileId,
     ) -> Self {
         let text = ctx.sources.file(file).text.clone();
-        FileParser { ctx, out, included, file, text }
+        FileParser {
+            ctx,
+            out,
+            included,
+            file,
+            text,
+            base: 0,
+        }
     }
 
     fn span(&self, start: usize, end: usize) -> Span {
-        Span { file: self.file, start: start as u32, end: end as u32 }
+        Span {
+            file: self.file,
+            start: start as u32,
+            end: end as u32,
+        }
+    }
+
+    /// The span of a pair of the current grammar pass.
+    fn pair_span(&self, pair: &Pair<Rule>) -> Span {
+        let s = pair.as_span();
+        self.span(self.base + s.start(), self.base + s.end())
+    }
+
+    fn start(&self, pair: &Pair<Rule>) -> usize {
+        self.base + pair.as_span().start()
     }
 
     fn loc(&self, offset: usize) -> Loc {
-        Loc { file: self.file, line: self.ctx.sources.file(self.file).line_of(offset as u32) }
+        Loc {
+            file: self.file,
+            line: self.ctx.sources.file(self.file).line_of(offset as u32),
+        }
     }
 
     /// A syntax error at byte `offset`, with QEMU's column.
@@ -181,63 +223,137 @@ impl<'c> FileParser<'c> {
     }
 
     fn parse(mut self) -> Result<(), Diagnostic> {
+        let mut cur_doc: Option<usize> = None;
+        let mut base = 0;
+        while let Some(restart) = self.parse_from(base, &mut cur_doc)? {
+            base = restart;
+        }
+        self.reject_expr_doc(cur_doc)
+    }
+
+    /// One grammar pass over the text from `base`.  Returns where to start
+    /// another when a documentation block turned out to end early.
+    fn parse_from(
+        &mut self,
+        base: usize,
+        cur_doc: &mut Option<usize>,
+    ) -> Result<Option<usize>, Diagnostic> {
+        self.base = base;
         let text = self.text.clone();
-        let pairs = match Grammar::parse(Rule::file, &text) {
+        let pairs = match Grammar::parse(Rule::file, &text[base..]) {
             Ok(pairs) => pairs,
-            // The grammar accepts any input; this is only a safety net.
+            // The grammar accepts any input; this is only a safety net
+            // (pest also stops on nesting too deep for the stack).
             Err(e) => {
                 let offset = match e.location {
                     pest::error::InputLocation::Pos(p) => p,
                     pest::error::InputLocation::Span((p, _)) => p,
                 };
-                return Err(self.syntax_error(offset.min(self.eof_offset()), "syntax error"));
+                return Err(
+                    self.syntax_error((base + offset).min(self.eof_offset()), "nesting too deep")
+                );
             }
         };
-        let items: Vec<Pair<Rule>> = pairs.filter(|p| p.as_rule() != Rule::EOI).collect();
-        let mut cur_doc: Option<usize> = None;
+        let items: Vec<Pair<Rule>> = pairs
+            .filter(|p| !matches!(p.as_rule(), Rule::EOI | Rule::plain_comment))
+            .collect();
         for (i, item) in items.iter().enumerate() {
             let next = items.get(i + 1).map_or(Next::Eof, Next::Item);
             match item.as_rule() {
                 Rule::doc_block => {
-                    self.reject_expr_doc(cur_doc)?;
-                    let next_error = self.next_token_error(next);
-                    let next_offset = self.next_offset(next);
-                    let lines = item
-                        .clone()
-                        .into_inner()
-                        .map(|c| (c.as_span().start() as u32, c.as_str()))
-                        .collect::<Vec<_>>();
+                    self.reject_expr_doc(*cur_doc)?;
+                    let block = self.doc_lines(self.start(item), item.as_str());
+                    let (next_offset, next_error) = match block.early_end {
+                        Some(at) => (
+                            at,
+                            diagnose::first_token_error(self.ctx, self.file, &text, at),
+                        ),
+                        None => (self.next_offset(next), self.next_token_error(next)),
+                    };
                     let parsed = doc::parse_block(
                         self.ctx,
                         self.file,
-                        &lines,
+                        &block.lines,
                         next_offset as u32,
                         next_error,
                     )?;
                     self.out.docs.push(parsed);
-                    cur_doc = Some(self.out.docs.len() - 1);
+                    *cur_doc = Some(self.out.docs.len() - 1);
+                    if let Some(at) = block.early_end {
+                        return Ok(Some(at));
+                    }
                 }
                 Rule::rest => {
-                    let start = item.as_span().start();
-                    return Err(diagnose::broken_item(self.ctx, self.file, &text, start));
+                    return Err(diagnose::broken_item(
+                        self.ctx,
+                        self.file,
+                        &text,
+                        self.start(item),
+                    ));
                 }
                 _ => {
-                    let loc = self.loc(item.as_span().start());
+                    let loc = self.loc(self.start(item));
                     let value = self.value(item.clone())?;
                     if let Some(e) = self.next_token_error(next) {
                         return Err(e);
                     }
-                    self.top_level(value, loc, &mut cur_doc)?;
-                    cur_doc = None;
+                    self.top_level(value, loc, cur_doc)?;
+                    *cur_doc = None;
                 }
             }
         }
-        self.reject_expr_doc(cur_doc)
+        Ok(None)
+    }
+
+    /// Splits a documentation block token into its comment lines, the way
+    /// QEMU's lexer reads them: white space between them is skipped; a
+    /// comment starting with `##` closes the block; anything else ends it
+    /// unclosed.
+    fn doc_lines<'t>(&self, start: usize, token: &'t str) -> DocEnd<'t> {
+        let mut lines = Vec::with_capacity(16);
+        let mut pos = 0;
+        let mut first = true;
+        while pos < token.len() {
+            let end =
+                memchr::memchr(b'\n', &token.as_bytes()[pos..]).map_or(token.len(), |i| pos + i);
+            let line = &token[pos..end];
+            let content = line.trim_start_matches(is_python_space);
+            let at = pos + (line.len() - content.len());
+            let next = end + 1;
+            if first {
+                lines.push(((start + at) as u32, content));
+                first = false;
+            } else if content.is_empty() {
+                // A blank line: skipped.
+            } else if content.starts_with('#') {
+                lines.push(((start + at) as u32, content));
+                if content.starts_with("##") {
+                    // The block is closed; text after this line belongs to
+                    // what follows.
+                    let early = (next < token.len()).then_some(start + next);
+                    return DocEnd {
+                        lines,
+                        early_end: early,
+                    };
+                }
+            } else {
+                // No comment: the block ends unclosed right here.
+                return DocEnd {
+                    lines,
+                    early_end: Some(start + at),
+                };
+            }
+            pos = next;
+        }
+        DocEnd {
+            lines,
+            early_end: None,
+        }
     }
 
     fn next_offset(&self, next: Next) -> usize {
         match next {
-            Next::Item(p) => p.as_span().start(),
+            Next::Item(p) => self.start(p),
             Next::Eof => self.eof_offset(),
         }
     }
@@ -247,7 +363,9 @@ impl<'c> FileParser<'c> {
         let Next::Item(pair) = next else { return None };
         match pair.as_rule() {
             Rule::string => self.string(pair.clone()).err(),
-            Rule::rest => diagnose::first_token_error(self.ctx, self.file, &self.text, pair.as_span().start()),
+            Rule::rest => {
+                diagnose::first_token_error(self.ctx, self.file, &self.text, self.start(pair))
+            }
             _ => None,
         }
     }
@@ -266,29 +384,44 @@ impl<'c> FileParser<'c> {
     }
 
     /// Acts on a complete top-level expression.
-    fn top_level(&mut self, value: Value, loc: Loc, cur_doc: &mut Option<usize>) -> Result<(), Diagnostic> {
+    fn top_level(
+        &mut self,
+        value: Value,
+        loc: Loc,
+        cur_doc: &mut Option<usize>,
+    ) -> Result<(), Diagnostic> {
         let Value::Object(obj) = value else {
-            return Err(Diagnostic::error(loc, "top-level expression must be an object")
-                .with_span(value.span()));
+            return Err(
+                Diagnostic::error(loc, "top-level expression must be an object")
+                    .with_span(value.span()),
+            );
         };
         if let Some((_, include)) = obj.entry("include") {
             self.reject_expr_doc(cur_doc.take())?;
             if obj.len() != 1 {
-                return Err(Diagnostic::error(loc, "invalid 'include' directive").with_span(obj.span));
+                return Err(
+                    Diagnostic::error(loc, "invalid 'include' directive").with_span(obj.span)
+                );
             }
             let Value::Str(include) = include else {
-                return Err(Diagnostic::error(loc, "value of 'include' must be a string")
-                    .with_span(include.span()));
+                return Err(
+                    Diagnostic::error(loc, "value of 'include' must be a string")
+                        .with_span(include.span()),
+                );
             };
             self.include(include, loc)
         } else if let Some((_, pragma)) = obj.entry("pragma") {
             self.reject_expr_doc(cur_doc.take())?;
             if obj.len() != 1 {
-                return Err(Diagnostic::error(loc, "invalid 'pragma' directive").with_span(obj.span));
+                return Err(
+                    Diagnostic::error(loc, "invalid 'pragma' directive").with_span(obj.span)
+                );
             }
             let Value::Object(pragma) = pragma else {
-                return Err(Diagnostic::error(loc, "value of 'pragma' must be an object")
-                    .with_span(pragma.span()));
+                return Err(
+                    Diagnostic::error(loc, "value of 'pragma' must be an object")
+                        .with_span(pragma.span()),
+                );
             };
             for (name, value) in &pragma.members {
                 self.pragma(name, value, loc)?;
@@ -298,25 +431,43 @@ impl<'c> FileParser<'c> {
             if let Some(d) = *cur_doc {
                 let doc = &self.out.docs[d];
                 if doc.symbol.is_none() {
-                    return Err(Diagnostic::error(doc.loc, "definition documentation required"));
+                    return Err(Diagnostic::error(
+                        doc.loc,
+                        "definition documentation required",
+                    ));
                 }
             }
-            self.out.exprs.push(Expression { kind: ExprKind::Definition(obj), loc, doc: cur_doc.take() });
+            self.out.exprs.push(Expression {
+                kind: ExprKind::Definition(obj),
+                loc,
+                doc: cur_doc.take(),
+            });
             Ok(())
         }
     }
 
     fn include(&mut self, include: &Str, loc: Loc) -> Result<(), Diagnostic> {
-        let dir = self.ctx.sources.path(self.file).parent().unwrap_or(Path::new(""));
+        let dir = self
+            .ctx
+            .sources
+            .path(self.file)
+            .parent()
+            .unwrap_or(Path::new(""));
         let path = dir.join(&include.text);
-        self.out.exprs.push(Expression { kind: ExprKind::Include(path.clone()), loc, doc: None });
+        self.out.exprs.push(Expression {
+            kind: ExprKind::Include(path.clone()),
+            loc,
+            doc: None,
+        });
         let abs = absolute(&path);
         // An inclusion loop: the file is this one or one that includes it.
         let mut file = Some(self.file);
         while let Some(f) = file {
             if absolute(self.ctx.sources.path(f)) == abs {
-                return Err(Diagnostic::error(loc, format!("inclusion loop for {}", include.text))
-                    .with_span(include.span));
+                return Err(
+                    Diagnostic::error(loc, format!("inclusion loop for {}", include.text))
+                        .with_span(include.span),
+                );
             }
             file = self.ctx.sources.file(f).included_from.map(|l| l.file);
         }
@@ -326,7 +477,11 @@ impl<'c> FileParser<'c> {
         let text = std::fs::read_to_string(&path).map_err(|e| {
             Diagnostic::error(
                 loc,
-                format!("can't read include file '{}': {}", path.display(), strerror(&e)),
+                format!(
+                    "can't read include file '{}': {}",
+                    path.display(),
+                    strerror(&e)
+                ),
             )
             .with_span(include.span)
         })?;
@@ -337,11 +492,15 @@ impl<'c> FileParser<'c> {
     fn pragma(&mut self, name: &Str, value: &Value, loc: Loc) -> Result<(), Diagnostic> {
         let list = |what: &str| -> Result<Vec<String>, Diagnostic> {
             match value.as_list() {
-                Some(items) if items.iter().all(|v| v.as_str().is_some()) => {
-                    Ok(items.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
-                }
-                _ => Err(Diagnostic::error(loc, format!("pragma {what} must be a list of strings"))
-                    .with_span(value.span())),
+                Some(items) if items.iter().all(|v| v.as_str().is_some()) => Ok(items
+                    .iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect()),
+                _ => Err(Diagnostic::error(
+                    loc,
+                    format!("pragma {what} must be a list of strings"),
+                )
+                .with_span(value.span())),
             }
         };
         let strict = self.ctx.strict();
@@ -350,8 +509,10 @@ impl<'c> FileParser<'c> {
             "doc-required" => match value {
                 Value::Bool(b, _) => pragma.doc_required = *b,
                 _ => {
-                    return Err(Diagnostic::error(loc, "pragma 'doc-required' must be boolean")
-                        .with_span(value.span()));
+                    return Err(
+                        Diagnostic::error(loc, "pragma 'doc-required' must be boolean")
+                            .with_span(value.span()),
+                    );
                 }
             },
             "command-name-exceptions" => pragma.command_name_exceptions = list(&name.text)?,
@@ -362,7 +523,8 @@ impl<'c> FileParser<'c> {
             "returns-whitelist" if !strict => pragma.command_returns_exceptions = list(&name.text)?,
             "name-case-whitelist" if !strict => pragma.member_name_exceptions = list(&name.text)?,
             other => {
-                return Err(Diagnostic::error(loc, format!("unknown pragma '{other}'")).with_span(name.span));
+                return Err(Diagnostic::error(loc, format!("unknown pragma '{other}'"))
+                    .with_span(name.span));
             }
         }
         Ok(())
@@ -370,32 +532,35 @@ impl<'c> FileParser<'c> {
 
     /// Converts a value, checking its strings and keys in QEMU's order.
     fn value(&self, pair: Pair<Rule>) -> Result<Value, Diagnostic> {
-        let span = pair.as_span();
-        let sp = self.span(span.start(), span.end());
+        let sp = self.pair_span(&pair);
         match pair.as_rule() {
             Rule::string => Ok(Value::Str(self.string(pair)?)),
             Rule::boolean => Ok(Value::Bool(pair.as_str() == "true", sp)),
             Rule::array => {
-                let items = pair.into_inner().map(|p| self.value(p)).collect::<Result<_, _>>()?;
+                let items = values(pair)
+                    .map(|p| self.value(p))
+                    .collect::<Result<_, _>>()?;
                 Ok(Value::List(items, sp))
             }
             Rule::object => {
                 let mut members: Vec<(Str, Value)> = Vec::new();
-                for member in pair.into_inner() {
-                    let mut parts = member.into_inner();
+                for member in values(pair) {
+                    let mut parts = values(member);
                     let (Some(key), Some(value)) = (parts.next(), parts.next()) else {
                         unreachable!("the grammar makes a member of a key and a value")
                     };
                     let key = self.string(key)?;
                     // QEMU reads the value's first token before looking for
                     // a duplicate key, and reports duplicates there.
-                    let value_start = value.as_span().start();
+                    let value_start = self.start(&value);
                     let first_token = match value.as_rule() {
                         Rule::string => Some(Value::Str(self.string(value.clone())?)),
                         _ => None,
                     };
                     if members.iter().any(|(k, _)| k.text == key.text) {
-                        return Err(self.syntax_error(value_start, format!("duplicate key '{}'", key.text)));
+                        return Err(
+                            self.syntax_error(value_start, format!("duplicate key '{}'", key.text))
+                        );
                     }
                     let value = match first_token {
                         Some(v) => v,
@@ -411,40 +576,46 @@ impl<'c> FileParser<'c> {
 
     /// Checks and unescapes a string token.
     fn string(&self, pair: Pair<Rule>) -> Result<Str, Diagnostic> {
-        let span = pair.as_span();
-        let mut inner = pair.into_inner();
-        let body = inner.next().map_or("", |b| b.as_str());
-        let closed = inner.next().is_some();
-        match check_string(body, closed) {
-            Ok(text) => Ok(Str { text, span: self.span(span.start(), span.end()) }),
-            Err(message) => Err(self.syntax_error(span.start(), message)),
+        let span = self.pair_span(&pair);
+        match check_string(pair.as_str()) {
+            Ok(text) => Ok(Str { text, span }),
+            Err(message) => Err(self.syntax_error(span.start as usize, message)),
         }
     }
 }
 
-/// QEMU's checks on the characters of a string, in QEMU's order, and the
-/// string with its escapes resolved.
-pub(crate) fn check_string(body: &str, closed: bool) -> Result<String, String> {
-    let mut out = String::with_capacity(body.len());
-    let mut chars = body.chars();
+/// Python's `str.isspace()` for one character: what QEMU skips between
+/// tokens.
+pub(crate) fn is_python_space(c: char) -> bool {
+    c.is_whitespace() || ('\u{1C}'..='\u{1F}').contains(&c)
+}
+
+/// The children of an object, member or array, without comments.
+fn values(pair: Pair<Rule>) -> impl Iterator<Item = Pair<Rule>> {
+    pair.into_inner()
+        .filter(|p| p.as_rule() != Rule::plain_comment)
+}
+
+/// QEMU's checks on a string token (opening quote included), in QEMU's
+/// order, and the string with its escapes resolved.
+pub(crate) fn check_string(token: &str) -> Result<String, String> {
+    let mut out = String::with_capacity(token.len());
+    let mut chars = token[1..].chars();
     while let Some(ch) = chars.next() {
-        let ch = if ch == '\\' {
-            match chars.next() {
+        let ch = match ch {
+            '\\' => match chars.next() {
                 Some('\\') => '\\',
                 Some(other) => return Err(format!("unknown escape \\{other}")),
                 // A backslash ending the line.
                 None => break,
-            }
-        } else {
-            ch
+            },
+            '\'' => return Ok(out),
+            ch => ch,
         };
         if (ch as u32) < 32 || (ch as u32) >= 127 {
             return Err("funny character in string".to_string());
         }
         out.push(ch);
     }
-    if !closed {
-        return Err("missing terminating \"'\"".to_string());
-    }
-    Ok(out)
+    Err("missing terminating \"'\"".to_string())
 }

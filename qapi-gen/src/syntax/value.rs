@@ -36,12 +36,18 @@ pub struct Object {
 impl Object {
     /// The value of `key`.
     pub fn get(&self, key: &str) -> Option<&Value> {
-        self.members.iter().find(|(k, _)| k.text == key).map(|(_, v)| v)
+        self.members
+            .iter()
+            .find(|(k, _)| k.text == key)
+            .map(|(_, v)| v)
     }
 
     /// The key and value of `key`.
     pub fn entry(&self, key: &str) -> Option<(&Str, &Value)> {
-        self.members.iter().find(|(k, _)| k.text == key).map(|(k, v)| (k, v))
+        self.members
+            .iter()
+            .find(|(k, _)| k.text == key)
+            .map(|(k, v)| (k, v))
     }
 
     /// Whether `key` is present.
@@ -148,7 +154,11 @@ impl Value {
 /// Python's `repr()` of a string of printable ASCII, which is all a schema
 /// string can hold.
 pub(crate) fn write_str_repr(out: &mut String, s: &str) {
-    let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
     out.push(quote);
     for ch in s.chars() {
         match ch {
