@@ -468,19 +468,23 @@ impl<'l> DocParser<'_, 'l> {
             self.style(Lint::DocLineLength, d)?;
         }
         if let Some(at) = single_space_sentence(line) {
-            // QEMU computes the column as if the comment started the line.
+            // QEMU computes the column as if the comment started the line;
+            // the snippet marks the actual spot.
             let file = self.ctx.sources.file(self.file);
-            let line_start = file.line_start(file.line_of(offset));
             let source_line = file.line_text(file.line_of(offset));
-            let nchars = 2 + at + 1;
+            let line_start = file.line_start(file.line_of(offset));
             let byte = source_line
                 .char_indices()
-                .nth(nchars)
+                .nth(2 + at + 1)
                 .map_or(source_line.len(), |(i, _)| i);
-            let d = self.error_at(
-                line_start + byte as u32,
+            let col = file.column_of(line_start + byte as u32);
+            let actual = offset + 2 + line.char_indices().nth(at).map_or(0, |(i, _)| i) as u32;
+            let d = Diagnostic::error(
+                self.loc_at(offset),
                 "Use two spaces between sentences\nIf this not the end of a sentence, please report a bug.",
-            );
+            )
+            .with_col(col)
+            .with_span(Span { file: self.file, start: actual, end: actual + 1 });
             self.style(Lint::DocSentenceSpacing, d)?;
         }
         Ok(())
