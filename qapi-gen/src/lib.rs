@@ -34,6 +34,7 @@ pub mod diag;
 pub mod doc;
 pub mod dump;
 mod expr;
+pub mod generate;
 pub mod schema;
 pub mod source;
 pub mod syntax;
@@ -83,6 +84,17 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+/// Writes `contents` to `path` unless the file already holds exactly that,
+/// so that build tools see no change.  Returns whether it wrote.
+pub fn write_if_changed(path: impl AsRef<Path>, contents: &[u8]) -> std::io::Result<bool> {
+    let path = path.as_ref();
+    if std::fs::read(path).is_ok_and(|old| old == contents) {
+        return Ok(false);
+    }
+    std::fs::write(path, contents)?;
+    Ok(true)
+}
 
 /// Reads the schema at `path`, everything it includes, and checks it.
 pub fn load(path: impl AsRef<Path>, mode: Mode) -> Result<Schema, Error> {

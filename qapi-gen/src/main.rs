@@ -50,6 +50,41 @@ enum Cmd {
     /// Print the checked schema model in the format of QEMU's
     /// tests/qapi-schema/*.out files.
     Dump(CheckArgs),
+    /// Generate Rust: one self-contained file that compiles as a module of
+    /// any crate depending on qapi-types.
+    Generate(GenerateArgs),
+}
+
+#[derive(clap::Args)]
+struct GenerateArgs {
+    #[command(flatten)]
+    check: CheckArgs,
+    /// Where to write the Rust file ("-" for standard output).  It is only
+    /// rewritten when its contents change.
+    #[arg(short, long)]
+    output: PathBuf,
+    /// Emit unformatted tokens (faster; equally good for the compiler).
+    #[arg(long)]
+    no_format: bool,
+    /// Evaluate conditions with this symbol defined (repeatable); without
+    /// any, everything is emitted and documented with its condition.
+    #[arg(long = "cfg", value_name = "SYMBOL")]
+    cfg: Vec<String>,
+    /// Evaluate conditions with no symbol defined.
+    #[arg(long, conflicts_with = "cfg")]
+    cfg_none: bool,
+    /// Leave out everything with the `unstable` feature.
+    #[arg(long)]
+    exclude_unstable: bool,
+    /// Generate only what these commands and events need (repeatable).
+    #[arg(long = "only", value_name = "NAME")]
+    only: Vec<String>,
+    /// Do not emit the client's `Commands` trait.
+    #[arg(long)]
+    no_client: bool,
+    /// Do not emit the server's `Handler` trait and `Dispatcher`.
+    #[arg(long)]
+    no_server: bool,
 }
 
 fn main() -> ExitCode {
@@ -57,6 +92,58 @@ fn main() -> ExitCode {
     match cli.command {
         Cmd::Check(args) => check(&args, false),
         Cmd::Dump(args) => check(&args, true),
+        Cmd::Generate(args) => generate(&args),
+    }
+}
+
+fn generate(args: &GenerateArgs) -> ExitCode {
+    let c = &args.check;
+    let mode = if c.strict {
+        Mode::Strict
+    } else {
+        Mode::Default
+    };
+    let schema = match qapi_gen::load(&c.schema, mode) {
+        Ok(schema) => schema,
+        Err(e) => {
+            for d in &e.diagnostics {
+                eprintln!("{}", render(d, &e.sources, c));
+            }
+            return ExitCode::FAILURE;
+        }
+    };
+    report_warnings(&schema.warnings, &schema.sources, c);
+    let opts = qapi_gen::generate::Options {
+        cfg: (args.cfg_none || !args.cfg.is_empty()).then(|| args.cfg.iter().cloned().collect()),
+        exclude_unstable: args.exclude_unstable,
+        only: (!args.only.is_empty()).then(|| args.only.clone()),
+        client: !args.no_client,
+        server: !args.no_server,
+        format: !args.no_format,
+    };
+    let name = c.schema.file_name().map_or_else(
+        || c.schema.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let source =
+        qapi_gen::generate::generate(&schema, &opts, &name).and_then(|g| g.to_source(opts.format));
+    let source = match source {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("qapi-gen: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if args.output.as_os_str() == "-" {
+        print!("{source}");
+        return ExitCode::SUCCESS;
+    }
+    match qapi_gen::write_if_changed(&args.output, source.as_bytes()) {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("qapi-gen: cannot write {}: {e}", args.output.display());
+            ExitCode::FAILURE
+        }
     }
 }
 

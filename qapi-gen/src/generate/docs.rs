@@ -1,0 +1,445 @@
+//! Rustdoc from QAPI documentation.
+//!
+//! QAPI documentation is reStructuredText-flavoured text.  It becomes
+//! Markdown that rustdoc renders without warnings: `@name` references become
+//! intra-doc links where the target is generated, otherwise code spans;
+//! literal blocks (`::`, `.. qmp-example::`, the old `Example:` sections)
+//! become ```` ```text ```` blocks so doctests never run them; characters
+//! Markdown or rustdoc would misread are escaped.  Each item's docs also say
+//! under which condition QEMU has it and which features it has.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::Generator;
+use crate::doc::{ArgSection, Doc, SectionKind, SectionRef};
+use crate::schema::{Cond, DefId, DefKind, EnumValue, Feature, Member, Variant, Variants};
+
+/// `#[doc = "..."]` attributes for `lines` (each gets a leading space, as
+/// `///` comments have).
+fn attrs(lines: &[String]) -> TokenStream {
+    let lines = lines.iter().map(|l| {
+        if l.is_empty() {
+            String::new()
+        } else {
+            format!(" {l}")
+        }
+    });
+    quote!(#(#[doc = #lines])*)
+}
+
+/// `#[deprecated]` when the features include `deprecated`.
+pub(crate) fn deprecated_attr(features: &[Feature]) -> TokenStream {
+    if features.iter().any(Feature::is_deprecated) {
+        quote!(#[deprecated])
+    } else {
+        quote!()
+    }
+}
+
+/// The documentation block of a definition, looking through implicit types
+/// to the definition they belong to.
+fn doc_of<'s>(g: &Generator<'s>, id: DefId) -> Option<&'s Doc> {
+    let def = g.schema.def(id);
+    if let Some(doc) = g.schema.doc(def) {
+        return Some(doc);
+    }
+    let rest = def.name.strip_prefix("q_obj_")?;
+    let owner = rest.rsplit_once('-').map_or(rest, |(o, _)| o);
+    g.schema.get(owner).and_then(|d| g.schema.doc(d))
+}
+
+/// Docs for a type, command or event.
+pub(crate) fn definition(g: &Generator, id: DefId) -> TokenStream {
+    let def = g.schema.def(id);
+    let mut lines = Vec::new();
+    let doc = doc_of(g, id);
+    if let Some(doc) = doc {
+        let ctx = Context { g, owner: Some(id) };
+        for r in &doc.order {
+            match *r {
+                SectionRef::Body => push_text(&mut lines, &ctx.markdown(&doc.body.text, false)),
+                SectionRef::Other(i) => {
+                    let s = &doc.sections[i];
+                    let text = ctx.markdown(&s.text, s.kind == SectionKind::Example);
+                    match s.kind {
+                        SectionKind::Plain => push_text(&mut lines, &text),
+                        kind => {
+                            let title = match kind {
+                                SectionKind::Returns => "Returns",
+                                SectionKind::Errors => "Errors",
+                                SectionKind::Since => "Since",
+                                SectionKind::Todo => "TODO",
+                                SectionKind::Note => "Note",
+                                SectionKind::Example => "Example",
+                                SectionKind::Plain => unreachable!(),
+                            };
+                            if kind == SectionKind::Example {
+                                push_text(&mut lines, &format!("{title}:\n\n{text}"));
+                            } else {
+                                push_text(&mut lines, &format!("{title}: {text}"));
+                            }
+                        }
+                    }
+                }
+                // Member and feature descriptions go on fields and below.
+                SectionRef::Arg(_) | SectionRef::Feature(_) => {}
+            }
+        }
+    }
+    if lines.is_empty() {
+        lines.push(format!("`{}` (QAPI {}).", def.name, def.meta()));
+    }
+    if let Some(c) = def
+        .ifcond
+        .as_ref()
+        .filter(|_| !g.sel.evaluates_conditions())
+    {
+        push_text(&mut lines, &condition(c));
+    }
+    push_features(g, &mut lines, &def.features, doc);
+    attrs(&lines)
+}
+
+/// Docs for a member, from the documentation of the type defining it.
+pub(crate) fn member(g: &Generator, _container: DefId, m: &Member) -> TokenStream {
+    let mut lines = Vec::new();
+    let doc = doc_of(g, m.defined_in);
+    if let Some(a) = doc.and_then(|d| d.arg(&m.name)) {
+        push_arg(g, &mut lines, m.defined_in, a);
+    }
+    if lines.is_empty() {
+        lines.push(format!("Member `{}`.", m.name));
+    }
+    if let Some(c) = m.ifcond.as_ref().filter(|_| !g.sel.evaluates_conditions()) {
+        push_text(&mut lines, &condition(c));
+    }
+    push_features(g, &mut lines, &m.features, doc);
+    attrs(&lines)
+}
+
+/// Docs for an enumeration value.
+pub(crate) fn enum_value(g: &Generator, id: DefId, v: &EnumValue) -> TokenStream {
+    let mut lines = Vec::new();
+    let doc = doc_of(g, id);
+    if let Some(a) = doc.and_then(|d| d.arg(&v.name)) {
+        push_arg(g, &mut lines, id, a);
+    }
+    if lines.is_empty() {
+        lines.push(format!("`{}`", v.name));
+    }
+    if let Some(c) = v.ifcond.as_ref().filter(|_| !g.sel.evaluates_conditions()) {
+        push_text(&mut lines, &condition(c));
+    }
+    push_features(g, &mut lines, &v.features, doc);
+    attrs(&lines)
+}
+
+/// Docs for a branch of a union or alternate.
+pub(crate) fn branch(g: &Generator, id: DefId, v: &Variant) -> TokenStream {
+    let mut lines = Vec::new();
+    if let Some(a) = doc_of(g, id).and_then(|d| d.arg(&v.name)) {
+        push_arg(g, &mut lines, id, a);
+    }
+    if lines.is_empty() {
+        let target = g.schema.def(v.ty);
+        if v.implicit || target.name == "q_empty" {
+            lines.push(format!(
+                "The branch for `{}`, without members of its own.",
+                v.name
+            ));
+        } else {
+            lines.push(format!("The branch for `{}`.", v.name));
+        }
+    }
+    if let Some(c) = v.ifcond.as_ref().filter(|_| !g.sel.evaluates_conditions()) {
+        push_text(&mut lines, &condition(c));
+    }
+    attrs(&lines)
+}
+
+/// Docs for a union's branch field, from the tag member's description.
+pub(crate) fn union_tag(g: &Generator, id: DefId, v: &Variants) -> TokenStream {
+    let mut lines = Vec::new();
+    let DefKind::Object(o) = &g.schema.def(id).kind else {
+        return quote!();
+    };
+    if let Some(m) = o.members.iter().find(|m| m.name == v.tag)
+        && let Some(a) = doc_of(g, m.defined_in).and_then(|d| d.arg(&m.name))
+    {
+        push_arg(g, &mut lines, m.defined_in, a);
+        lines.push(String::new());
+    }
+    lines.push(format!(
+        "The branch, selected by the value of `{}` on the wire.",
+        v.tag
+    ));
+    attrs(&lines)
+}
+
+fn push_arg(g: &Generator, lines: &mut Vec<String>, owner: DefId, a: &ArgSection) {
+    if a.text.is_empty() {
+        return;
+    }
+    let ctx = Context {
+        g,
+        owner: Some(owner),
+    };
+    push_text(lines, &ctx.markdown(&a.text, false));
+}
+
+fn push_features(g: &Generator, lines: &mut Vec<String>, features: &[Feature], doc: Option<&Doc>) {
+    let shown: Vec<&Feature> = features
+        .iter()
+        .filter(|f| g.sel.item(f.ifcond.as_ref(), &[]))
+        .collect();
+    if shown.is_empty() {
+        return;
+    }
+    let ctx = Context { g, owner: None };
+    let mut text = String::from("Features:\n");
+    for f in shown {
+        let desc = doc
+            .and_then(|d| d.feature(&f.name))
+            .map(|a| ctx.markdown(&a.text, false))
+            .unwrap_or_default();
+        let desc = desc.replace('\n', " ");
+        text.push_str(&format!("- `{}`", f.name));
+        if !desc.is_empty() {
+            text.push_str(&format!(": {desc}"));
+        }
+        if let Some(c) = f.ifcond.as_ref().filter(|_| !g.sel.evaluates_conditions()) {
+            text.push_str(&format!(" (only when `{c}`)"));
+        }
+        text.push('\n');
+    }
+    push_text(lines, text.trim_end());
+}
+
+fn condition(c: &Cond) -> String {
+    format!("Only in QEMU built with `{c}`.")
+}
+
+/// Appends a paragraph (possibly several lines) after a blank line.
+fn push_text(lines: &mut Vec<String>, text: &str) {
+    if text.trim().is_empty() {
+        return;
+    }
+    if !lines.is_empty() {
+        lines.push(String::new());
+    }
+    lines.extend(text.lines().map(str::to_string));
+}
+
+/// Converts QAPI text to Markdown.
+struct Context<'a, 's> {
+    g: &'a Generator<'s>,
+    /// The definition whose members `@name` may refer to.
+    owner: Option<DefId>,
+}
+
+impl Context<'_, '_> {
+    /// Markdown for a section.  `literal` makes the whole text a text block
+    /// (the old `Example:` sections).
+    fn markdown(&self, text: &str, literal: bool) -> String {
+        if literal {
+            return fence(text.lines().map(|l| l.to_string()).collect());
+        }
+        let mut out: Vec<String> = Vec::new();
+        let mut block: Option<(usize, Vec<String>)> = None;
+        let mut pending_literal = false;
+        for line in text.lines() {
+            let indent = line.len() - line.trim_start().len();
+            if let Some((min, body)) = &mut block {
+                if line.trim().is_empty() || indent > *min || (*min == 0 && body.is_empty()) {
+                    body.push(line.to_string());
+                    continue;
+                }
+                let (_, body) = block.take().expect("in a block");
+                out.push(fence(body));
+            }
+            let trimmed = line.trim();
+            if pending_literal && trimmed.is_empty() {
+                continue;
+            }
+            if let Some(rest) = trimmed.strip_prefix("..") {
+                let rest = rest.trim_start();
+                if let Some(title) = rest.strip_prefix("qmp-example::") {
+                    let title = title.trim();
+                    out.push(if title.is_empty() {
+                        "Example:".to_string()
+                    } else {
+                        format!("Example: {}", self.inline(title))
+                    });
+                    block = Some((indent, Vec::new()));
+                    continue;
+                }
+                if let Some(kind) = rest.strip_prefix("note::") {
+                    out.push(format!("**Note:** {}", self.inline(kind.trim())));
+                    continue;
+                }
+                if let Some(kind) = rest.strip_prefix("admonition::") {
+                    out.push(format!("**{}:**", self.inline(kind.trim())));
+                    continue;
+                }
+                if let Some((directive, arg)) = rest.split_once("::") {
+                    // Other directives: keep their argument as text.
+                    let _ = directive;
+                    out.push(self.inline(arg.trim()));
+                    continue;
+                }
+            }
+            if trimmed.starts_with(':') && trimmed[1..].contains(": ") && block.is_none() {
+                // A directive option such as ":title: ..." outside a block.
+                if let Some((_, value)) = trimmed[1..].split_once(": ") {
+                    out.push(self.inline(value));
+                    continue;
+                }
+            }
+            if trimmed.ends_with("::") {
+                // "Text::" introduces a literal block; rST shows "Text:".
+                let shown = trimmed.trim_end_matches(':');
+                if !shown.is_empty() {
+                    out.push(format!("{}:", self.inline(shown)));
+                }
+                block = Some((indent, Vec::new()));
+                pending_literal = false;
+                continue;
+            }
+            out.push(self.inline(trimmed));
+        }
+        if let Some((_, body)) = block {
+            out.push(fence(body));
+        }
+        // Collapse runs of blank lines.
+        let mut result: Vec<String> = Vec::new();
+        for l in out {
+            if l.is_empty() && result.last().is_some_and(|p: &String| p.is_empty()) {
+                continue;
+            }
+            result.push(l);
+        }
+        result.join("\n").trim().to_string()
+    }
+
+    /// Inline markup: `@name` references, rST literals, escapes.
+    fn inline(&self, text: &str) -> String {
+        let mut out = String::with_capacity(text.len() + 8);
+        let mut rest = text;
+        while let Some(i) = rest.find(['@', '[', ']', '<', '>', '`', 'h', '|', '\\', '_', '*']) {
+            out.push_str(&rest[..i]);
+            rest = &rest[i..];
+            let c = rest.as_bytes()[0];
+            match c {
+                b'@' => {
+                    let name_len = rest[1..]
+                        .find(|ch: char| {
+                            !(ch.is_ascii_alphanumeric() || ch == '-' || ch == '_' || ch == '.')
+                        })
+                        .unwrap_or(rest.len() - 1);
+                    let name = rest[1..1 + name_len].trim_end_matches('.');
+                    if name.is_empty() {
+                        out.push('@');
+                        rest = &rest[1..];
+                    } else {
+                        out.push_str(&self.reference(name));
+                        rest = &rest[1 + name.len()..];
+                    }
+                }
+                b'`' => {
+                    // A code span, single or double backquoted: copied as is.
+                    let ticks = rest.bytes().take_while(|&b| b == b'`').count();
+                    let fence_str = &rest[..ticks];
+                    match rest[ticks..].find(fence_str) {
+                        Some(end) => {
+                            let code = &rest[ticks..ticks + end];
+                            out.push('`');
+                            out.push_str(code.trim());
+                            out.push('`');
+                            rest = &rest[ticks + end + ticks..];
+                        }
+                        None => {
+                            out.push_str("\\`");
+                            rest = &rest[1..];
+                        }
+                    }
+                }
+                b'h' => {
+                    if rest.starts_with("http://") || rest.starts_with("https://") {
+                        let end = rest
+                            .find(|ch: char| ch.is_whitespace() || ch == '>' || ch == ')')
+                            .unwrap_or(rest.len());
+                        let url = rest[..end].trim_end_matches(['.', ',', ';']);
+                        out.push('<');
+                        out.push_str(url);
+                        out.push('>');
+                        rest = &rest[url.len()..];
+                    } else {
+                        out.push('h');
+                        rest = &rest[1..];
+                    }
+                }
+                b'_' | b'*' => {
+                    // Emphasis stays; a lone marker inside a word is escaped
+                    // only when it could start emphasis by accident.
+                    out.push(c as char);
+                    rest = &rest[1..];
+                }
+                _ => {
+                    out.push('\\');
+                    out.push(c as char);
+                    rest = &rest[1..];
+                }
+            }
+        }
+        out.push_str(rest);
+        out
+    }
+
+    /// An `@name` reference: a link to a generated item, or a code span.
+    fn reference(&self, name: &str) -> String {
+        if let Some(id) = self.g.schema.lookup(name)
+            && self.g.sel.keep(id)
+            && let Some(rust) = self.g.names.get(&id)
+        {
+            if Some(id) != self.owner {
+                return format!("[`{name}`]({rust})");
+            }
+        }
+        format!("`{name}`")
+    }
+}
+
+/// A fenced text block.
+fn fence(lines: Vec<String>) -> String {
+    let lines: Vec<&str> = {
+        let start = lines
+            .iter()
+            .position(|l| !l.trim().is_empty())
+            .unwrap_or(lines.len());
+        let end = lines
+            .iter()
+            .rposition(|l| !l.trim().is_empty())
+            .map_or(start, |e| e + 1);
+        lines[start..end].iter().map(String::as_str).collect()
+    };
+    if lines.is_empty() {
+        return String::new();
+    }
+    let indent = lines
+        .iter()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.len() - l.trim_start().len())
+        .min()
+        .unwrap_or(0);
+    let body: Vec<String> = lines
+        .iter()
+        .map(|l| {
+            l.get(indent..)
+                .unwrap_or("")
+                .trim_end()
+                .replace("```", "` ` `")
+        })
+        .collect();
+    format!("```text\n{}\n```", body.join("\n"))
+}

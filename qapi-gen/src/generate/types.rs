@@ -1,0 +1,1026 @@
+//! Rust types for enumerations, structs, unions and alternates, with their
+//! serde impls.
+
+use std::collections::HashMap;
+
+use proc_macro2::{Ident, Literal, TokenStream};
+use quote::{format_ident, quote};
+
+use super::Generator;
+use super::docs;
+use super::names::{self, Namespace, ident};
+use super::select::Selection;
+use crate::schema::{
+    AlternateType, Builtin, DefId, DefKind, EnumType, Member, ObjectType, Schema, UnionKind,
+    Variants,
+};
+
+/// The Rust type of a schema type, as a member, branch or return type.
+pub(crate) fn rust_type(g: &Generator, id: DefId) -> TokenStream {
+    let def = g.schema.def(id);
+    match &def.kind {
+        DefKind::Builtin(b) => builtin_type(*b),
+        DefKind::Array(a) => {
+            let e = rust_type(g, a.element);
+            quote!(::std::vec::Vec<#e>)
+        }
+        _ => {
+            let name = format_ident!("{}", g.name(id));
+            quote!(#name)
+        }
+    }
+}
+
+fn builtin_type(b: Builtin) -> TokenStream {
+    match b {
+        Builtin::Str => quote!(::std::string::String),
+        Builtin::Number => quote!(f64),
+        Builtin::Int | Builtin::Int64 => quote!(i64),
+        Builtin::Int8 => quote!(i8),
+        Builtin::Int16 => quote!(i16),
+        Builtin::Int32 => quote!(i32),
+        Builtin::Uint8 => quote!(u8),
+        Builtin::Uint16 => quote!(u16),
+        Builtin::Uint32 => quote!(u32),
+        Builtin::Uint64 | Builtin::Size => quote!(u64),
+        Builtin::Bool => quote!(bool),
+        Builtin::Any => quote!(::qapi_types::serde_json::Value),
+        Builtin::Null => quote!(::qapi_types::Null),
+    }
+}
+
+/// The type of a member of `container`, boxed when it closes a cycle of
+/// types containing each other by value.
+fn member_type(g: &Generator, container: DefId, ty: DefId) -> TokenStream {
+    let t = rust_type(g, ty);
+    if g.scc
+        .get(&container)
+        .is_some_and(|c| g.scc.get(&ty) == Some(c))
+    {
+        quote!(::std::boxed::Box<#t>)
+    } else {
+        t
+    }
+}
+
+/// The types a type holds by value (arrays hold on the heap).
+fn contained(schema: &Schema, id: DefId) -> Vec<DefId> {
+    let by_value = |t: DefId| {
+        matches!(
+            schema.def(t).kind,
+            DefKind::Object(_) | DefKind::Alternate(_)
+        )
+    };
+    let mut out = Vec::new();
+    match &schema.def(id).kind {
+        DefKind::Object(o) => {
+            out.extend(o.members.iter().map(|m| m.ty).filter(|&t| by_value(t)));
+            if let Some(v) = &o.variants {
+                for variant in &v.variants {
+                    let ty = variant.ty;
+                    match (&v.kind, &schema.def(ty).kind) {
+                        // A simple union's branch holds the wrapped type.
+                        (UnionKind::Simple, DefKind::Object(w)) => {
+                            out.extend(w.members.iter().map(|m| m.ty).filter(|&t| by_value(t)))
+                        }
+                        _ => out.push(ty),
+                    }
+                }
+            }
+        }
+        DefKind::Alternate(a) => {
+            out.extend(a.variants.iter().map(|v| v.ty).filter(|&t| by_value(t)))
+        }
+        _ => {}
+    }
+    out
+}
+
+/// Tarjan's strongly connected components of the by-value containment
+/// graph of kept types.
+pub(crate) fn containment_components(schema: &Schema, sel: &Selection) -> HashMap<DefId, usize> {
+    struct Tarjan<'a> {
+        schema: &'a Schema,
+        index: HashMap<DefId, usize>,
+        low: HashMap<DefId, usize>,
+        on_stack: Vec<bool>,
+        stack: Vec<DefId>,
+        next: usize,
+        comp: HashMap<DefId, usize>,
+        ncomp: usize,
+    }
+    impl Tarjan<'_> {
+        fn visit(&mut self, v: DefId) {
+            // Iterative to stay safe on deep schemas.
+            let mut work: Vec<(DefId, Vec<DefId>, usize)> = Vec::new();
+            self.enter(v);
+            work.push((v, contained(self.schema, v), 0));
+            while let Some((node, succ, i)) = work.pop() {
+                if i < succ.len() {
+                    let w = succ[i];
+                    work.push((node, succ.clone(), i + 1));
+                    if !self.index.contains_key(&w) {
+                        self.enter(w);
+                        work.push((w, contained(self.schema, w), 0));
+                    } else if self.on_stack[w.index()] {
+                        let lw = self.index[&w];
+                        let l = self.low.get_mut(&node).expect("entered");
+                        *l = (*l).min(lw);
+                    }
+                    continue;
+                }
+                if self.low[&node] == self.index[&node] {
+                    while let Some(w) = self.stack.pop() {
+                        self.on_stack[w.index()] = false;
+                        self.comp.insert(w, self.ncomp);
+                        if w == node {
+                            break;
+                        }
+                    }
+                    self.ncomp += 1;
+                }
+                if let Some((parent, _, _)) = work.last() {
+                    let ln = self.low[&node];
+                    let lp = self.low.get_mut(parent).expect("entered");
+                    *lp = (*lp).min(ln);
+                }
+            }
+        }
+        fn enter(&mut self, v: DefId) {
+            self.index.insert(v, self.next);
+            self.low.insert(v, self.next);
+            self.next += 1;
+            self.stack.push(v);
+            self.on_stack[v.index()] = true;
+        }
+    }
+    let mut t = Tarjan {
+        schema,
+        index: HashMap::new(),
+        low: HashMap::new(),
+        on_stack: vec![false; schema.defs.len()],
+        stack: Vec::new(),
+        next: 0,
+        comp: HashMap::new(),
+        ncomp: 0,
+    };
+    for id in schema.ids() {
+        if sel.keep(id)
+            && matches!(
+                schema.def(id).kind,
+                DefKind::Object(_) | DefKind::Alternate(_)
+            )
+            && !t.index.contains_key(&id)
+        {
+            t.visit(id);
+        }
+    }
+    // Only components with an edge inside matter; singletons without a
+    // self-reference are dropped so lookups stay meaningful.
+    let mut size: HashMap<usize, usize> = HashMap::new();
+    for c in t.comp.values() {
+        *size.entry(*c).or_default() += 1;
+    }
+    t.comp
+        .into_iter()
+        .filter(|(id, c)| size[c] > 1 || contained(schema, *id).contains(id))
+        .collect()
+}
+
+/// Whether values of a type have a sensible `Default`.
+fn defaultable(g: &Generator, id: DefId, seen: &mut Vec<DefId>) -> bool {
+    match &g.schema.def(id).kind {
+        DefKind::Builtin(_) | DefKind::Array(_) => true,
+        DefKind::Object(o) if o.variants.is_none() => {
+            if seen.contains(&id) {
+                return false;
+            }
+            seen.push(id);
+            let ok = o
+                .members
+                .iter()
+                .filter(|m| g.sel.item(m.ifcond.as_ref(), &m.features))
+                .all(|m| m.optional || defaultable(g, m.ty, seen));
+            seen.pop();
+            ok
+        }
+        _ => false,
+    }
+}
+
+/// One field of a generated struct.
+pub(crate) struct Field<'a> {
+    pub ident: Ident,
+    pub member: &'a Member,
+    /// The field's type: `Option<T>` for optional members.
+    pub ty: TokenStream,
+    /// The value's type.
+    pub inner: TokenStream,
+}
+
+/// The fields for `members` of `container`, in order, conditions applied.
+/// `taken` holds names already used (e.g. a union's branch field).
+pub(crate) fn fields<'a>(
+    g: &Generator,
+    container: DefId,
+    members: &'a [Member],
+    ns: &mut Namespace,
+) -> Vec<Field<'a>> {
+    members
+        .iter()
+        .filter(|m| g.sel.item(m.ifcond.as_ref(), &m.features))
+        .map(|m| {
+            let name = ns.claim(names::snake(&m.name), "_");
+            let inner = member_type(g, container, m.ty);
+            let ty = if m.optional {
+                quote!(::std::option::Option<#inner>)
+            } else {
+                inner.clone()
+            };
+            Field {
+                ident: ident(&name),
+                member: m,
+                ty,
+                inner,
+            }
+        })
+        .collect()
+}
+
+/// Declarations of the fields, with their documentation.
+pub(crate) fn field_decls(g: &Generator, container: DefId, fields: &[Field]) -> Vec<TokenStream> {
+    fields
+        .iter()
+        .map(|f| {
+            let doc = docs::member(g, container, f.member);
+            let deprecated = docs::deprecated_attr(&f.member.features);
+            let (ident, ty) = (&f.ident, &f.ty);
+            quote!(#doc #deprecated pub #ident: #ty,)
+        })
+        .collect()
+}
+
+/// The pieces of an `Object` impl for plain fields: slot types, member
+/// arms, finish expressions, serialization statements.  Slot `i` holds
+/// field `i`.
+pub(crate) struct ObjectParts {
+    pub slot_types: Vec<TokenStream>,
+    pub member_arms: Vec<TokenStream>,
+    pub finish: Vec<TokenStream>,
+    pub serialize: Vec<TokenStream>,
+}
+
+pub(crate) fn object_parts(fields: &[Field]) -> ObjectParts {
+    let mut p = ObjectParts {
+        slot_types: Vec::new(),
+        member_arms: Vec::new(),
+        finish: Vec::new(),
+        serialize: Vec::new(),
+    };
+    for (i, f) in fields.iter().enumerate() {
+        let idx = syn::Index::from(i);
+        let wire = Literal::string(&f.member.name);
+        let (ident, inner) = (&f.ident, &f.inner);
+        p.slot_types.push(quote!(::std::option::Option<#inner>));
+        p.member_arms
+            .push(quote!(#wire => s.#idx = ::std::option::Option::Some(map.next_value()?),));
+        if f.member.optional {
+            p.finish.push(quote!(#ident: s.#idx,));
+            p.serialize.push(quote! {
+                if let ::std::option::Option::Some(v) = &self.#ident {
+                    map.serialize_entry(#wire, v)?;
+                }
+            });
+        } else {
+            p.finish
+                .push(quote!(#ident: ::qapi_types::object::required(s.#idx, #wire)?,));
+            p.serialize
+                .push(quote!(map.serialize_entry(#wire, &self.#ident)?;));
+        }
+    }
+    p
+}
+
+/// A tuple type of slots, with its empty value.
+fn slots_tuple(types: &[TokenStream]) -> (TokenStream, TokenStream) {
+    let nones = types.iter().map(|_| quote!(::std::option::Option::None));
+    match types.len() {
+        1 => (
+            quote!((#(#types)*,)),
+            quote!((::std::option::Option::None,)),
+        ),
+        _ => (quote!((#(#types),*)), quote!((#(#nones),*))),
+    }
+}
+
+/// Derives for a struct.
+fn struct_derives(g: &Generator, id: DefId) -> TokenStream {
+    if defaultable(g, id, &mut Vec::new()) {
+        quote!(#[derive(Clone, Debug, PartialEq, Default)])
+    } else {
+        quote!(#[derive(Clone, Debug, PartialEq)])
+    }
+}
+
+/// A struct for an object type without branches.
+pub(crate) fn emit_struct(g: &Generator, id: DefId, o: &ObjectType) -> TokenStream {
+    let def = g.schema.def(id);
+    let name = format_ident!("{}", g.name(id));
+    let fields = fields(g, id, &o.members, &mut Namespace::default());
+    emit_plain_struct(g, id, id, &name, &def.name, &fields)
+}
+
+/// A struct with `fields`, its `Object` impl and serde impls.  Also used
+/// for command arguments and event data: `doc_id` is the definition whose
+/// docs and features it gets, `members_id` the object type with the members.
+pub(crate) fn emit_plain_struct(
+    g: &Generator,
+    doc_id: DefId,
+    members_id: DefId,
+    name: &Ident,
+    wire_name: &str,
+    fields: &[Field],
+) -> TokenStream {
+    let doc = docs::definition(g, doc_id);
+    let deprecated = docs::deprecated_attr(&g.schema.def(doc_id).features);
+    let derives = struct_derives(g, members_id);
+    let decls = field_decls(g, members_id, fields);
+    let body = if fields.is_empty() {
+        quote!({})
+    } else {
+        quote!({ #(#decls)* })
+    };
+    let object = object_impl(name, wire_name, fields, None);
+    quote! {
+        #doc
+        #deprecated
+        #derives
+        pub struct #name #body
+        #object
+        ::qapi_types::impl_serde!(#name);
+    }
+}
+
+/// The `Object` impl of a struct; `branch` adds a union's branch field:
+/// its field name, wire tag name and branch enum type.
+fn object_impl(
+    name: &Ident,
+    wire_name: &str,
+    fields: &[Field],
+    branch: Option<(&Ident, &str, &Ident)>,
+) -> TokenStream {
+    let mut p = object_parts(fields);
+    let mut fallback = quote!(_ => return ::std::result::Result::Ok(false),);
+    if let Some((field, tag, ty)) = branch {
+        let idx = syn::Index::from(fields.len());
+        let tag_lit = Literal::string(tag);
+        p.slot_types
+            .push(quote!(::qapi_types::object::UnionSlots<#ty>));
+        p.member_arms.push(quote!(#tag_lit => s.#idx.tag(map)?,));
+        fallback = quote!(_ => return s.#idx.member(key, map),);
+        p.finish.push(quote!(#field: s.#idx.finish(#tag_lit)?,));
+        p.serialize.push(quote! {
+            map.serialize_entry(#tag_lit, &::qapi_types::object::Variants::tag(&self.#field))?;
+            ::qapi_types::object::Variants::serialize_members(&self.#field, map)?;
+        });
+    }
+    let (slot_ty, empty) = match branch {
+        Some((_, _, ty)) => {
+            let mut empty: Vec<TokenStream> = fields
+                .iter()
+                .map(|_| quote!(::std::option::Option::None))
+                .collect();
+            empty.push(quote!(::qapi_types::object::UnionSlots::<#ty>::default()));
+            let types = &p.slot_types;
+            if types.len() == 1 {
+                (quote!((#(#types)*,)), quote!((#(#empty)*,)))
+            } else {
+                (quote!((#(#types),*)), quote!((#(#empty),*)))
+            }
+        }
+        None => slots_tuple(&p.slot_types),
+    };
+    let ObjectParts {
+        member_arms,
+        finish,
+        serialize,
+        ..
+    } = p;
+    let wire_name = Literal::string(wire_name);
+    let (s, map, key) = if member_arms.is_empty() && branch.is_none() {
+        (quote!(_s), quote!(_map), quote!(_key))
+    } else {
+        (quote!(s), quote!(map), quote!(key))
+    };
+    let member_body = if member_arms.is_empty() {
+        quote!(::std::result::Result::Ok(false))
+    } else {
+        quote! {
+            match key {
+                #(#member_arms)*
+                #fallback
+            }
+            ::std::result::Result::Ok(true)
+        }
+    };
+    let finish_s = if finish.is_empty() {
+        quote!(_s)
+    } else {
+        quote!(s)
+    };
+    let ser_map = if serialize.is_empty() {
+        quote!(_map)
+    } else {
+        quote!(map)
+    };
+    quote! {
+        #[allow(deprecated)]
+        impl ::qapi_types::object::Object for #name {
+            const NAME: &'static str = #wire_name;
+            type Slots = #slot_ty;
+            fn slots() -> Self::Slots {
+                #empty
+            }
+            fn member<'de, A: ::qapi_types::serde::de::MapAccess<'de>>(
+                #s: &mut Self::Slots,
+                #key: &str,
+                #map: &mut A,
+            ) -> ::std::result::Result<bool, A::Error> {
+                #member_body
+            }
+            fn finish<E: ::qapi_types::serde::de::Error>(#finish_s: Self::Slots) -> ::std::result::Result<Self, E> {
+                ::std::result::Result::Ok(Self { #(#finish)* })
+            }
+            fn serialize_members<M: ::qapi_types::serde::ser::SerializeMap>(
+                &self,
+                #ser_map: &mut M,
+            ) -> ::std::result::Result<(), M::Error> {
+                #(#serialize)*
+                ::std::result::Result::Ok(())
+            }
+        }
+    }
+}
+
+/// Rust names of an enumeration's kept values and its catch-all variant.
+pub(crate) fn enum_variants<'e>(
+    g: &Generator,
+    e: &'e EnumType,
+) -> (Vec<(Ident, &'e crate::schema::EnumValue)>, Ident) {
+    let mut ns = Namespace::default();
+    let values: Vec<_> = e
+        .values
+        .iter()
+        .filter(|v| g.sel.item(v.ifcond.as_ref(), &v.features))
+        .map(|v| (ident(&ns.claim(names::upper_camel(&v.name), "_")), v))
+        .collect();
+    let unknown = ident(&ns.claim("Unknown".to_string(), "Value"));
+    (values, unknown)
+}
+
+/// An enumeration: a Rust enum with a catch-all variant for values the
+/// schema does not know.
+pub(crate) fn emit_enum(g: &Generator, id: DefId, e: &EnumType) -> TokenStream {
+    let def = g.schema.def(id);
+    let name = format_ident!("{}", g.name(id));
+    let doc = docs::definition(g, id);
+    let (values, unknown) = enum_variants(g, e);
+    let variants = values.iter().map(|(v, value)| {
+        let doc = docs::enum_value(g, id, value);
+        let deprecated = docs::deprecated_attr(&value.features);
+        quote!(#doc #deprecated #v,)
+    });
+    let wires: Vec<Literal> = values
+        .iter()
+        .map(|(_, v)| Literal::string(&v.name))
+        .collect();
+    let idents: Vec<&Ident> = values.iter().map(|(i, _)| i).collect();
+    let _ = def;
+    quote! {
+        #doc
+        #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+        pub enum #name {
+            #(#variants)*
+            /// A value this schema does not know, as sent by a newer QEMU.
+            #unknown(::std::string::String),
+        }
+        #[allow(deprecated)]
+        impl #name {
+            /// The values this schema knows, as on the wire.
+            pub const VALUES: &'static [&'static str] = &[#(#wires),*];
+            /// The value as on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    #(Self::#idents => #wires,)*
+                    Self::#unknown(s) => s,
+                }
+            }
+            /// The value for a wire string; strings this schema does not
+            /// know give the catch-all variant.
+            pub fn from_wire(s: &str) -> Self {
+                match s {
+                    #(#wires => Self::#idents,)*
+                    other => Self::#unknown(other.to_owned()),
+                }
+            }
+        }
+        #[allow(deprecated)]
+        impl ::qapi_types::serde::Serialize for #name {
+            fn serialize<S: ::qapi_types::serde::Serializer>(&self, s: S) -> ::std::result::Result<S::Ok, S::Error> {
+                ::qapi_types::object::serialize_str(s, self.as_str())
+            }
+        }
+        #[allow(deprecated)]
+        impl<'de> ::qapi_types::serde::Deserialize<'de> for #name {
+            fn deserialize<D: ::qapi_types::serde::Deserializer<'de>>(d: D) -> ::std::result::Result<Self, D::Error> {
+                ::qapi_types::object::deserialize_enum(d, Self::from_wire)
+            }
+        }
+    }
+}
+
+/// A flat union: a struct of the base members and a field, named after the
+/// tag, holding the branch enum.
+pub(crate) fn emit_union(g: &Generator, id: DefId, o: &ObjectType, v: &Variants) -> TokenStream {
+    let def = g.schema.def(id);
+    let name = format_ident!("{}", g.name(id));
+    let (branch_name, slots_name) = &g.branch_enums[&id];
+    let branch_ty = format_ident!("{branch_name}");
+    let slots_ty = format_ident!("{slots_name}");
+    let mut ns = Namespace::default();
+    let branch_field = ident(&ns.claim(names::snake(&v.tag), "_"));
+    let base_members: Vec<Member> = o
+        .members
+        .iter()
+        .filter(|m| m.name != v.tag)
+        .cloned()
+        .collect();
+    let fields = fields(g, id, &base_members, &mut ns);
+    let doc = docs::definition(g, id);
+    let decls = field_decls(g, id, &fields);
+    let object = object_impl(
+        &name,
+        &def.name,
+        &fields,
+        Some((&branch_field, &v.tag, &branch_ty)),
+    );
+    let tag_doc = docs::union_tag(g, id, v);
+    let tag_ty = rust_type(g, v.tag_type);
+    let accessor_doc = format!(" The value of the tag member `{}`.", v.tag);
+    let branches = emit_branch_enum(g, id, v, &branch_ty, &slots_ty);
+    quote! {
+        #doc
+        #[derive(Clone, Debug, PartialEq)]
+        pub struct #name {
+            #(#decls)*
+            #tag_doc
+            pub #branch_field: #branch_ty,
+        }
+        #[allow(deprecated)]
+        impl #name {
+            #[doc = #accessor_doc]
+            pub fn #branch_field(&self) -> #tag_ty {
+                ::qapi_types::object::Variants::tag(&self.#branch_field)
+            }
+        }
+        #object
+        ::qapi_types::impl_serde!(#name);
+        #branches
+    }
+}
+
+/// The enum holding a flat union's branch, and its `Variants` impl.
+fn emit_branch_enum(
+    g: &Generator,
+    id: DefId,
+    v: &Variants,
+    name: &Ident,
+    slots: &Ident,
+) -> TokenStream {
+    let tag_def = g.schema.def(v.tag_type);
+    let DefKind::Enum(tag_enum) = &tag_def.kind else {
+        unreachable!("a union tag is an enumeration")
+    };
+    let tag_ty = format_ident!("{}", g.name(v.tag_type));
+    let (tag_values, _) = enum_variants(g, tag_enum);
+    let mut ns = Namespace::default();
+    let mut variants = Vec::new();
+    let mut slot_variants = Vec::new();
+    let mut arms_slots = Vec::new();
+    let mut arms_member = Vec::new();
+    let mut arms_finish = Vec::new();
+    let mut arms_tag = Vec::new();
+    let mut arms_ser = Vec::new();
+    let kept: Vec<_> = v
+        .variants
+        .iter()
+        .filter(|b| g.sel.cond(b.ifcond.as_ref()))
+        .collect();
+    for b in &kept {
+        let var = ident(&ns.claim(names::upper_camel(&b.name), "_"));
+        let Some((tag_var, _)) = tag_values.iter().find(|(_, tv)| tv.name == b.name) else {
+            continue;
+        };
+        let doc = docs::branch(g, id, b);
+        let empty = g.schema.def(b.ty).name == "q_empty";
+        if empty {
+            variants.push(quote!(#doc #var,));
+            slot_variants.push(quote!(#var,));
+            arms_slots.push(quote!(#tag_ty::#tag_var => #slots::#var,));
+            arms_member.push(quote!(#slots::#var => ::std::result::Result::Ok(false),));
+            arms_finish.push(quote!(#slots::#var => Self::#var,));
+            arms_tag.push(quote!(Self::#var => #tag_ty::#tag_var,));
+            arms_ser.push(quote!(Self::#var => ::std::result::Result::Ok(()),));
+        } else {
+            let ty = member_type(g, id, b.ty);
+            let plain = rust_type(g, b.ty);
+            let boxed = ty.to_string() != plain.to_string();
+            variants.push(quote!(#doc #var(#ty),));
+            slot_variants.push(quote!(#var(<#plain as ::qapi_types::object::Object>::Slots),));
+            arms_slots.push(quote!(#tag_ty::#tag_var => #slots::#var(<#plain as ::qapi_types::object::Object>::slots()),));
+            arms_member.push(quote!(#slots::#var(s) => <#plain as ::qapi_types::object::Object>::member(s, key, map),));
+            let built = quote!(<#plain as ::qapi_types::object::Object>::finish(s)?);
+            let built = if boxed {
+                quote!(::std::boxed::Box::new(#built))
+            } else {
+                built
+            };
+            arms_finish.push(quote!(#slots::#var(s) => Self::#var(#built),));
+            arms_tag.push(quote!(Self::#var(_) => #tag_ty::#tag_var,));
+            let value = if boxed { quote!(&**v) } else { quote!(v) };
+            arms_ser.push(quote!(Self::#var(v) => ::qapi_types::object::Object::serialize_members(#value, map),));
+        }
+    }
+    // Tag values whose branch the options left out decode as unknown ones.
+    let covered: Vec<&str> = kept.iter().map(|b| b.name.as_str()).collect();
+    let uncovered: Vec<&Ident> = tag_values
+        .iter()
+        .filter(|(_, tv)| !covered.contains(&tv.name.as_str()))
+        .map(|(i, _)| i)
+        .collect();
+    let unknown = ident(&ns.claim("Unknown".to_string(), "Branch"));
+    let (_, tag_unknown) = enum_variants(g, tag_enum);
+    let union_name = &g.schema.def(id).name;
+    let doc = format!(
+        " The branch of [`{}`], selected by its tag member `{}`.",
+        g.name(id),
+        v.tag
+    );
+    let _ = union_name;
+    let extra_slot_arm = if uncovered.is_empty() {
+        quote!()
+    } else {
+        quote!(#(#tag_ty::#uncovered)|* => #slots::#unknown(tag.as_str().to_owned(), ::std::default::Default::default()),)
+    };
+    quote! {
+        #[doc = #doc]
+        #[derive(Clone, Debug, PartialEq)]
+        pub enum #name {
+            #(#variants)*
+            /// A branch this schema does not know, as sent by a newer QEMU:
+            /// the tag value and the branch's members.
+            #unknown {
+                /// The tag value.
+                tag: ::std::string::String,
+                /// The branch's members.
+                members: ::qapi_types::object::UnknownMembers,
+            },
+        }
+        #[doc(hidden)]
+        pub enum #slots {
+            #(#slot_variants)*
+            #unknown(::std::string::String, ::qapi_types::object::UnknownMembers),
+        }
+        #[allow(deprecated)]
+        impl ::qapi_types::object::Variants for #name {
+            type Tag = #tag_ty;
+            type Slots = #slots;
+            fn slots(tag: #tag_ty) -> #slots {
+                match tag {
+                    #(#arms_slots)*
+                    #extra_slot_arm
+                    #tag_ty::#tag_unknown(tag) => #slots::#unknown(tag, ::std::default::Default::default()),
+                }
+            }
+            fn member<'de, A: ::qapi_types::serde::de::MapAccess<'de>>(
+                slots: &mut #slots,
+                key: &str,
+                map: &mut A,
+            ) -> ::std::result::Result<bool, A::Error> {
+                match slots {
+                    #(#arms_member)*
+                    #slots::#unknown(_, m) => ::qapi_types::object::unknown_member(m, key, map),
+                }
+            }
+            fn finish<E: ::qapi_types::serde::de::Error>(slots: #slots) -> ::std::result::Result<Self, E> {
+                ::std::result::Result::Ok(match slots {
+                    #(#arms_finish)*
+                    #slots::#unknown(tag, members) => Self::#unknown { tag, members },
+                })
+            }
+            fn tag(&self) -> #tag_ty {
+                match self {
+                    #(#arms_tag)*
+                    Self::#unknown { tag, .. } => #tag_ty::from_wire(tag),
+                }
+            }
+            fn serialize_members<M: ::qapi_types::serde::ser::SerializeMap>(
+                &self,
+                map: &mut M,
+            ) -> ::std::result::Result<(), M::Error> {
+                match self {
+                    #(#arms_ser)*
+                    Self::#unknown { members, .. } => ::qapi_types::object::serialize_unknown(members, map),
+                }
+            }
+        }
+    }
+}
+
+/// A QEMU 5.2 simple union: an enum whose variants hold the branch values,
+/// `{"type": BRANCH, "data": VALUE}` on the wire.
+pub(crate) fn emit_simple_union(g: &Generator, id: DefId, v: &Variants) -> TokenStream {
+    let def = g.schema.def(id);
+    let name = format_ident!("{}", g.name(id));
+    let (_, slots_name) = &g.branch_enums[&id];
+    let slots = format_ident!("{slots_name}");
+    let tag_def = g.schema.def(v.tag_type);
+    let DefKind::Enum(tag_enum) = &tag_def.kind else {
+        unreachable!("a union tag is an enumeration")
+    };
+    let tag_ty = format_ident!("{}", g.name(v.tag_type));
+    let (tag_values, tag_unknown) = enum_variants(g, tag_enum);
+    let doc = docs::definition(g, id);
+    let mut ns = Namespace::default();
+    let mut variants = Vec::new();
+    let mut slot_variants = Vec::new();
+    let mut arms_slots = Vec::new();
+    let mut arms_member = Vec::new();
+    let mut arms_finish = Vec::new();
+    let mut arms_tag = Vec::new();
+    let mut arms_ser = Vec::new();
+    let kept: Vec<_> = v
+        .variants
+        .iter()
+        .filter(|b| g.sel.cond(b.ifcond.as_ref()))
+        .collect();
+    for b in &kept {
+        let DefKind::Object(wrapper) = &g.schema.def(b.ty).kind else {
+            continue;
+        };
+        let Some(data) = wrapper.members.first() else {
+            continue;
+        };
+        let Some((tag_var, _)) = tag_values.iter().find(|(_, tv)| tv.name == b.name) else {
+            continue;
+        };
+        let var = ident(&ns.claim(names::upper_camel(&b.name), "_"));
+        let ty = member_type(g, id, data.ty);
+        let bdoc = docs::branch(g, id, b);
+        variants.push(quote!(#bdoc #var(#ty),));
+        slot_variants.push(quote!(#var(::std::option::Option<#ty>),));
+        arms_slots.push(quote!(#tag_ty::#tag_var => #slots::#var(::std::option::Option::None),));
+        arms_member
+            .push(quote!(#slots::#var(s) => *s = ::std::option::Option::Some(map.next_value()?),));
+        arms_finish.push(
+            quote!(#slots::#var(s) => Self::#var(::qapi_types::object::required(s, "data")?),),
+        );
+        arms_tag.push(quote!(Self::#var(_) => #tag_ty::#tag_var,));
+        arms_ser.push(quote!(Self::#var(v) => map.serialize_entry("data", v),));
+    }
+    let unknown = ident(&ns.claim("Unknown".to_string(), "Branch"));
+    let covered: Vec<&str> = kept.iter().map(|b| b.name.as_str()).collect();
+    let uncovered: Vec<&Ident> = tag_values
+        .iter()
+        .filter(|(_, tv)| !covered.contains(&tv.name.as_str()))
+        .map(|(i, _)| i)
+        .collect();
+    let extra_slot_arm = if uncovered.is_empty() {
+        quote!()
+    } else {
+        quote!(#(#tag_ty::#uncovered)|* => #slots::#unknown(tag.as_str().to_owned(), ::std::default::Default::default()),)
+    };
+    let wire_name = Literal::string(&def.name);
+    quote! {
+        #doc
+        #[derive(Clone, Debug, PartialEq)]
+        pub enum #name {
+            #(#variants)*
+            /// A branch this schema does not know, as sent by a newer QEMU.
+            #unknown {
+                /// The value of `type`.
+                tag: ::std::string::String,
+                /// The other members (normally `data`).
+                members: ::qapi_types::object::UnknownMembers,
+            },
+        }
+        #[doc(hidden)]
+        pub enum #slots {
+            #(#slot_variants)*
+            #unknown(::std::string::String, ::qapi_types::object::UnknownMembers),
+        }
+        #[allow(deprecated)]
+        impl ::qapi_types::object::Variants for #name {
+            type Tag = #tag_ty;
+            type Slots = #slots;
+            fn slots(tag: #tag_ty) -> #slots {
+                match tag {
+                    #(#arms_slots)*
+                    #extra_slot_arm
+                    #tag_ty::#tag_unknown(tag) => #slots::#unknown(tag, ::std::default::Default::default()),
+                }
+            }
+            fn member<'de, A: ::qapi_types::serde::de::MapAccess<'de>>(
+                slots: &mut #slots,
+                key: &str,
+                map: &mut A,
+            ) -> ::std::result::Result<bool, A::Error> {
+                if let #slots::#unknown(_, m) = slots {
+                    return ::qapi_types::object::unknown_member(m, key, map);
+                }
+                if key != "data" {
+                    return ::std::result::Result::Ok(false);
+                }
+                match slots {
+                    #(#arms_member)*
+                    #slots::#unknown(..) => {}
+                }
+                ::std::result::Result::Ok(true)
+            }
+            fn finish<E: ::qapi_types::serde::de::Error>(slots: #slots) -> ::std::result::Result<Self, E> {
+                ::std::result::Result::Ok(match slots {
+                    #(#arms_finish)*
+                    #slots::#unknown(tag, members) => Self::#unknown { tag, members },
+                })
+            }
+            fn tag(&self) -> #tag_ty {
+                match self {
+                    #(#arms_tag)*
+                    Self::#unknown { tag, .. } => #tag_ty::from_wire(tag),
+                }
+            }
+            fn serialize_members<M: ::qapi_types::serde::ser::SerializeMap>(
+                &self,
+                map: &mut M,
+            ) -> ::std::result::Result<(), M::Error> {
+                match self {
+                    #(#arms_ser)*
+                    Self::#unknown { members, .. } => ::qapi_types::object::serialize_unknown(members, map),
+                }
+            }
+        }
+        impl ::qapi_types::object::Object for #name {
+            const NAME: &'static str = #wire_name;
+            type Slots = ::qapi_types::object::UnionSlots<Self>;
+            fn slots() -> Self::Slots {
+                ::std::default::Default::default()
+            }
+            fn member<'de, A: ::qapi_types::serde::de::MapAccess<'de>>(
+                s: &mut Self::Slots,
+                key: &str,
+                map: &mut A,
+            ) -> ::std::result::Result<bool, A::Error> {
+                if key == "type" {
+                    s.tag(map)?;
+                    return ::std::result::Result::Ok(true);
+                }
+                s.member(key, map)
+            }
+            fn finish<E: ::qapi_types::serde::de::Error>(s: Self::Slots) -> ::std::result::Result<Self, E> {
+                s.finish("type")
+            }
+            fn serialize_members<M: ::qapi_types::serde::ser::SerializeMap>(
+                &self,
+                map: &mut M,
+            ) -> ::std::result::Result<(), M::Error> {
+                map.serialize_entry("type", &::qapi_types::object::Variants::tag(self))?;
+                ::qapi_types::object::Variants::serialize_members(self, map)
+            }
+        }
+        ::qapi_types::impl_serde!(#name);
+    }
+}
+
+/// An alternate: an enum whose variant is chosen by the JSON type of the
+/// value, as QEMU chooses it.
+pub(crate) fn emit_alternate(g: &Generator, id: DefId, a: &AlternateType) -> TokenStream {
+    let def = g.schema.def(id);
+    let name = format_ident!("{}", g.name(id));
+    let doc = docs::definition(g, id);
+    let mut ns = Namespace::default();
+    let mut variants = Vec::new();
+    let mut ser_arms = Vec::new();
+    let mut visits = Vec::new();
+    let mut expecting = Vec::new();
+    for b in a.variants.iter().filter(|b| g.sel.cond(b.ifcond.as_ref())) {
+        let var = ident(&ns.claim(names::upper_camel(&b.name), "_"));
+        let ty = member_type(g, id, b.ty);
+        let plain = rust_type(g, b.ty);
+        let boxed = ty.to_string() != plain.to_string();
+        let wrap = |e: TokenStream| {
+            if boxed {
+                quote!(#name::#var(::std::boxed::Box::new(#e)))
+            } else {
+                quote!(#name::#var(#e))
+            }
+        };
+        let bdoc = docs::branch(g, id, b);
+        variants.push(quote!(#bdoc #var(#ty),));
+        ser_arms.push(quote!(Self::#var(v) => ::qapi_types::serde::Serialize::serialize(v, s),));
+        let target = g.schema.def(b.ty);
+        let de = quote!(::qapi_types::serde::de);
+        match &target.kind {
+            DefKind::Builtin(Builtin::Str) => {
+                expecting.push("a string");
+                let e = wrap(quote!(v.to_owned()));
+                visits.push(quote!(fn visit_str<E: #de::Error>(self, v: &str) -> ::std::result::Result<Self::Value, E> { ::std::result::Result::Ok(#e) }));
+            }
+            DefKind::Enum(_) => {
+                expecting.push("a string");
+                let e = wrap(quote!(#plain::from_wire(v)));
+                visits.push(quote!(fn visit_str<E: #de::Error>(self, v: &str) -> ::std::result::Result<Self::Value, E> { ::std::result::Result::Ok(#e) }));
+            }
+            DefKind::Builtin(Builtin::Bool) => {
+                expecting.push("a boolean");
+                let e = wrap(quote!(v));
+                visits.push(quote!(fn visit_bool<E: #de::Error>(self, v: bool) -> ::std::result::Result<Self::Value, E> { ::std::result::Result::Ok(#e) }));
+            }
+            DefKind::Builtin(Builtin::Null) => {
+                expecting.push("null");
+                let e = wrap(quote!(::qapi_types::Null));
+                visits.push(quote!(fn visit_unit<E: #de::Error>(self) -> ::std::result::Result<Self::Value, E> { ::std::result::Result::Ok(#e) }));
+            }
+            DefKind::Builtin(Builtin::Number) => {
+                expecting.push("a number");
+                let e = wrap(quote!(v as f64));
+                visits.push(quote! {
+                    fn visit_f64<E: #de::Error>(self, v: f64) -> ::std::result::Result<Self::Value, E> { ::std::result::Result::Ok(#e) }
+                    fn visit_i64<E: #de::Error>(self, v: i64) -> ::std::result::Result<Self::Value, E> { ::std::result::Result::Ok(#e) }
+                    fn visit_u64<E: #de::Error>(self, v: u64) -> ::std::result::Result<Self::Value, E> { ::std::result::Result::Ok(#e) }
+                });
+            }
+            DefKind::Builtin(_) => {
+                expecting.push("an integer");
+                let from_i = wrap(
+                    quote!(<#plain as ::qapi_types::serde::Deserialize>::deserialize(#de::value::I64Deserializer::<E>::new(v))?),
+                );
+                let from_u = wrap(
+                    quote!(<#plain as ::qapi_types::serde::Deserialize>::deserialize(#de::value::U64Deserializer::<E>::new(v))?),
+                );
+                visits.push(quote! {
+                    fn visit_i64<E: #de::Error>(self, v: i64) -> ::std::result::Result<Self::Value, E> { ::std::result::Result::Ok(#from_i) }
+                    fn visit_u64<E: #de::Error>(self, v: u64) -> ::std::result::Result<Self::Value, E> { ::std::result::Result::Ok(#from_u) }
+                });
+            }
+            DefKind::Array(_) => {
+                expecting.push("an array");
+                let e = wrap(
+                    quote!(<#plain as ::qapi_types::serde::Deserialize>::deserialize(#de::value::SeqAccessDeserializer::new(seq))?),
+                );
+                visits.push(quote!(fn visit_seq<A: #de::SeqAccess<'de>>(self, seq: A) -> ::std::result::Result<Self::Value, A::Error> { ::std::result::Result::Ok(#e) }));
+            }
+            _ => {
+                expecting.push("an object");
+                let e = wrap(
+                    quote!(<#plain as ::qapi_types::serde::Deserialize>::deserialize(#de::value::MapAccessDeserializer::new(map))?),
+                );
+                visits.push(quote!(fn visit_map<A: #de::MapAccess<'de>>(self, map: A) -> ::std::result::Result<Self::Value, A::Error> { ::std::result::Result::Ok(#e) }));
+            }
+        }
+    }
+    let expecting = format!("{} for {}", expecting.join(" or "), def.name);
+    let ser_s = if ser_arms.is_empty() {
+        quote!(_s)
+    } else {
+        quote!(s)
+    };
+    quote! {
+        #doc
+        #[derive(Clone, Debug, PartialEq)]
+        pub enum #name {
+            #(#variants)*
+        }
+        #[allow(deprecated)]
+        impl ::qapi_types::serde::Serialize for #name {
+            fn serialize<S: ::qapi_types::serde::Serializer>(&self, #ser_s: S) -> ::std::result::Result<S::Ok, S::Error> {
+                match self {
+                    #(#ser_arms)*
+                }
+            }
+        }
+        #[allow(deprecated)]
+        impl<'de> ::qapi_types::serde::Deserialize<'de> for #name {
+            fn deserialize<D: ::qapi_types::serde::Deserializer<'de>>(d: D) -> ::std::result::Result<Self, D::Error> {
+                struct V;
+                impl<'de> ::qapi_types::serde::de::Visitor<'de> for V {
+                    type Value = #name;
+                    fn expecting(&self, f: &mut ::std::fmt::Formatter) -> ::std::fmt::Result {
+                        f.write_str(#expecting)
+                    }
+                    #(#visits)*
+                }
+                d.deserialize_any(V)
+            }
+        }
+    }
+}
