@@ -13,6 +13,31 @@
 //! # Ok::<(), String>(())
 //! ```
 //!
+//! # Generating bindings
+//!
+//! From a build script, with [`Builder`]:
+//!
+//! ```no_run
+//! // build.rs; qapi-gen is a build-dependency, qapi-types a dependency.
+//! fn main() {
+//!     qapi_gen::Builder::new()
+//!         .schema("qapi/qapi-schema.json")
+//!         .generate()
+//!         .unwrap_or_else(|e| panic!("{e}"));
+//! }
+//! ```
+//!
+//! then, in the crate:
+//!
+//! ```ignore
+//! pub mod qmp {
+//!     include!(concat!(env!("OUT_DIR"), "/qapi-schema.rs"));
+//! }
+//! ```
+//!
+//! The same is available as a macro (`qapi_gen_macros::qapi!`) and on the
+//! command line (`qapi-gen generate SCHEMA.json -o OUT.rs`).
+//!
 //! # Dialects and strictness
 //!
 //! Both dialects in use are accepted: the one of QEMU 5.2 (simple unions, `if`
@@ -30,6 +55,7 @@
 //! QEMU: `PATH:LINE[:COL]: message`, after `In file included from` lines and an
 //! `In struct 'Name':` line where they apply.
 
+mod builder;
 pub mod diag;
 pub mod doc;
 pub mod dump;
@@ -43,6 +69,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
 
+pub use builder::{BuildError, Builder};
 pub use diag::{Diagnostic, Lint, Severity};
 pub use schema::Schema;
 pub use source::{FileId, Loc, SourceMap, Span};

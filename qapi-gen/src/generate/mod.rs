@@ -132,9 +132,14 @@ pub fn generate(
     source_name: &str,
 ) -> Result<Generated, GenerateError> {
     let g = Generator::new(schema, opts)?;
+    let used = used_types(&g);
     let mut items = Vec::new();
     for id in schema.ids() {
         if !g.sel.keep(id) {
+            continue;
+        }
+        // Predefined types (QType) only when something uses them.
+        if schema.def(id).loc.is_none() && !used.contains(&id) {
             continue;
         }
         g.emit_def(id, &mut items);
@@ -153,6 +158,11 @@ pub fn generate(
     Ok(Generated { items, header })
 }
 
+/// Types that kept definitions use.
+fn used_types(g: &Generator) -> std::collections::HashSet<DefId> {
+    g.schema.ids().filter(|&id| g.sel.keep(id)).flat_map(|id| select::references(g.schema, id)).collect()
+}
+
 /// Names of generated items that no schema name may take.
 const RESERVED: &[&str] = &["Event", "Commands", "Handler", "Dispatcher"];
 
@@ -160,7 +170,6 @@ const RESERVED: &[&str] = &["Event", "Commands", "Handler", "Dispatcher"];
 /// called.
 pub(crate) struct Generator<'s> {
     pub schema: &'s Schema,
-    pub opts: &'s Options,
     pub sel: Selection,
     /// Rust names of emitted types, commands and events.
     names: HashMap<DefId, String>,
@@ -219,7 +228,6 @@ impl<'s> Generator<'s> {
         let scc = types::containment_components(schema, &sel);
         Ok(Generator {
             schema,
-            opts,
             sel,
             names,
             branch_enums,
