@@ -27,7 +27,8 @@ const KEYWORDS: &[&str] = &[
 /// Keywords that cannot be raw identifiers.
 const NOT_RAW: &[&str] = &["crate", "self", "Self", "super", "_"];
 
-/// An identifier: raw when it is a keyword.
+/// An identifier: raw when it is a keyword.  (Names from [`snake`] and
+/// [`upper_camel`] never are one of the keywords that cannot be raw.)
 pub fn ident(name: &str) -> Ident {
     if NOT_RAW.contains(&name) {
         Ident::new(&format!("{name}_"), Span::call_site())
@@ -175,7 +176,9 @@ mod tests {
         assert_eq!(snake("normal-bytes"), "normal_bytes");
         assert_eq!(snake("avg_time"), "avg_time");
         assert_eq!(ident_text(&snake("type")), "r#type");
-        assert_eq!(ident_text("self"), "self_");
+        assert_eq!(snake("self"), "self_");
+        assert_eq!(snake("Self"), "self_");
+        assert_eq!(upper_camel("self"), "Self_");
         assert_eq!(snake("1"), "_1");
     }
 
