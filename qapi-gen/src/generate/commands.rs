@@ -199,7 +199,7 @@ pub(crate) fn emit_event_enum(g: &Generator, items: &mut Vec<TokenStream>) {
         let def = g.schema.def(*id);
         let ty = format_ident!("{}", g.name(*id));
         let wire = Literal::string(&def.name);
-        let doc = format!(" [`{}`]: `{}`", g.name(*id), def.name);
+        let doc = format!(" The `{}` event: see [`{}`].", def.name, g.name(*id));
         let deprecated = docs::deprecated_attr(&def.features);
         variants.push(quote!(#[doc = #doc] #deprecated #var(#ty),));
         decode.push(quote!(#wire => Self::#var(::qapi_types::object::event_data(data)?),));
@@ -216,6 +216,7 @@ pub(crate) fn emit_event_enum(g: &Generator, items: &mut Vec<TokenStream>) {
         /// Every event of this schema.  Events the schema does not know
         /// arrive as the catch-all variant.
         #[derive(Clone, Debug, PartialEq)]
+        #[allow(deprecated)]
         pub enum Event {
             #(#variants)*
             /// An event this schema does not know, as sent by a newer QEMU.

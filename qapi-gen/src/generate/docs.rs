@@ -403,7 +403,7 @@ impl Context<'_, '_> {
             && let Some(rust) = self.g.names.get(&id)
         {
             if Some(id) != self.owner {
-                return format!("[`{name}`]({rust})");
+                return if name == rust { format!("[`{name}`]") } else { format!("[`{name}`]({rust})") };
             }
         }
         format!("`{name}`")
