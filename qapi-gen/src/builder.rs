@@ -59,8 +59,12 @@ pub enum BuildError {
 impl fmt::Display for BuildError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            BuildError::NoSchema => f.write_str("qapi_gen::Builder: no schema given (call .schema(path))"),
-            BuildError::NoOutDir => f.write_str("qapi_gen::Builder: OUT_DIR is not set and no .out_dir(...) was given"),
+            BuildError::NoSchema => {
+                f.write_str("qapi_gen::Builder: no schema given (call .schema(path))")
+            }
+            BuildError::NoOutDir => {
+                f.write_str("qapi_gen::Builder: OUT_DIR is not set and no .out_dir(...) was given")
+            }
             BuildError::Schema(e) => {
                 for d in &e.diagnostics {
                     writeln!(f, "{}", d.render_with_snippet(&e.sources))?;
@@ -157,9 +161,12 @@ impl Builder {
         let schema_path = self.schema.as_ref().ok_or(BuildError::NoSchema)?;
         let out_dir = match &self.out_dir {
             Some(d) => d.clone(),
-            None => std::env::var_os("OUT_DIR").map(PathBuf::from).ok_or(BuildError::NoOutDir)?,
+            None => std::env::var_os("OUT_DIR")
+                .map(PathBuf::from)
+                .ok_or(BuildError::NoOutDir)?,
         };
-        let in_build_script = std::env::var_os("CARGO").is_some() && std::env::var_os("OUT_DIR").is_some();
+        let in_build_script =
+            std::env::var_os("CARGO").is_some() && std::env::var_os("OUT_DIR").is_some();
         let result = crate::load(schema_path, self.mode);
         let schema = match result {
             Ok(s) => s,
@@ -184,11 +191,19 @@ impl Builder {
                 }
             }
         }
-        let source_name = schema_path.file_name().map_or_else(|| "schema".to_string(), |n| n.to_string_lossy().into_owned());
-        let generated = generate::generate(&schema, &self.options, &source_name).map_err(BuildError::Generate)?;
-        let text = generated.to_source(self.options.format).map_err(BuildError::Generate)?;
+        let source_name = schema_path.file_name().map_or_else(
+            || "schema".to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        let generated = generate::generate(&schema, &self.options, &source_name)
+            .map_err(BuildError::Generate)?;
+        let text = generated
+            .to_source(self.options.format)
+            .map_err(BuildError::Generate)?;
         let file_name = self.file_name.clone().unwrap_or_else(|| {
-            let stem = schema_path.file_stem().map_or_else(|| "qapi".into(), |s| s.to_string_lossy().into_owned());
+            let stem = schema_path
+                .file_stem()
+                .map_or_else(|| "qapi".into(), |s| s.to_string_lossy().into_owned());
             format!("{stem}.rs")
         });
         let out = out_dir.join(file_name);

@@ -8,13 +8,17 @@ use qapi_gen::Mode;
 use qapi_gen::generate::{Options, generate};
 
 fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/generate").join(format!("{name}.json"))
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/generate")
+        .join(format!("{name}.json"))
 }
 
 fn generated(path: &PathBuf, opts: &Options) -> String {
     let schema = qapi_gen::load(path, Mode::Default).unwrap_or_else(|e| panic!("{e}"));
     let name = path.file_name().unwrap().to_string_lossy().into_owned();
-    generate(&schema, opts, &name).and_then(|g| g.to_source(true)).unwrap_or_else(|e| panic!("{e}"))
+    generate(&schema, opts, &name)
+        .and_then(|g| g.to_source(true))
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn snapshot(name: &str) {
@@ -84,7 +88,10 @@ fn recursive() {
 
 #[test]
 fn conditions_evaluated() {
-    let opts = Options { cfg: Some(["CONFIG_SPICE".to_string()].into()), ..Options::default() };
+    let opts = Options {
+        cfg: Some(["CONFIG_SPICE".to_string()].into()),
+        ..Options::default()
+    };
     let code = generated(&fixture("conditional"), &opts);
     // SPICE's member and command stay; VNC-or-SPICE holds; the 5.2
     // expression does not (CONFIG_FOO undefined).
@@ -92,7 +99,10 @@ fn conditions_evaluated() {
     assert!(code.contains("pub vnc_or_spice:"));
     assert!(!code.contains("old_style"));
     assert!(code.contains("pub struct QuerySpice"));
-    let opts = Options { cfg: Some(Default::default()), ..Options::default() };
+    let opts = Options {
+        cfg: Some(Default::default()),
+        ..Options::default()
+    };
     let code = generated(&fixture("conditional"), &opts);
     assert!(!code.contains("pub spice:"));
     assert!(!code.contains("QuerySpice"));
@@ -101,7 +111,10 @@ fn conditions_evaluated() {
 
 #[test]
 fn unstable_excluded() {
-    let opts = Options { exclude_unstable: true, ..Options::default() };
+    let opts = Options {
+        exclude_unstable: true,
+        ..Options::default()
+    };
     let code = generated(&fixture("deprecated"), &opts);
     assert!(!code.contains("OldCommand"));
     assert!(code.contains("pub struct NewCommand"));
@@ -109,27 +122,38 @@ fn unstable_excluded() {
 
 #[test]
 fn only_what_is_needed() {
-    let opts = Options { only: Some(vec!["query-infos".into()]), ..Options::default() };
+    let opts = Options {
+        only: Some(vec!["query-infos".into()]),
+        ..Options::default()
+    };
     let code = generated(&fixture("commands"), &opts);
     assert!(code.contains("pub struct QueryInfos"));
     assert!(code.contains("pub struct Info "));
     assert!(!code.contains("pub struct QueryInfo "));
     assert!(!code.contains("Choice"));
-    let bad = Options { only: Some(vec!["no-such-command".into()]), ..Options::default() };
+    let bad = Options {
+        only: Some(vec!["no-such-command".into()]),
+        ..Options::default()
+    };
     let schema = qapi_gen::load(fixture("commands"), Mode::Default).unwrap();
-    let err = generate(&schema, &bad, "commands.json").err().expect("an unknown name fails");
-    assert_eq!(err.to_string(), "the schema has no command or event 'no-such-command'");
+    let err = generate(&schema, &bad, "commands.json")
+        .err()
+        .expect("an unknown name fails");
+    assert_eq!(
+        err.to_string(),
+        "the schema has no command or event 'no-such-command'"
+    );
 }
 
 #[test]
 fn unformatted_output_is_the_same_code() {
     let schema = qapi_gen::load(fixture("flat-union"), Mode::Default).unwrap();
     let g = generate(&schema, &Options::default(), "flat-union.json").unwrap();
+    // Formatting both the same way shows they hold the same code.
+    let normal = |src: &str| prettyplease::unparse(&syn::parse_file(src).unwrap());
     let formatted = g.to_source(true).unwrap();
-    let raw = g.to_source(false).unwrap();
-    let reformatted = prettyplease::unparse(&syn::parse_file(&raw).unwrap());
-    let body = formatted.split_once("\n\n").unwrap().1;
-    assert_eq!(reformatted.replace('\n', ""), body.replace('\n', ""));
+    assert_eq!(normal(&formatted), normal(&g.to_source(false).unwrap()));
+    assert_eq!(normal(&formatted), normal(&g.tokens().to_string()));
 }
 
 #[test]

@@ -5,10 +5,10 @@
 use proc_macro2::{Ident, Literal, TokenStream};
 use quote::{format_ident, quote};
 
-use super::Generator;
 use super::docs;
 use super::names::{self, Namespace, ident};
 use super::types::{self, emit_plain_struct, fields, rust_type};
+use super::{Generator, Piece};
 use crate::schema::{Builtin, Command, DefId, DefKind, Event};
 
 /// The JSON kind of a member type, for the server's argument checks.
@@ -35,23 +35,26 @@ fn json_kind(g: &Generator, ty: DefId) -> TokenStream {
 
 /// The struct for a command's arguments or an event's data: the members
 /// of an implicit type, a newtype around a named type, or empty.
-fn emit_args_struct(g: &Generator, id: DefId, name: &Ident, arg: Option<DefId>) -> TokenStream {
+fn emit_args_struct(
+    g: &Generator,
+    id: DefId,
+    name: &Ident,
+    arg: Option<DefId>,
+    out: &mut Vec<Piece>,
+) {
     let def = g.schema.def(id);
     match arg {
         Some(a) if !g.schema.def(a).name.starts_with("q_obj_") => {
             let doc = docs::definition(g, id);
             let deprecated = docs::deprecated_attr(&def.features);
             let inner = rust_type(g, a);
-            let field_doc = format!(
-                " The {}, as one [`{}`].",
-                if matches!(def.kind, DefKind::Command(_)) {
-                    "arguments"
-                } else {
-                    "data"
-                },
-                g.name(a)
-            );
-            quote! {
+            let what = if matches!(def.kind, DefKind::Command(_)) {
+                "arguments"
+            } else {
+                "data"
+            };
+            let field_doc = format!(" The {what}, as one [`{}`].", g.name(a));
+            out.push(Piece::Tokens(quote! {
                 #doc
                 #deprecated
                 #[derive(Clone, Debug, PartialEq)]
@@ -68,24 +71,24 @@ fn emit_args_struct(g: &Generator, id: DefId, name: &Ident, arg: Option<DefId>) 
                         <#inner as ::qapi_types::serde::Deserialize>::deserialize(d).map(Self)
                     }
                 }
-            }
+            }));
         }
         Some(a) => {
             let DefKind::Object(o) = &g.schema.def(a).kind else {
                 unreachable!("arguments are an object")
             };
             let fields = fields(g, a, &o.members, &mut Namespace::default());
-            emit_plain_struct(g, id, a, name, &def.name, &fields)
+            emit_plain_struct(g, id, a, name, &def.name, &fields, out);
         }
-        None => emit_plain_struct(g, id, id, name, &def.name, &[]),
+        None => emit_plain_struct(g, id, id, name, &def.name, &[], out),
     }
 }
 
 /// A command's struct and its `Command` impl.
-pub(crate) fn emit_command(g: &Generator, id: DefId, c: &Command) -> TokenStream {
+pub(crate) fn emit_command(g: &Generator, id: DefId, c: &Command, out: &mut Vec<Piece>) {
     let def = g.schema.def(id);
     let name = format_ident!("{}", g.name(id));
-    let strukt = emit_args_struct(g, id, &name, c.arg_type);
+    emit_args_struct(g, id, &name, c.arg_type, out);
     let wire = Literal::string(&def.name);
     let returns = match c.ret_type {
         Some(t) => rust_type(g, t),
@@ -115,15 +118,14 @@ pub(crate) fn emit_command(g: &Generator, id: DefId, c: &Command) -> TokenStream
     if let Some(arguments) = arguments_table(g, c.arg_type) {
         consts.push(arguments);
     }
-    quote! {
-        #strukt
+    out.push(Piece::Tokens(quote! {
         #[allow(deprecated)]
         impl ::qapi_types::Command for #name {
             const NAME: &'static str = #wire;
             type Returns = #returns;
             #(#consts)*
         }
-    }
+    }));
 }
 
 /// `const ARGUMENTS`, unless it is the trait's default (no arguments).
@@ -154,18 +156,17 @@ fn arguments_table(g: &Generator, arg: Option<DefId>) -> Option<TokenStream> {
 }
 
 /// An event's struct and its `Event` impl.
-pub(crate) fn emit_event(g: &Generator, id: DefId, e: &Event) -> TokenStream {
+pub(crate) fn emit_event(g: &Generator, id: DefId, e: &Event, out: &mut Vec<Piece>) {
     let def = g.schema.def(id);
     let name = format_ident!("{}", g.name(id));
-    let strukt = emit_args_struct(g, id, &name, e.arg_type);
+    emit_args_struct(g, id, &name, e.arg_type, out);
     let wire = Literal::string(&def.name);
-    quote! {
-        #strukt
+    out.push(Piece::Tokens(quote! {
         #[allow(deprecated)]
         impl ::qapi_types::Event for #name {
             const NAME: &'static str = #wire;
         }
-    }
+    }));
 }
 
 /// The kept events, with their variant names in the `Event` enum.
@@ -189,7 +190,7 @@ fn events<'s>(g: &Generator<'s>) -> (Vec<(DefId, Ident, &'s Event)>, Ident) {
 }
 
 /// The `Event` enum over all events.
-pub(crate) fn emit_event_enum(g: &Generator, items: &mut Vec<TokenStream>) {
+pub(crate) fn emit_event_enum(g: &Generator, items: &mut Vec<Piece>) {
     let (list, unknown) = events(g);
     let mut variants = Vec::new();
     let mut decode = Vec::new();
@@ -212,7 +213,7 @@ pub(crate) fn emit_event_enum(g: &Generator, items: &mut Vec<TokenStream>) {
             );
         }
     }
-    items.push(quote! {
+    items.push(Piece::Tokens(quote! {
         /// Every event of this schema.  Events the schema does not know
         /// arrive as the catch-all variant.
         #[derive(Clone, Debug, PartialEq)]
@@ -251,7 +252,7 @@ pub(crate) fn emit_event_enum(g: &Generator, items: &mut Vec<TokenStream>) {
                 }
             }
         }
-    });
+    }));
 }
 
 /// The kept commands, with their method names.
@@ -297,7 +298,7 @@ fn method_doc(g: &Generator, id: DefId) -> TokenStream {
 }
 
 /// The `Commands` trait: a typed method per command, for the QMP client.
-pub(crate) fn emit_client(g: &Generator, items: &mut Vec<TokenStream>) {
+pub(crate) fn emit_client(g: &Generator, items: &mut Vec<Piece>) {
     let list = commands(g);
     let mut decls = Vec::new();
     let mut impls = Vec::new();
@@ -312,7 +313,7 @@ pub(crate) fn emit_client(g: &Generator, items: &mut Vec<TokenStream>) {
         decls.push(quote!(#doc #deprecated #sig;));
         impls.push(quote!(#sig { self.execute(#value) }));
     }
-    items.push(quote! {
+    items.push(Piece::Tokens(quote! {
         /// Every command of this schema as a typed method of the QMP
         /// client.
         pub trait Commands {
@@ -322,11 +323,11 @@ pub(crate) fn emit_client(g: &Generator, items: &mut Vec<TokenStream>) {
         impl<E: ::qapi_types::EventSet> Commands for ::qapi_types::client::Client<E> {
             #(#impls)*
         }
-    });
+    }));
 }
 
 /// The `Handler` trait and its `Dispatcher`, for serving QMP.
-pub(crate) fn emit_server(g: &Generator, items: &mut Vec<TokenStream>) {
+pub(crate) fn emit_server(g: &Generator, items: &mut Vec<Piece>) {
     let list = commands(g);
     let mut methods = Vec::new();
     let mut arms = Vec::new();
@@ -356,7 +357,7 @@ pub(crate) fn emit_server(g: &Generator, items: &mut Vec<TokenStream>) {
         };
         arms.push(quote!(#wire => ::qapi_types::server::call(arguments, #closure #call).await,));
     }
-    items.push(quote! {
+    items.push(Piece::Tokens(quote! {
         /// A QMP server's implementation of this schema's commands: one
         /// method per command.
         pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
@@ -378,5 +379,5 @@ pub(crate) fn emit_server(g: &Generator, items: &mut Vec<TokenStream>) {
                 })
             }
         }
-    });
+    }));
 }

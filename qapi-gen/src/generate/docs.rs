@@ -403,7 +403,11 @@ impl Context<'_, '_> {
             && let Some(rust) = self.g.names.get(&id)
         {
             if Some(id) != self.owner {
-                return if name == rust { format!("[`{name}`]") } else { format!("[`{name}`]({rust})") };
+                return if name == rust {
+                    format!("[`{name}`]")
+                } else {
+                    format!("[`{name}`]({rust})")
+                };
             }
         }
         format!("`{name}`")

@@ -1,57 +1,39 @@
-//! Turning generated items into source text.
-//!
-//! Formatting with prettyplease needs a syn syntax tree per item; items are
-//! independent, so they are parsed and printed on all cores at once, in
-//! order-preserving chunks.
+//! Turning generated items into source text: formatted by prettyplease,
+//! or as plain token text.  Calls of `qapi_types`' macros are laid out by
+//! the generator either way.
 
 use proc_macro2::TokenStream;
 
-use super::GenerateError;
+use super::{GenerateError, Piece};
 
-/// The items as formatted Rust source.
-pub(crate) fn format_items(items: &[TokenStream]) -> Result<String, GenerateError> {
-    // Token streams cannot cross threads; their text can.
-    let texts: Vec<String> = items.iter().map(TokenStream::to_string).collect();
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .clamp(1, 8);
-    let chunk = texts.len().div_ceil(threads).max(1);
-    let parts: Vec<Result<String, GenerateError>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = texts
-            .chunks(chunk)
-            .map(|c| scope.spawn(move || format_chunk(c)))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| Err(GenerateError::Internal("formatter panicked".into())))
-            })
-            .collect()
-    });
+/// The source text of some pieces of output.
+pub(crate) fn render(pieces: Vec<Piece>, format: bool) -> Result<String, GenerateError> {
     let mut out = String::new();
-    for p in parts {
-        out.push_str(&p?);
+    let mut pending = TokenStream::new();
+    for piece in pieces {
+        match piece {
+            Piece::Tokens(t) => pending.extend(t),
+            Piece::Macro(m) => {
+                flush(&mut out, std::mem::take(&mut pending), format)?;
+                out.push_str(&m.text());
+            }
+        }
     }
+    flush(&mut out, pending, format)?;
     Ok(out)
 }
 
-fn format_chunk(items: &[String]) -> Result<String, GenerateError> {
-    let mut out = String::new();
-    for item in items {
-        let file = syn::parse_file(item).map_err(|e| GenerateError::Internal(e.to_string()))?;
+fn flush(out: &mut String, items: TokenStream, format: bool) -> Result<(), GenerateError> {
+    if items.is_empty() {
+        return Ok(());
+    }
+    if format {
+        let file: syn::File =
+            syn::parse2(items).map_err(|e| GenerateError::Internal(e.to_string()))?;
         out.push_str(&prettyplease::unparse(&file));
+    } else {
+        out.push_str(&items.to_string());
         out.push('\n');
     }
-    Ok(out)
-}
-
-/// The items as unformatted token text: one line per item.
-pub(crate) fn unformatted(items: &[TokenStream]) -> String {
-    let mut out = String::new();
-    for item in items {
-        out.push_str(&item.to_string());
-        out.push('\n');
-    }
-    out
+    Ok(())
 }

@@ -24,7 +24,6 @@ use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 
 use proc_macro2::TokenStream;
-use quote::quote;
 
 use crate::schema::{DefId, DefKind, Definition, Schema, UnionKind};
 use names::Namespace;
@@ -99,68 +98,197 @@ impl fmt::Display for GenerateError {
 
 impl std::error::Error for GenerateError {}
 
-/// Generated code.
-pub struct Generated {
-    items: Vec<TokenStream>,
+/// Generated code, ready to be turned into tokens or source text.
+pub struct Generated<'s> {
+    generator: Generator<'s>,
+    units: Vec<Unit>,
     header: String,
 }
 
-impl Generated {
+/// One piece of output: a definition's items, or one of the items over
+/// the whole schema.
+#[derive(Clone, Copy)]
+enum Unit {
+    Def(DefId),
+    EventEnum,
+    Client,
+    Server,
+}
+
+impl Generated<'_> {
+    fn emit(&self, unit: Unit) -> Vec<Piece> {
+        let mut out = Vec::new();
+        match unit {
+            Unit::Def(id) => self.generator.emit_def(id, &mut out),
+            Unit::EventEnum => commands::emit_event_enum(&self.generator, &mut out),
+            Unit::Client => commands::emit_client(&self.generator, &mut out),
+            Unit::Server => commands::emit_server(&self.generator, &mut out),
+        }
+        out
+    }
+
     /// All items as one token stream (for a proc-macro).
     pub fn tokens(&self) -> TokenStream {
-        let items = &self.items;
-        quote!(#(#items)*)
+        let mut all = TokenStream::new();
+        for &unit in &self.units {
+            for piece in self.emit(unit) {
+                all.extend(piece.into_tokens());
+            }
+        }
+        all
     }
 
     /// The source text: an `@generated` header, then the items, formatted
-    /// if `format` is set.
+    /// if `format` is set.  The work is spread over all cores.
     pub fn to_source(&self, format: bool) -> Result<String, GenerateError> {
-        let body = if format {
-            format::format_items(&self.items)?
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .clamp(1, 8);
+        // Small interleaved chunks balance the load; their order is kept.
+        let chunks: Vec<&[Unit]> = self.units.chunks(32).collect();
+        let results: Vec<Vec<Result<String, GenerateError>>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..threads)
+                .map(|t| {
+                    let chunks = &chunks;
+                    scope.spawn(move || {
+                        chunks
+                            .iter()
+                            .skip(t)
+                            .step_by(threads)
+                            .map(|chunk| {
+                                let mut out = String::new();
+                                for &unit in *chunk {
+                                    let text = format::render(self.emit(unit), format)?;
+                                    if !text.is_empty() {
+                                        out.push_str(&text);
+                                        if format {
+                                            out.push('\n');
+                                        }
+                                    }
+                                }
+                                Ok(out)
+                            })
+                            .collect()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join().unwrap_or_else(|_| {
+                        vec![Err(GenerateError::Internal("generator panicked".into()))]
+                    })
+                })
+                .collect()
+        });
+        let mut parts: Vec<Option<Result<String, GenerateError>>> =
+            (0..chunks.len()).map(|_| None).collect();
+        for (t, list) in results.into_iter().enumerate() {
+            for (k, r) in list.into_iter().enumerate() {
+                if let Some(slot) = parts.get_mut(t + k * threads) {
+                    *slot = Some(r);
+                }
+            }
+        }
+        let mut out = self.header.clone();
+        for p in parts {
+            out.push_str(
+                &p.unwrap_or_else(|| Err(GenerateError::Internal("missing output".into())))?,
+            );
+        }
+        Ok(out)
+    }
+}
+
+/// A piece of output: items as tokens, or a call of one of `qapi_types`'
+/// declarative macros, which is laid out by hand because a formatter
+/// cannot see inside macro calls.
+pub(crate) enum Piece {
+    Tokens(TokenStream),
+    Macro(MacroCall),
+}
+
+impl Piece {
+    fn into_tokens(self) -> TokenStream {
+        match self {
+            Piece::Tokens(t) => t,
+            Piece::Macro(m) => m
+                .text()
+                .parse()
+                .expect("generated macro calls are valid tokens"),
+        }
+    }
+}
+
+/// `::qapi_types::NAME! { HEAD { BODY, ... } TAIL }`
+pub(crate) struct MacroCall {
+    pub name: &'static str,
+    pub head: String,
+    pub body: Vec<String>,
+    pub tail: String,
+}
+
+impl MacroCall {
+    pub fn text(&self) -> String {
+        let mut s = format!("::qapi_types::{}! {{\n    {} {{", self.name, self.head);
+        if self.body.is_empty() {
+            s.push('}');
         } else {
-            format::unformatted(&self.items)
-        };
-        Ok(format!("{}{body}", self.header))
+            s.push('\n');
+            for line in &self.body {
+                s.push_str("        ");
+                s.push_str(line);
+                s.push_str(",\n");
+            }
+            s.push_str("    }");
+        }
+        s.push_str(&self.tail);
+        s.push_str("\n}\n");
+        s
     }
 }
 
 /// Generates Rust for `schema`.  `source_name` names the schema in the
 /// `@generated` header.
-pub fn generate(
-    schema: &Schema,
+pub fn generate<'s>(
+    schema: &'s Schema,
     opts: &Options,
     source_name: &str,
-) -> Result<Generated, GenerateError> {
-    let g = Generator::new(schema, opts)?;
-    let used = used_types(&g);
-    let mut items = Vec::new();
-    for id in schema.ids() {
-        if !g.sel.keep(id) {
-            continue;
-        }
+) -> Result<Generated<'s>, GenerateError> {
+    let generator = Generator::new(schema, opts)?;
+    let used = used_types(&generator);
+    let mut units: Vec<Unit> = schema
+        .ids()
+        .filter(|&id| generator.sel.keep(id))
         // Predefined types (QType) only when something uses them.
-        if schema.def(id).loc.is_none() && !used.contains(&id) {
-            continue;
-        }
-        g.emit_def(id, &mut items);
-    }
-    commands::emit_event_enum(&g, &mut items);
+        .filter(|&id| schema.def(id).loc.is_some() || used.contains(&id))
+        .map(Unit::Def)
+        .collect();
+    units.push(Unit::EventEnum);
     if opts.client {
-        commands::emit_client(&g, &mut items);
+        units.push(Unit::Client);
     }
     if opts.server {
-        commands::emit_server(&g, &mut items);
+        units.push(Unit::Server);
     }
     let header = format!(
         "// @generated by qapi-gen {} from {source_name}.  Do not edit.\n\n",
         env!("CARGO_PKG_VERSION")
     );
-    Ok(Generated { items, header })
+    Ok(Generated {
+        generator,
+        units,
+        header,
+    })
 }
 
 /// Types that kept definitions use.
 fn used_types(g: &Generator) -> std::collections::HashSet<DefId> {
-    g.schema.ids().filter(|&id| g.sel.keep(id)).flat_map(|id| select::references(g.schema, id)).collect()
+    g.schema
+        .ids()
+        .filter(|&id| g.sel.keep(id))
+        .flat_map(|id| select::references(g.schema, id))
+        .collect()
 }
 
 /// Names of generated items that no schema name may take.
@@ -183,7 +311,7 @@ pub(crate) struct Generator<'s> {
 }
 
 impl<'s> Generator<'s> {
-    fn new(schema: &'s Schema, opts: &'s Options) -> Result<Self, GenerateError> {
+    fn new(schema: &'s Schema, opts: &Options) -> Result<Self, GenerateError> {
         let sel = Selection::new(schema, opts)?;
         let mut ns = Namespace::with_reserved(RESERVED);
         let mut names = HashMap::new();
@@ -249,20 +377,18 @@ impl<'s> Generator<'s> {
         &self.names[&id]
     }
 
-    fn emit_def(&self, id: DefId, items: &mut Vec<TokenStream>) {
+    fn emit_def(&self, id: DefId, items: &mut Vec<Piece>) {
         let def = self.schema.def(id);
         match &def.kind {
-            DefKind::Enum(e) => items.push(types::emit_enum(self, id, e)),
+            DefKind::Enum(e) => types::emit_enum(self, id, e, items),
             DefKind::Object(o) if Self::is_named_type(def) => match &o.variants {
-                None => items.push(types::emit_struct(self, id, o)),
-                Some(v) if v.kind == UnionKind::Flat => {
-                    items.push(types::emit_union(self, id, o, v))
-                }
-                Some(v) => items.push(types::emit_simple_union(self, id, v)),
+                None => types::emit_struct(self, id, o, items),
+                Some(v) if v.kind == UnionKind::Flat => types::emit_union(self, id, o, v, items),
+                Some(v) => items.push(Piece::Tokens(types::emit_simple_union(self, id, v))),
             },
-            DefKind::Alternate(a) => items.push(types::emit_alternate(self, id, a)),
-            DefKind::Command(c) => items.push(commands::emit_command(self, id, c)),
-            DefKind::Event(e) => items.push(commands::emit_event(self, id, e)),
+            DefKind::Alternate(a) => items.push(Piece::Tokens(types::emit_alternate(self, id, a))),
+            DefKind::Command(c) => commands::emit_command(self, id, c, items),
+            DefKind::Event(e) => commands::emit_event(self, id, e, items),
             // Built-ins and arrays are Rust types already; implicit objects
             // are emitted with what uses them.
             _ => {}

@@ -6,10 +6,10 @@ use std::collections::HashMap;
 use proc_macro2::{Ident, Literal, TokenStream};
 use quote::{format_ident, quote};
 
-use super::Generator;
 use super::docs;
 use super::names::{self, Namespace, ident};
 use super::select::Selection;
+use super::{Generator, MacroCall, Piece};
 use crate::schema::{
     AlternateType, Builtin, DefId, DefKind, EnumType, Member, ObjectType, Schema, UnionKind,
     Variants,
@@ -31,6 +31,34 @@ pub(crate) fn rust_type(g: &Generator, id: DefId) -> TokenStream {
     }
 }
 
+/// [`rust_type`] as source text.
+pub(crate) fn type_text(g: &Generator, id: DefId) -> String {
+    let def = g.schema.def(id);
+    match &def.kind {
+        DefKind::Builtin(b) => builtin_text(*b).to_string(),
+        DefKind::Array(a) => format!("::std::vec::Vec<{}>", type_text(g, a.element)),
+        _ => g.name(id).to_string(),
+    }
+}
+
+fn builtin_text(b: Builtin) -> &'static str {
+    match b {
+        Builtin::Str => "::std::string::String",
+        Builtin::Number => "f64",
+        Builtin::Int | Builtin::Int64 => "i64",
+        Builtin::Int8 => "i8",
+        Builtin::Int16 => "i16",
+        Builtin::Int32 => "i32",
+        Builtin::Uint8 => "u8",
+        Builtin::Uint16 => "u16",
+        Builtin::Uint32 => "u32",
+        Builtin::Uint64 | Builtin::Size => "u64",
+        Builtin::Bool => "bool",
+        Builtin::Any => "::qapi_types::serde_json::Value",
+        Builtin::Null => "::qapi_types::Null",
+    }
+}
+
 fn builtin_type(b: Builtin) -> TokenStream {
     match b {
         Builtin::Str => quote!(::std::string::String),
@@ -49,15 +77,29 @@ fn builtin_type(b: Builtin) -> TokenStream {
     }
 }
 
-/// The type of a member of `container`, boxed when it closes a cycle of
-/// types containing each other by value.
-fn member_type(g: &Generator, container: DefId, ty: DefId) -> TokenStream {
-    let t = rust_type(g, ty);
-    if g.scc
+/// Whether a member of `container` of type `ty` closes a cycle of types
+/// containing each other by value, and so must be boxed.
+fn boxed(g: &Generator, container: DefId, ty: DefId) -> bool {
+    g.scc
         .get(&container)
         .is_some_and(|c| g.scc.get(&ty) == Some(c))
-    {
+}
+
+/// The type of a member of `container`, boxed when it must be.
+fn member_type(g: &Generator, container: DefId, ty: DefId) -> TokenStream {
+    let t = rust_type(g, ty);
+    if boxed(g, container, ty) {
         quote!(::std::boxed::Box<#t>)
+    } else {
+        t
+    }
+}
+
+/// [`member_type`] as source text.
+fn member_type_text(g: &Generator, container: DefId, ty: DefId) -> String {
+    let t = type_text(g, ty);
+    if boxed(g, container, ty) {
+        format!("::std::boxed::Box<{t}>")
     } else {
         t
     }
@@ -214,8 +256,8 @@ pub(crate) struct Field<'a> {
     pub member: &'a Member,
     /// The field's type: `Option<T>` for optional members.
     pub ty: TokenStream,
-    /// The value's type.
-    pub inner: TokenStream,
+    /// The value's type, as source text.
+    pub inner_text: String,
 }
 
 /// The fields for `members` of `container`, in order, conditions applied.
@@ -235,13 +277,13 @@ pub(crate) fn fields<'a>(
             let ty = if m.optional {
                 quote!(::std::option::Option<#inner>)
             } else {
-                inner.clone()
+                inner
             };
             Field {
                 ident: ident(&name),
                 member: m,
                 ty,
-                inner,
+                inner_text: member_type_text(g, container, m.ty),
             }
         })
         .collect()
@@ -260,56 +302,35 @@ pub(crate) fn field_decls(g: &Generator, container: DefId, fields: &[Field]) -> 
         .collect()
 }
 
-/// The pieces of an `Object` impl for plain fields: slot types, member
-/// arms, finish expressions, serialization statements.  Slot `i` holds
-/// field `i`.
-pub(crate) struct ObjectParts {
-    pub slot_types: Vec<TokenStream>,
-    pub member_arms: Vec<TokenStream>,
-    pub finish: Vec<TokenStream>,
-    pub serialize: Vec<TokenStream>,
-}
-
-pub(crate) fn object_parts(fields: &[Field]) -> ObjectParts {
-    let mut p = ObjectParts {
-        slot_types: Vec::new(),
-        member_arms: Vec::new(),
-        finish: Vec::new(),
-        serialize: Vec::new(),
+/// The `object!` call implementing `Object` and serde for a struct;
+/// `branch` adds a union's branch field: its name, tag member and enum type.
+fn object_call(
+    name: &str,
+    wire_name: &str,
+    fields: &[Field],
+    branch: Option<(&Ident, &str, &str)>,
+) -> MacroCall {
+    let body = fields
+        .iter()
+        .map(|f| {
+            let kind = if f.member.optional { "Opt" } else { "Req" };
+            format!(
+                "{}: {kind}<{}> = {}",
+                f.ident,
+                f.inner_text,
+                Literal::string(&f.member.name)
+            )
+        })
+        .collect();
+    let tail = match branch {
+        Some((field, tag, ty)) => format!("\n    {field}: {ty} = {}", Literal::string(tag)),
+        None => String::new(),
     };
-    for (i, f) in fields.iter().enumerate() {
-        let idx = syn::Index::from(i);
-        let wire = Literal::string(&f.member.name);
-        let (ident, inner) = (&f.ident, &f.inner);
-        p.slot_types.push(quote!(::std::option::Option<#inner>));
-        p.member_arms
-            .push(quote!(#wire => s.#idx = ::std::option::Option::Some(map.next_value()?),));
-        if f.member.optional {
-            p.finish.push(quote!(#ident: s.#idx,));
-            p.serialize.push(quote! {
-                if let ::std::option::Option::Some(v) = &self.#ident {
-                    map.serialize_entry(#wire, v)?;
-                }
-            });
-        } else {
-            p.finish
-                .push(quote!(#ident: ::qapi_types::object::required(s.#idx, #wire)?,));
-            p.serialize
-                .push(quote!(map.serialize_entry(#wire, &self.#ident)?;));
-        }
-    }
-    p
-}
-
-/// A tuple type of slots, with its empty value.
-fn slots_tuple(types: &[TokenStream]) -> (TokenStream, TokenStream) {
-    let nones = types.iter().map(|_| quote!(::std::option::Option::None));
-    match types.len() {
-        1 => (
-            quote!((#(#types)*,)),
-            quote!((::std::option::Option::None,)),
-        ),
-        _ => (quote!((#(#types),*)), quote!((#(#nones),*))),
+    MacroCall {
+        name: "object",
+        head: format!("{name} = {}", Literal::string(wire_name)),
+        body,
+        tail,
     }
 }
 
@@ -323,11 +344,11 @@ fn struct_derives(g: &Generator, id: DefId) -> TokenStream {
 }
 
 /// A struct for an object type without branches.
-pub(crate) fn emit_struct(g: &Generator, id: DefId, o: &ObjectType) -> TokenStream {
+pub(crate) fn emit_struct(g: &Generator, id: DefId, o: &ObjectType, out: &mut Vec<Piece>) {
     let def = g.schema.def(id);
     let name = format_ident!("{}", g.name(id));
     let fields = fields(g, id, &o.members, &mut Namespace::default());
-    emit_plain_struct(g, id, id, &name, &def.name, &fields)
+    emit_plain_struct(g, id, id, &name, &def.name, &fields, out);
 }
 
 /// A struct with `fields`, its `Object` impl and serde impls.  Also used
@@ -340,7 +361,8 @@ pub(crate) fn emit_plain_struct(
     name: &Ident,
     wire_name: &str,
     fields: &[Field],
-) -> TokenStream {
+    out: &mut Vec<Piece>,
+) {
     let doc = docs::definition(g, doc_id);
     let deprecated = docs::deprecated_attr(&g.schema.def(doc_id).features);
     let derives = struct_derives(g, members_id);
@@ -350,116 +372,18 @@ pub(crate) fn emit_plain_struct(
     } else {
         quote!({ #(#decls)* })
     };
-    let object = object_impl(name, wire_name, fields, None);
-    quote! {
+    out.push(Piece::Tokens(quote! {
         #doc
         #deprecated
         #derives
         pub struct #name #body
-        #object
-        ::qapi_types::impl_serde!(#name);
-    }
-}
-
-/// The `Object` impl of a struct; `branch` adds a union's branch field:
-/// its field name, wire tag name and branch enum type.
-fn object_impl(
-    name: &Ident,
-    wire_name: &str,
-    fields: &[Field],
-    branch: Option<(&Ident, &str, &Ident)>,
-) -> TokenStream {
-    let mut p = object_parts(fields);
-    let mut fallback = quote!(_ => return ::std::result::Result::Ok(false),);
-    if let Some((field, tag, ty)) = branch {
-        let idx = syn::Index::from(fields.len());
-        let tag_lit = Literal::string(tag);
-        p.slot_types
-            .push(quote!(::qapi_types::object::UnionSlots<#ty>));
-        p.member_arms.push(quote!(#tag_lit => s.#idx.tag(map)?,));
-        fallback = quote!(_ => return s.#idx.member(key, map),);
-        p.finish.push(quote!(#field: s.#idx.finish(#tag_lit)?,));
-        p.serialize.push(quote! {
-            map.serialize_entry(#tag_lit, &::qapi_types::object::Variants::tag(&self.#field))?;
-            ::qapi_types::object::Variants::serialize_members(&self.#field, map)?;
-        });
-    }
-    let (slot_ty, empty) = match branch {
-        Some((_, _, ty)) => {
-            let mut empty: Vec<TokenStream> = fields
-                .iter()
-                .map(|_| quote!(::std::option::Option::None))
-                .collect();
-            empty.push(quote!(::qapi_types::object::UnionSlots::<#ty>::default()));
-            let types = &p.slot_types;
-            if types.len() == 1 {
-                (quote!((#(#types)*,)), quote!((#(#empty)*,)))
-            } else {
-                (quote!((#(#types),*)), quote!((#(#empty),*)))
-            }
-        }
-        None => slots_tuple(&p.slot_types),
-    };
-    let ObjectParts {
-        member_arms,
-        finish,
-        serialize,
-        ..
-    } = p;
-    let wire_name = Literal::string(wire_name);
-    let (s, map, key) = if member_arms.is_empty() && branch.is_none() {
-        (quote!(_s), quote!(_map), quote!(_key))
-    } else {
-        (quote!(s), quote!(map), quote!(key))
-    };
-    let member_body = if member_arms.is_empty() {
-        quote!(::std::result::Result::Ok(false))
-    } else {
-        quote! {
-            match key {
-                #(#member_arms)*
-                #fallback
-            }
-            ::std::result::Result::Ok(true)
-        }
-    };
-    let finish_s = if finish.is_empty() {
-        quote!(_s)
-    } else {
-        quote!(s)
-    };
-    let ser_map = if serialize.is_empty() {
-        quote!(_map)
-    } else {
-        quote!(map)
-    };
-    quote! {
-        #[allow(deprecated)]
-        impl ::qapi_types::object::Object for #name {
-            const NAME: &'static str = #wire_name;
-            type Slots = #slot_ty;
-            fn slots() -> Self::Slots {
-                #empty
-            }
-            fn member<'de, A: ::qapi_types::serde::de::MapAccess<'de>>(
-                #s: &mut Self::Slots,
-                #key: &str,
-                #map: &mut A,
-            ) -> ::std::result::Result<bool, A::Error> {
-                #member_body
-            }
-            fn finish<E: ::qapi_types::serde::de::Error>(#finish_s: Self::Slots) -> ::std::result::Result<Self, E> {
-                ::std::result::Result::Ok(Self { #(#finish)* })
-            }
-            fn serialize_members<M: ::qapi_types::serde::ser::SerializeMap>(
-                &self,
-                #ser_map: &mut M,
-            ) -> ::std::result::Result<(), M::Error> {
-                #(#serialize)*
-                ::std::result::Result::Ok(())
-            }
-        }
-    }
+    }));
+    out.push(Piece::Macro(object_call(
+        &name.to_string(),
+        wire_name,
+        fields,
+        None,
+    )));
 }
 
 /// Rust names of an enumeration's kept values and its catch-all variant.
@@ -480,8 +404,7 @@ pub(crate) fn enum_variants<'e>(
 
 /// An enumeration: a Rust enum with a catch-all variant for values the
 /// schema does not know.
-pub(crate) fn emit_enum(g: &Generator, id: DefId, e: &EnumType) -> TokenStream {
-    let def = g.schema.def(id);
+pub(crate) fn emit_enum(g: &Generator, id: DefId, e: &EnumType, out: &mut Vec<Piece>) {
     let name = format_ident!("{}", g.name(id));
     let doc = docs::definition(g, id);
     let (values, unknown) = enum_variants(g, e);
@@ -490,13 +413,7 @@ pub(crate) fn emit_enum(g: &Generator, id: DefId, e: &EnumType) -> TokenStream {
         let deprecated = docs::deprecated_attr(&value.features);
         quote!(#doc #deprecated #v,)
     });
-    let wires: Vec<Literal> = values
-        .iter()
-        .map(|(_, v)| Literal::string(&v.name))
-        .collect();
-    let idents: Vec<&Ident> = values.iter().map(|(i, _)| i).collect();
-    let _ = def;
-    quote! {
+    out.push(Piece::Tokens(quote! {
         #doc
         #[derive(Clone, Debug, PartialEq, Eq, Hash)]
         pub enum #name {
@@ -504,44 +421,28 @@ pub(crate) fn emit_enum(g: &Generator, id: DefId, e: &EnumType) -> TokenStream {
             /// A value this schema does not know, as sent by a newer QEMU.
             #unknown(::std::string::String),
         }
-        #[allow(deprecated)]
-        impl #name {
-            /// The values this schema knows, as on the wire.
-            pub const VALUES: &'static [&'static str] = &[#(#wires),*];
-            /// The value as on the wire.
-            pub fn as_str(&self) -> &str {
-                match self {
-                    #(Self::#idents => #wires,)*
-                    Self::#unknown(s) => s,
-                }
-            }
-            /// The value for a wire string; strings this schema does not
-            /// know give the catch-all variant.
-            pub fn from_wire(s: &str) -> Self {
-                match s {
-                    #(#wires => Self::#idents,)*
-                    other => Self::#unknown(other.to_owned()),
-                }
-            }
-        }
-        #[allow(deprecated)]
-        impl ::qapi_types::serde::Serialize for #name {
-            fn serialize<S: ::qapi_types::serde::Serializer>(&self, s: S) -> ::std::result::Result<S::Ok, S::Error> {
-                ::qapi_types::object::serialize_str(s, self.as_str())
-            }
-        }
-        #[allow(deprecated)]
-        impl<'de> ::qapi_types::serde::Deserialize<'de> for #name {
-            fn deserialize<D: ::qapi_types::serde::Deserializer<'de>>(d: D) -> ::std::result::Result<Self, D::Error> {
-                ::qapi_types::object::deserialize_enum(d, Self::from_wire)
-            }
-        }
-    }
+    }));
+    let body = values
+        .iter()
+        .map(|(v, value)| format!("{v} = {}", Literal::string(&value.name)))
+        .collect();
+    out.push(Piece::Macro(MacroCall {
+        name: "enumeration",
+        head: name.to_string(),
+        body,
+        tail: format!(" {unknown}"),
+    }));
 }
 
 /// A flat union: a struct of the base members and a field, named after the
 /// tag, holding the branch enum.
-pub(crate) fn emit_union(g: &Generator, id: DefId, o: &ObjectType, v: &Variants) -> TokenStream {
+pub(crate) fn emit_union(
+    g: &Generator,
+    id: DefId,
+    o: &ObjectType,
+    v: &Variants,
+    out: &mut Vec<Piece>,
+) {
     let def = g.schema.def(id);
     let name = format_ident!("{}", g.name(id));
     let (branch_name, slots_name) = &g.branch_enums[&id];
@@ -558,17 +459,10 @@ pub(crate) fn emit_union(g: &Generator, id: DefId, o: &ObjectType, v: &Variants)
     let fields = fields(g, id, &base_members, &mut ns);
     let doc = docs::definition(g, id);
     let decls = field_decls(g, id, &fields);
-    let object = object_impl(
-        &name,
-        &def.name,
-        &fields,
-        Some((&branch_field, &v.tag, &branch_ty)),
-    );
     let tag_doc = docs::union_tag(g, id, v);
     let tag_ty = rust_type(g, v.tag_type);
     let accessor_doc = format!(" The value of the tag member `{}`.", v.tag);
-    let branches = emit_branch_enum(g, id, v, &branch_ty, &slots_ty);
-    quote! {
+    out.push(Piece::Tokens(quote! {
         #doc
         #[derive(Clone, Debug, PartialEq)]
         pub struct #name {
@@ -583,10 +477,17 @@ pub(crate) fn emit_union(g: &Generator, id: DefId, o: &ObjectType, v: &Variants)
                 ::qapi_types::object::Variants::tag(&self.#branch_field)
             }
         }
-        #object
-        ::qapi_types::impl_serde!(#name);
-        #branches
-    }
+    }));
+    let call = object_call(
+        &name.to_string(),
+        &def.name,
+        &fields,
+        Some((&branch_field, &v.tag, branch_name)),
+    );
+    out.push(Piece::Macro(call));
+    out.push(Piece::Tokens(emit_branch_enum(
+        g, id, v, &branch_ty, &slots_ty,
+    )));
 }
 
 /// The enum holding a flat union's branch, and its `Variants` impl.
