@@ -252,6 +252,15 @@ impl Context<'_, '_> {
             let indent = line.len() - line.trim_start().len();
             if let Some((min, body)) = &mut block {
                 if line.trim().is_empty() || indent > *min || (*min == 0 && body.is_empty()) {
+                    // A directive's title option, before its content.
+                    let t = line.trim();
+                    if let Some(title) = t.strip_prefix(":title:")
+                        && body.iter().all(|l| l.trim().is_empty())
+                        && out.last().is_some_and(|l| l == "Example:")
+                    {
+                        *out.last_mut().expect("checked") = format!("Example: {}", self.inline(title.trim()));
+                        continue;
+                    }
                     body.push(line.to_string());
                     continue;
                 }
