@@ -14,11 +14,35 @@
 //! `FooBar` (its data) implementing [`Event`], and one enum `Event` over all
 //! events implementing [`EventSet`], with a catch-all variant for events the
 //! schema does not know.
+//!
+//! # Runtime
+//!
+//! - [`client`] (feature `client`): a tokio QMP client, [`client::Client`],
+//!   generic over the schema's [`EventSet`].
+//! - [`server`] (feature `server`): a QMP server runtime driving a generated
+//!   dispatcher ([`server::Dispatch`]), answering bad requests with QEMU's
+//!   own error texts.
+//! - [`qga`] (feature `qga`): a guest-agent client ([`qga::Client`]) with
+//!   QGA's framing and `guest-sync-delimited` resynchronisation.
+//!
+//! All of them log their traffic as `tracing` events at debug level.
+
+#![warn(missing_docs)]
 
 pub use serde;
 pub use serde_json;
 
 mod message;
+#[cfg(any(feature = "client", feature = "server"))]
+mod wire;
+
+#[cfg(feature = "client")]
+pub mod client;
+pub mod object;
+#[cfg(feature = "qga")]
+pub mod qga;
+#[cfg(feature = "server")]
+pub mod server;
 
 pub use message::{
     Empty, ErrorClass, Greeting, Null, QmpError, Timestamp, VersionInfo, VersionTriple,
@@ -32,8 +56,17 @@ use serde_json::value::RawValue;
 /// way QEMU does on the server side.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum JsonKind {
-    /// A JSON number without fraction (`int`, `size`, `uint8` ...).
+    /// A JSON number without fraction that fits a signed 64-bit integer
+    /// (`int`, `int8` ... `int64`).  QEMU rejects anything else with
+    /// "Invalid parameter type for 'x', expected: integer".
     Integer,
+    /// An unsigned integer type (`uint8` ... `uint64`, `size`).  QEMU
+    /// rejects a value that is not an integer with "Parameter 'x' expects
+    /// uint64" (the server runtime also rejects negative numbers, which
+    /// QEMU wraps around but a Rust unsigned type cannot hold).
+    /// Generators that emit [`JsonKind::Integer`] for these types get the
+    /// signed checks and wording instead.
+    Unsigned,
     /// Any JSON number (`number`).
     Number,
     /// `true` or `false`.

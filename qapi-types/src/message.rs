@@ -122,12 +122,18 @@ pub struct QmpError {
 impl QmpError {
     /// A `GenericError`.
     pub fn generic(desc: impl Into<String>) -> Self {
-        QmpError { class: ErrorClass::GenericError, desc: desc.into() }
+        QmpError {
+            class: ErrorClass::GenericError,
+            desc: desc.into(),
+        }
     }
 
     /// The error QEMU gives for a command it does not have.
     pub fn command_not_found(name: &str) -> Self {
-        QmpError { class: ErrorClass::CommandNotFound, desc: format!("The command {name} has not been found") }
+        QmpError {
+            class: ErrorClass::CommandNotFound,
+            desc: format!("The command {name} has not been found"),
+        }
     }
 }
 
@@ -140,7 +146,9 @@ impl fmt::Display for QmpError {
 impl std::error::Error for QmpError {}
 
 /// A QEMU version: `{"major": 7, "minor": 2, "micro": 22}`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 pub struct VersionTriple {
     /// Major version.
     pub major: i64,

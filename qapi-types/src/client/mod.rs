@@ -1,0 +1,452 @@
+//! A tokio QMP client: connects, negotiates capabilities, runs commands from
+//! many tasks at once and fans events out to subscribers.
+//!
+//! ```no_run
+//! # use qapi_types::client::{Client, Error};
+//! # async fn demo<E: qapi_types::EventSet, C: qapi_types::Command>(cmd: C) -> Result<(), Error> {
+//! let client = Client::<E>::connect_unix("/run/qemu/qmp.sock").await?;
+//! let mut events = client.events();
+//! let reply = client.execute(cmd).await?;
+//! while let Some(event) = events.recv().await {
+//!     // ...
+//! #   let _ = event;
+//! }
+//! # let _ = reply;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # How it works
+//!
+//! A connection runs a reader task and a writer task.  [`Client::execute`]
+//! serializes the arguments, takes one of QEMU's 8 in-band slots (callers
+//! beyond that wait), allocates an id and queues the request; the reader
+//! matches the reply by id and hands its line to the caller, who decodes
+//! `return` straight into the command's return type in its own task.
+//! Commands that allow out-of-band execution go with `exec-oob` once `oob`
+//! is negotiated and take no slot.  Events are decoded once by the reader
+//! and broadcast to every [`Events`] subscriber.
+//!
+//! The connection ends at the first of: the server hanging up, an I/O
+//! error, a protocol violation (a malformed message, a reply to an id the
+//! client never sent, a second greeting...), [`Client::close`], or the last
+//! handle being dropped.  Every pending call then fails with the reason
+//! ([`Error::Disconnected`], [`Error::Io`], [`Error::Protocol`]), later calls
+//! fail the same way, and event streams end.  A server that stops answering
+//! is covered by timeouts ([`ClientBuilder::timeout`],
+//! [`Client::execute_with_timeout`]).
+
+mod conn;
+mod error;
+mod events;
+#[cfg(unix)]
+mod scm;
+pub(crate) mod transport;
+
+use std::fmt;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::de::DeserializeOwned;
+use serde_json::value::RawValue;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::ToSocketAddrs;
+
+pub(crate) use conn::{Call, Config, Conn, Mode, ReplyBody};
+pub use error::Error;
+pub use events::{EventError, Events, UndecodedEvent};
+use transport::{Fds, LineReader, ReadLine, WriteHalf};
+
+use crate::{Command, EventSet, Greeting};
+
+/// Settings for connecting a [`Client`].
+#[derive(Clone, Debug, Default)]
+pub struct ClientBuilder {
+    config: Config,
+}
+
+impl ClientBuilder {
+    /// The defaults: no call timeout, 10 s for the greeting and
+    /// negotiation, 1024 events per subscriber, 8 in-band commands in
+    /// flight, messages up to 256 MiB, `oob` enabled when offered.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The timeout of every call that does not set its own (`None`: wait
+    /// as long as it takes).  It covers waiting for an in-band slot too.
+    pub fn timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
+        self.config.timeout = timeout.into();
+        self
+    }
+
+    /// The timeout of the greeting and capabilities negotiation (QMP) or
+    /// of resynchronisation (QGA).
+    pub fn handshake_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
+        self.config.handshake_timeout = timeout.into();
+        self
+    }
+
+    /// How many events each subscriber may have queued before it starts
+    /// losing the oldest ones.
+    pub fn event_capacity(mut self, capacity: usize) -> Self {
+        self.config.event_capacity = capacity.max(1);
+        self
+    }
+
+    /// How many in-band commands may await their reply at once (QEMU
+    /// queues at most 8 and then stops reading, which would also hold up
+    /// out-of-band commands).  Callers beyond that wait for a slot.
+    pub fn max_in_flight(mut self, n: usize) -> Self {
+        self.config.max_in_flight = n.max(1);
+        self
+    }
+
+    /// The longest message accepted from the server, in bytes; a longer
+    /// one ends the connection with [`Error::Protocol`].
+    pub fn max_message_size(mut self, bytes: usize) -> Self {
+        self.config.max_message_size = bytes;
+        self
+    }
+
+    /// Whether to enable the `oob` capability when the server offers it
+    /// (default: yes).
+    pub fn oob(mut self, enable: bool) -> Self {
+        self.config.oob = enable;
+        self
+    }
+
+    /// Connects to a QMP server listening on a Unix socket.
+    #[cfg(unix)]
+    pub async fn connect_unix<E: EventSet>(
+        self,
+        path: impl AsRef<std::path::Path>,
+    ) -> Result<Client<E>, Error> {
+        let stream = tokio::net::UnixStream::connect(path).await?;
+        self.connect_unix_stream(stream).await
+    }
+
+    /// Speaks QMP over a connected Unix socket (file descriptors can be
+    /// passed, see [`Client::execute_with_fds`]).
+    #[cfg(unix)]
+    pub async fn connect_unix_stream<E: EventSet>(
+        self,
+        stream: tokio::net::UnixStream,
+    ) -> Result<Client<E>, Error> {
+        let (r, w) = transport::split_unix(stream, self.config.max_message_size);
+        self.handshake(r, w).await
+    }
+
+    /// Connects to a QMP server listening on TCP.
+    pub async fn connect_tcp<E: EventSet>(
+        self,
+        addr: impl ToSocketAddrs,
+    ) -> Result<Client<E>, Error> {
+        let stream = tokio::net::TcpStream::connect(addr).await?;
+        let (r, w) = transport::split_tcp(stream, self.config.max_message_size);
+        self.handshake(r, w).await
+    }
+
+    /// Speaks QMP over any byte stream.
+    pub async fn connect_stream<E, S>(self, stream: S) -> Result<Client<E>, Error>
+    where
+        E: EventSet,
+        S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
+        let (r, w) = transport::split_stream(stream, self.config.max_message_size);
+        self.handshake(r, w).await
+    }
+
+    /// Reads the greeting and negotiates capabilities.
+    async fn handshake<E: EventSet>(
+        self,
+        mut reader: LineReader,
+        writer: WriteHalf,
+    ) -> Result<Client<E>, Error> {
+        let config = self.config;
+        let greeting =
+            conn::with_timeout(config.handshake_timeout, read_greeting(&mut reader)).await?;
+        tracing::debug!(
+            version = ?greeting.version.qemu,
+            capabilities = ?greeting.capabilities,
+            "QMP greeting received"
+        );
+        let want_oob = config.oob && greeting.capabilities.iter().any(|c| c == "oob");
+        let timeout = config.handshake_timeout;
+        let conn = Arc::new(Conn::start(config, Mode::Qmp, reader, writer, greeting));
+        let call = Call {
+            name: "qmp_capabilities",
+            args: want_oob.then(|| r#"{"enable":["oob"]}"#.to_owned()),
+            oob: false,
+            reply: true,
+            fds: Fds::new(),
+        };
+        if let Err(e) = conn.call(call, timeout).await {
+            conn.close();
+            return Err(e);
+        }
+        conn.set_oob(want_oob);
+        Ok(Client { conn })
+    }
+}
+
+/// Reads the greeting, the server's first message.
+async fn read_greeting(reader: &mut LineReader) -> Result<Greeting, Error> {
+    #[derive(serde::Deserialize)]
+    struct Message {
+        #[serde(rename = "QMP")]
+        qmp: Greeting,
+    }
+    loop {
+        match reader.read_line().await? {
+            ReadLine::Line => {}
+            ReadLine::Eof => return Err(Error::Disconnected),
+            ReadLine::TooLong => {
+                return Err(Error::Protocol(
+                    "the greeting exceeds the message size limit".into(),
+                ));
+            }
+        }
+        if reader.buf.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        return serde_json::from_slice::<Message>(&reader.buf)
+            .map(|m| m.qmp)
+            .map_err(|e| {
+                Error::Protocol(format!(
+                    "expected the QMP greeting ({}): {}",
+                    crate::wire::error_text(&e),
+                    crate::wire::preview(&reader.buf)
+                ))
+            });
+    }
+}
+
+/// A QMP client for a schema whose events are `E` (the generated `Event`
+/// enum).
+///
+/// Cheap to clone: clones share the connection, and any number of tasks
+/// may run commands at once.  The connection closes when the last clone is
+/// dropped or [`Client::close`] is called.
+pub struct Client<E: EventSet> {
+    conn: Arc<Conn<E>>,
+}
+
+impl<E: EventSet> Clone for Client<E> {
+    fn clone(&self) -> Self {
+        Client {
+            conn: self.conn.clone(),
+        }
+    }
+}
+
+impl<E: EventSet> fmt::Debug for Client<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("greeting", &self.conn.greeting)
+            .field("oob", &self.conn.oob_enabled())
+            .field("closed", &self.conn.is_closed())
+            .finish()
+    }
+}
+
+impl<E: EventSet> Client<E> {
+    /// Connects to a QMP server on a Unix socket, with default settings
+    /// (see [`ClientBuilder`] for others).
+    #[cfg(unix)]
+    pub async fn connect_unix(path: impl AsRef<std::path::Path>) -> Result<Self, Error> {
+        ClientBuilder::new().connect_unix(path).await
+    }
+
+    /// Connects to a QMP server on TCP, with default settings.
+    pub async fn connect_tcp(addr: impl ToSocketAddrs) -> Result<Self, Error> {
+        ClientBuilder::new().connect_tcp(addr).await
+    }
+
+    /// Speaks QMP over any byte stream, with default settings.
+    pub async fn connect<S>(stream: S) -> Result<Self, Error>
+    where
+        S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
+        ClientBuilder::new().connect_stream(stream).await
+    }
+
+    /// The server's greeting.
+    pub fn greeting(&self) -> &Greeting {
+        &self.conn.greeting
+    }
+
+    /// Whether the `oob` capability was negotiated.
+    pub fn oob_enabled(&self) -> bool {
+        self.conn.oob_enabled()
+    }
+
+    /// Runs a command and decodes its reply, within the default timeout.
+    ///
+    /// The future does not borrow the client.  A command without
+    /// `success-response` completes once it is written.
+    pub fn execute<C: Command>(
+        &self,
+        cmd: C,
+    ) -> impl Future<Output = Result<C::Returns, Error>> + Send + 'static {
+        run(
+            self.conn.clone(),
+            cmd,
+            self.conn.config.timeout,
+            Ok(Fds::new()),
+        )
+    }
+
+    /// Runs a command within `timeout` (`None`: no timeout) instead of the
+    /// default one.
+    pub fn execute_with_timeout<C: Command>(
+        &self,
+        cmd: C,
+        timeout: impl Into<Option<Duration>>,
+    ) -> impl Future<Output = Result<C::Returns, Error>> + Send + 'static {
+        run(self.conn.clone(), cmd, timeout.into(), Ok(Fds::new()))
+    }
+
+    /// Runs a command with file descriptors attached as SCM_RIGHTS, for
+    /// `getfd` and `add-fd`.  The descriptors are duplicated right away;
+    /// the originals stay the caller's.  Needs a Unix-socket connection
+    /// (on Linux), else fails with [`Error::Unsupported`].  Such commands
+    /// run one at a time, since QEMU hands received descriptors to the next
+    /// command that takes one.
+    #[cfg(unix)]
+    pub fn execute_with_fds<C: Command>(
+        &self,
+        cmd: C,
+        fds: &[std::os::fd::BorrowedFd<'_>],
+    ) -> impl Future<Output = Result<C::Returns, Error>> + Send + 'static {
+        let fds = fds
+            .iter()
+            .map(|fd| fd.try_clone_to_owned())
+            .collect::<Result<Fds, _>>()
+            .map_err(Error::from);
+        run(self.conn.clone(), cmd, self.conn.config.timeout, fds)
+    }
+
+    /// Runs a command given by name with JSON arguments, in band, and
+    /// returns its `return` member unparsed.
+    pub fn execute_raw(
+        &self,
+        name: &str,
+        arguments: Option<serde_json::Value>,
+    ) -> impl Future<Output = Result<Box<RawValue>, Error>> + Send + 'static {
+        run_raw(self.conn.clone(), name, arguments, self.conn.config.timeout)
+    }
+
+    /// [`Client::execute_raw`] within `timeout`.
+    pub fn execute_raw_with_timeout(
+        &self,
+        name: &str,
+        arguments: Option<serde_json::Value>,
+        timeout: impl Into<Option<Duration>>,
+    ) -> impl Future<Output = Result<Box<RawValue>, Error>> + Send + 'static {
+        run_raw(self.conn.clone(), name, arguments, timeout.into())
+    }
+
+    /// Subscribes to the events that arrive from now on.
+    pub fn events(&self) -> Events<E> {
+        Events::new(self.conn.subscribe())
+    }
+
+    /// Closes the connection: pending and later calls fail with
+    /// [`Error::Disconnected`], event streams end.
+    pub fn close(&self) {
+        self.conn.close();
+    }
+
+    /// Whether the connection is closed.
+    pub fn is_closed(&self) -> bool {
+        self.conn.is_closed()
+    }
+
+    /// Waits until the connection is closed, for whatever reason.
+    pub async fn closed(&self) {
+        self.conn.closed().await;
+    }
+}
+
+/// Serializes a command's arguments; `None` when there are none to send.
+pub(crate) fn encode_args<C: Command>(cmd: &C) -> Result<Option<String>, Error> {
+    let text = serde_json::to_string(cmd).map_err(|source| Error::Encode {
+        command: C::NAME.to_owned(),
+        source,
+    })?;
+    Ok(match text.as_str() {
+        "null" | "{}" => None,
+        _ => Some(text),
+    })
+}
+
+/// Decodes the `return` of `command` (`None`: the command sends no reply,
+/// so its return type must decode from `{}` or `null`).
+pub(crate) fn decode_reply<T: DeserializeOwned>(
+    command: &str,
+    body: Option<ReplyBody>,
+) -> Result<T, Error> {
+    let decoded = match &body {
+        Some(body) => serde_json::from_str(body.json()),
+        None => serde_json::from_str("{}").or_else(|_| serde_json::from_str("null")),
+    };
+    decoded.map_err(|source| Error::Decode {
+        command: command.to_owned(),
+        source,
+    })
+}
+
+/// The future behind the typed `execute` methods.
+pub(crate) async fn run<E: EventSet, C: Command>(
+    conn: Arc<Conn<E>>,
+    cmd: C,
+    timeout: Option<Duration>,
+    fds: Result<Fds, Error>,
+) -> Result<C::Returns, Error> {
+    let fds = fds?;
+    let args = encode_args(&cmd)?;
+    drop(cmd);
+    let call = Call {
+        name: C::NAME,
+        args,
+        oob: C::ALLOW_OOB && conn.oob_enabled(),
+        reply: C::SUCCESS_RESPONSE,
+        fds,
+    };
+    let body = conn.call(call, timeout).await?;
+    decode_reply(C::NAME, body)
+}
+
+/// The future behind the raw `execute` methods.
+pub(crate) fn run_raw<E: EventSet>(
+    conn: Arc<Conn<E>>,
+    name: &str,
+    arguments: Option<serde_json::Value>,
+    timeout: Option<Duration>,
+) -> impl Future<Output = Result<Box<RawValue>, Error>> + Send + 'static {
+    let name = name.to_owned();
+    async move {
+        let args = match arguments {
+            None | Some(serde_json::Value::Null) => None,
+            Some(v) => Some(serde_json::to_string(&v).map_err(|source| Error::Encode {
+                command: name.clone(),
+                source,
+            })?),
+        };
+        let call = Call {
+            name: &name,
+            args,
+            oob: false,
+            reply: true,
+            fds: Fds::new(),
+        };
+        let body = conn.call(call, timeout).await?;
+        let json = body.as_ref().map_or("{}", ReplyBody::json);
+        RawValue::from_string(json.to_owned()).map_err(|source| Error::Decode {
+            command: name.clone(),
+            source,
+        })
+    }
+}

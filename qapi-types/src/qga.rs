@@ -1,0 +1,278 @@
+//! A client for the QEMU guest agent (`qemu-ga`): QMP's message framing
+//! without greeting, negotiation or events, kept in sync with
+//! `guest-sync-delimited`.
+//!
+//! A guest agent's channel may still hold data from a previous client (a
+//! half-written request on the agent's side, unread replies on ours).  On
+//! connect, and after any call timed out, the client resynchronises: it
+//! sends a 0xFF byte (the agent then drops partial input) and
+//! `guest-sync-delimited` with a random id, discards everything it
+//! receives up to the 0xFF that precedes the reply, and accepts only the
+//! reply carrying its id.  Calls still waiting when a resynchronisation
+//! starts fail with [`Error::Resync`].  [`Client::resync`] does it on
+//! demand.
+//!
+//! Commands without `success-response` (`guest-shutdown`,
+//! `guest-suspend-*`) complete once written: the agent never answers them.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use serde_json::value::RawValue;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::ToSocketAddrs;
+
+use crate::client::transport::{self, LineReader, WriteHalf};
+use crate::client::{self as qmp, Config, Conn, Error, Mode};
+use crate::{Command, EventSet, Greeting};
+
+/// The guest agent has no events.
+enum NoEvents {}
+
+impl EventSet for NoEvents {
+    fn decode(name: &str, _: Option<&RawValue>) -> Result<Self, serde_json::Error> {
+        Err(serde::de::Error::custom(format_args!(
+            "the guest agent has no events, got {name}"
+        )))
+    }
+
+    fn name(&self) -> &str {
+        match *self {}
+    }
+
+    fn data(&self) -> Result<Option<serde_json::Value>, serde_json::Error> {
+        match *self {}
+    }
+}
+
+/// Settings for connecting a guest-agent [`Client`].
+#[derive(Clone, Debug)]
+pub struct Builder {
+    config: Config,
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Builder {
+            config: Config {
+                oob: false,
+                ..Config::default()
+            },
+        }
+    }
+}
+
+impl Builder {
+    /// The defaults: no call timeout, 10 s for resynchronisation, 8
+    /// commands in flight, messages up to 256 MiB.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The timeout of every call that does not set its own (`None`: wait
+    /// as long as it takes).
+    pub fn timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
+        self.config.timeout = timeout.into();
+        self
+    }
+
+    /// The timeout of a resynchronisation, on connect and later.
+    pub fn sync_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
+        self.config.handshake_timeout = timeout.into();
+        self
+    }
+
+    /// How many commands may await their reply at once.
+    pub fn max_in_flight(mut self, n: usize) -> Self {
+        self.config.max_in_flight = n.max(1);
+        self
+    }
+
+    /// The longest message accepted from the agent, in bytes.
+    pub fn max_message_size(mut self, bytes: usize) -> Self {
+        self.config.max_message_size = bytes;
+        self
+    }
+
+    /// Connects to an agent listening on a Unix socket (`qemu-ga -m
+    /// unix-listen`, or QEMU's end of a virtio-serial channel).
+    #[cfg(unix)]
+    pub async fn connect_unix(self, path: impl AsRef<std::path::Path>) -> Result<Client, Error> {
+        let stream = tokio::net::UnixStream::connect(path).await?;
+        let (r, w) = transport::split_unix(stream, self.config.max_message_size);
+        self.start(r, w).await
+    }
+
+    /// Connects to an agent reachable over TCP.
+    pub async fn connect_tcp(self, addr: impl ToSocketAddrs) -> Result<Client, Error> {
+        let stream = tokio::net::TcpStream::connect(addr).await?;
+        let (r, w) = transport::split_tcp(stream, self.config.max_message_size);
+        self.start(r, w).await
+    }
+
+    /// Talks to an agent over any byte stream.
+    pub async fn connect_stream<S>(self, stream: S) -> Result<Client, Error>
+    where
+        S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
+        let (r, w) = transport::split_stream(stream, self.config.max_message_size);
+        self.start(r, w).await
+    }
+
+    async fn start(self, reader: LineReader, writer: WriteHalf) -> Result<Client, Error> {
+        let timeout = self.config.handshake_timeout;
+        let conn = Arc::new(Conn::start(
+            self.config,
+            Mode::Qga,
+            reader,
+            writer,
+            Greeting::default(),
+        ));
+        if let Err(e) = conn.resync(timeout).await {
+            conn.close();
+            return Err(e);
+        }
+        Ok(Client { conn })
+    }
+}
+
+/// A guest-agent client.
+///
+/// Cheap to clone; clones share the connection, which closes when the last
+/// one is dropped or [`Client::close`] is called.
+#[derive(Clone)]
+pub struct Client {
+    conn: Arc<Conn<NoEvents>>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("qga::Client")
+            .field("closed", &self.conn.is_closed())
+            .finish()
+    }
+}
+
+impl Client {
+    /// Settings for connecting.
+    pub fn builder() -> Builder {
+        Builder::new()
+    }
+
+    /// Connects to an agent on a Unix socket, with default settings.
+    #[cfg(unix)]
+    pub async fn connect_unix(path: impl AsRef<std::path::Path>) -> Result<Self, Error> {
+        Builder::new().connect_unix(path).await
+    }
+
+    /// Connects to an agent over TCP, with default settings.
+    pub async fn connect_tcp(addr: impl ToSocketAddrs) -> Result<Self, Error> {
+        Builder::new().connect_tcp(addr).await
+    }
+
+    /// Talks to an agent over any byte stream, with default settings.
+    pub async fn connect<S>(stream: S) -> Result<Self, Error>
+    where
+        S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
+        Builder::new().connect_stream(stream).await
+    }
+
+    /// Runs a command and decodes its reply, within the default timeout.
+    /// A command without `success-response` completes once written.
+    pub fn execute<C: Command>(
+        &self,
+        cmd: C,
+    ) -> impl Future<Output = Result<C::Returns, Error>> + Send + 'static {
+        self.execute_with_timeout(cmd, self.conn.config.timeout)
+    }
+
+    /// Runs a command within `timeout` (`None`: no timeout).
+    pub fn execute_with_timeout<C: Command>(
+        &self,
+        cmd: C,
+        timeout: impl Into<Option<Duration>>,
+    ) -> impl Future<Output = Result<C::Returns, Error>> + Send + 'static {
+        let conn = self.conn.clone();
+        let call = qmp::run(conn.clone(), cmd, timeout.into(), Ok(Vec::new()));
+        guarded(conn, call)
+    }
+
+    /// Runs a command given by name with JSON arguments and returns its
+    /// `return` member unparsed.
+    pub fn execute_raw(
+        &self,
+        name: &str,
+        arguments: Option<serde_json::Value>,
+    ) -> impl Future<Output = Result<Box<RawValue>, Error>> + Send + 'static {
+        self.execute_raw_with_timeout(name, arguments, self.conn.config.timeout)
+    }
+
+    /// [`Client::execute_raw`] within `timeout`.
+    pub fn execute_raw_with_timeout(
+        &self,
+        name: &str,
+        arguments: Option<serde_json::Value>,
+        timeout: impl Into<Option<Duration>>,
+    ) -> impl Future<Output = Result<Box<RawValue>, Error>> + Send + 'static {
+        let conn = self.conn.clone();
+        let call = qmp::run_raw(conn.clone(), name, arguments, timeout.into());
+        guarded(conn, call)
+    }
+
+    /// Resynchronises now, within the sync timeout.
+    pub async fn resync(&self) -> Result<(), Error> {
+        self.resync_with_timeout(self.conn.config.handshake_timeout)
+            .await
+    }
+
+    /// Resynchronises now, within `timeout`.
+    pub async fn resync_with_timeout(
+        &self,
+        timeout: impl Into<Option<Duration>>,
+    ) -> Result<(), Error> {
+        self.conn.needs_resync.store(false, Ordering::Release);
+        let r = self.conn.resync(timeout.into()).await;
+        if r.is_err() {
+            self.conn.needs_resync.store(true, Ordering::Release);
+        }
+        r
+    }
+
+    /// Closes the connection: pending and later calls fail with
+    /// [`Error::Disconnected`].
+    pub fn close(&self) {
+        self.conn.close();
+    }
+
+    /// Whether the connection is closed.
+    pub fn is_closed(&self) -> bool {
+        self.conn.is_closed()
+    }
+
+    /// Waits until the connection is closed, for whatever reason.
+    pub async fn closed(&self) {
+        self.conn.closed().await;
+    }
+}
+
+/// Resynchronises first if an earlier call timed out, and asks for a
+/// resynchronisation when this one times out.
+async fn guarded<T>(
+    conn: Arc<Conn<NoEvents>>,
+    call: impl Future<Output = Result<T, Error>>,
+) -> Result<T, Error> {
+    if conn.needs_resync.swap(false, Ordering::AcqRel)
+        && let Err(e) = conn.resync(conn.config.handshake_timeout).await
+    {
+        conn.needs_resync.store(true, Ordering::Release);
+        return Err(e);
+    }
+    let r = call.await;
+    if matches!(r, Err(Error::Timeout(_))) {
+        conn.needs_resync.store(true, Ordering::Release);
+    }
+    r
+}

@@ -1,0 +1,175 @@
+//! The interface between the server runtime and a generated dispatcher:
+//! the [`Dispatch`] trait and the [`call`] helper each generated match arm
+//! uses.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use serde_json::value::RawValue;
+
+use super::args::{check_arguments, decode_error};
+use crate::{Command, QmpError};
+
+/// What the runtime needs to know about a command before running it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CommandInfo {
+    /// `allow-oob`: the command may come with `exec-oob`.
+    pub allow_oob: bool,
+    /// `success-response`: when false, a successful run sends no reply.
+    pub success_response: bool,
+}
+
+impl CommandInfo {
+    /// The information of command `C`.
+    pub const fn of<C: Command>() -> Self {
+        CommandInfo {
+            allow_oob: C::ALLOW_OOB,
+            success_response: C::SUCCESS_RESPONSE,
+        }
+    }
+
+    /// A plain command: in band only, always answered.
+    pub const fn new() -> Self {
+        CommandInfo {
+            allow_oob: false,
+            success_response: true,
+        }
+    }
+
+    /// Sets `allow-oob`.
+    pub const fn allow_oob(mut self, allow: bool) -> Self {
+        self.allow_oob = allow;
+        self
+    }
+
+    /// Sets `success-response`.
+    pub const fn success_response(mut self, reply: bool) -> Self {
+        self.success_response = reply;
+        self
+    }
+}
+
+impl Default for CommandInfo {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The future a [`Dispatch::dispatch`] returns.
+pub type DispatchFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<serde_json::Value, QmpError>> + Send + 'a>>;
+
+/// Runs commands by name: what the generated `Dispatcher<H>` implements.
+///
+/// The runtime handles `qmp_capabilities` itself, checks the request
+/// (members, `exec-oob`, negotiation) and asks [`Dispatch::command_info`]
+/// before calling [`Dispatch::dispatch`]; a command for which
+/// `command_info` returns `None` gets QEMU's `CommandNotFound` error
+/// without reaching `dispatch`.
+///
+/// ```
+/// use qapi_types::server::{call, CommandInfo, Dispatch, DispatchFuture};
+/// use qapi_types::serde_json::value::RawValue;
+/// use qapi_types::{Command, Empty, QmpError};
+///
+/// #[derive(serde::Serialize, serde::Deserialize)]
+/// struct Stop {}
+/// impl Command for Stop {
+///     const NAME: &'static str = "stop";
+///     type Returns = Empty;
+/// }
+///
+/// struct Dispatcher;
+/// impl Dispatch for Dispatcher {
+///     fn command_info(&self, name: &str) -> Option<CommandInfo> {
+///         match name {
+///             "stop" => Some(CommandInfo::of::<Stop>()),
+///             _ => None,
+///         }
+///     }
+///     fn dispatch<'a>(&'a self, name: &'a str, arguments: Option<&'a RawValue>) -> DispatchFuture<'a> {
+///         Box::pin(async move {
+///             match name {
+///                 "stop" => call(arguments, |_: Stop| async { Ok(Empty {}) }).await,
+///                 _ => Err(QmpError::command_not_found(name)),
+///             }
+///         })
+///     }
+/// }
+/// ```
+pub trait Dispatch: Send + Sync + 'static {
+    /// The command's properties, `None` when there is no such command.
+    ///
+    /// Generated dispatchers should answer with
+    /// [`CommandInfo::of`]`::<TheCommand>()`.  The default treats every name
+    /// as an existing in-band command that always answers: unknown names
+    /// then get their `CommandNotFound` from [`Dispatch::dispatch`], except
+    /// with `exec-oob`, which gets "The command X does not support OOB"
+    /// instead of QEMU's "The command X has not been found", and commands
+    /// without `success-response` get a reply.
+    fn command_info(&self, name: &str) -> Option<CommandInfo> {
+        let _ = name;
+        Some(CommandInfo::new())
+    }
+
+    /// Runs command `name` with its `arguments` object (`None` when the
+    /// request had none) and returns the value of the reply's `return`.
+    fn dispatch<'a>(&'a self, name: &'a str, arguments: Option<&'a RawValue>)
+    -> DispatchFuture<'a>;
+}
+
+impl<D: Dispatch> Dispatch for Arc<D> {
+    fn command_info(&self, name: &str) -> Option<CommandInfo> {
+        (**self).command_info(name)
+    }
+
+    fn dispatch<'a>(
+        &'a self,
+        name: &'a str,
+        arguments: Option<&'a RawValue>,
+    ) -> DispatchFuture<'a> {
+        (**self).dispatch(name, arguments)
+    }
+}
+
+/// Decodes command `C` from its `arguments`, checking them first with
+/// QEMU's texts when `C::ARGUMENTS` lists its members (see
+/// [`check_arguments`](super::check_arguments)).
+pub fn decode_arguments<C: Command>(arguments: Option<&RawValue>) -> Result<C, QmpError> {
+    if let Some(spec) = C::ARGUMENTS {
+        check_arguments(spec, arguments)?;
+    }
+    let text = arguments.map_or("{}", RawValue::get);
+    match serde_json::from_str::<C>(text) {
+        Ok(cmd) => Ok(cmd),
+        Err(e) => {
+            // A unit struct decodes from `null`, not from `{}`.
+            if text.chars().filter(|c| !c.is_whitespace()).eq("{}".chars())
+                && let Ok(cmd) = serde_json::from_str::<C>("null")
+            {
+                return Ok(cmd);
+            }
+            Err(decode_error(&e))
+        }
+    }
+}
+
+/// Runs one command for a generated dispatcher: decodes `C` from the
+/// arguments (see [`decode_arguments`]), awaits the handler `f` and encodes
+/// its result as the reply's `return`.
+pub async fn call<C, F, Fut>(
+    arguments: Option<&RawValue>,
+    f: F,
+) -> Result<serde_json::Value, QmpError>
+where
+    C: Command,
+    F: FnOnce(C) -> Fut,
+    Fut: Future<Output = Result<C::Returns, QmpError>>,
+{
+    let cmd = decode_arguments::<C>(arguments)?;
+    let ret = f(cmd).await?;
+    serde_json::to_value(&ret)
+        .map_err(|e| QmpError::generic(format!("cannot encode the reply of {}: {e}", C::NAME)))
+}
