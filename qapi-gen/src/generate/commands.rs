@@ -21,6 +21,9 @@ fn json_kind(g: &Generator, ty: DefId) -> TokenStream {
             Builtin::Bool => quote!(#k::Boolean),
             Builtin::Any => quote!(#k::Any),
             Builtin::Null => quote!(#k::Null),
+            Builtin::Uint8 | Builtin::Uint16 | Builtin::Uint32 | Builtin::Uint64 | Builtin::Size => {
+                quote!(#k::Unsigned)
+            }
             _ => quote!(#k::Integer),
         },
         DefKind::Enum(_) => {
@@ -316,11 +319,16 @@ pub(crate) fn emit_client(g: &Generator, items: &mut Vec<Piece>) {
     items.push(Piece::Tokens(quote! {
         /// Every command of this schema as a typed method of the QMP
         /// client.
+        #[allow(deprecated)]
         pub trait Commands {
             #(#decls)*
         }
         #[allow(deprecated)]
         impl<E: ::qapi_types::EventSet> Commands for ::qapi_types::client::Client<E> {
+            #(#impls)*
+        }
+        #[allow(deprecated)]
+        impl Commands for ::qapi_types::qga::Client {
             #(#impls)*
         }
     }));
@@ -331,8 +339,12 @@ pub(crate) fn emit_server(g: &Generator, items: &mut Vec<Piece>) {
     let list = commands(g);
     let mut methods = Vec::new();
     let mut arms = Vec::new();
+    let mut infos = Vec::new();
     for (id, method, c) in &list {
         let (params, _, closure) = method_args(g, *id, c);
+        let ty = format_ident!("{}", g.name(*id));
+        let wire_name = Literal::string(&g.schema.def(*id).name);
+        infos.push(quote!(#wire_name => ::qapi_types::server::CommandInfo::of::<#ty>(),));
         let ret = returns(g, c);
         let doc = method_doc(g, *id);
         let wire = Literal::string(&g.schema.def(*id).name);
@@ -360,12 +372,20 @@ pub(crate) fn emit_server(g: &Generator, items: &mut Vec<Piece>) {
     items.push(Piece::Tokens(quote! {
         /// A QMP server's implementation of this schema's commands: one
         /// method per command.
+        #[allow(deprecated)]
         pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
             #(#methods)*
         }
         /// Decodes requests for a [`Handler`] and encodes its replies.
         pub struct Dispatcher<H>(pub H);
+        #[allow(deprecated)]
         impl<H: Handler> ::qapi_types::server::Dispatch for Dispatcher<H> {
+            fn command_info(&self, name: &str) -> ::std::option::Option<::qapi_types::server::CommandInfo> {
+                ::std::option::Option::Some(match name {
+                    #(#infos)*
+                    _ => return ::std::option::Option::None,
+                })
+            }
             fn dispatch<'a>(
                 &'a self,
                 name: &'a str,
