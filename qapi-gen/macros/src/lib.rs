@@ -6,8 +6,10 @@
 //! }
 //! ```
 //!
-//! The path is relative to the crate's `CARGO_MANIFEST_DIR`.  Options follow
-//! the path as `key = value` pairs:
+//! The path is relative to the crate's `CARGO_MANIFEST_DIR`; `${VAR}` in it
+//! is replaced by the value of environment variable `VAR` at compile time
+//! (`"${OUT_DIR}/schema.json"` for a schema a build script wrote).  Options
+//! follow the path as `key = value` pairs:
 //!
 //! ```ignore
 //! qapi_gen_macros::qapi!(
@@ -51,7 +53,11 @@ struct Args {
 impl Parse for Args {
     fn parse(input: ParseStream) -> syn::Result<Self> {
         let path: LitStr = input.parse()?;
-        let mut args = Args { path, strict: false, options: qapi_gen::generate::Options::default() };
+        let mut args = Args {
+            path,
+            strict: false,
+            options: qapi_gen::generate::Options::default(),
+        };
         if input.is_empty() {
             return Ok(args);
         }
@@ -72,7 +78,9 @@ impl Parse for Args {
                 other => {
                     return Err(syn::Error::new(
                         key.span(),
-                        format!("unknown option `{other}`; expected strict, cfg, exclude_unstable, only, client or server"),
+                        format!(
+                            "unknown option `{other}`; expected strict, cfg, exclude_unstable, only, client or server"
+                        ),
                     ));
                 }
             }
@@ -83,7 +91,10 @@ impl Parse for Args {
 
 fn bool_value(e: &Expr) -> syn::Result<bool> {
     match e {
-        Expr::Lit(ExprLit { lit: Lit::Bool(LitBool { value, .. }), .. }) => Ok(*value),
+        Expr::Lit(ExprLit {
+            lit: Lit::Bool(LitBool { value, .. }),
+            ..
+        }) => Ok(*value),
         other => Err(syn::Error::new_spanned(other, "expected `true` or `false`")),
     }
 }
@@ -95,16 +106,47 @@ fn strings(e: &Expr) -> syn::Result<Vec<String>> {
     elems
         .iter()
         .map(|el| match el {
-            Expr::Lit(ExprLit { lit: Lit::Str(s), .. }) => Ok(s.value()),
+            Expr::Lit(ExprLit {
+                lit: Lit::Str(s), ..
+            }) => Ok(s.value()),
             other => Err(syn::Error::new_spanned(other, "expected a string")),
         })
         .collect()
 }
 
+/// Replaces `${VAR}` with the value of environment variable `VAR`.
+fn expand_vars(path: &str) -> Result<String, String> {
+    let mut out = String::new();
+    let mut rest = path;
+    while let Some(i) = rest.find("${") {
+        out.push_str(&rest[..i]);
+        let Some(end) = rest[i..].find('}') else {
+            return Err(format!("unclosed `${{` in `{path}`"));
+        };
+        let var = &rest[i + 2..i + end];
+        match std::env::var(var) {
+            Ok(v) => out.push_str(&v),
+            Err(_) => return Err(format!("environment variable `{var}` is not set")),
+        }
+        rest = &rest[i + end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
 fn expand(args: Args) -> proc_macro2::TokenStream {
-    let base = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from).unwrap_or_default();
-    let path = base.join(args.path.value());
-    let mode = if args.strict { qapi_gen::Mode::Strict } else { qapi_gen::Mode::Default };
+    let base = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_default();
+    let path = match expand_vars(&args.path.value()) {
+        Ok(p) => base.join(p),
+        Err(e) => return syn::Error::new(args.path.span(), e).to_compile_error(),
+    };
+    let mode = if args.strict {
+        qapi_gen::Mode::Strict
+    } else {
+        qapi_gen::Mode::Default
+    };
     let schema = match qapi_gen::load(&path, mode) {
         Ok(s) => s,
         Err(e) => {
@@ -122,7 +164,9 @@ fn expand(args: Args) -> proc_macro2::TokenStream {
             return quote!(#error #tracked);
         }
     };
-    let name = path.file_name().map_or_else(|| "schema".into(), |n| n.to_string_lossy().into_owned());
+    let name = path
+        .file_name()
+        .map_or_else(|| "schema".into(), |n| n.to_string_lossy().into_owned());
     match qapi_gen::generate::generate(&schema, &args.options, &name) {
         Ok(g) => {
             let tokens = g.tokens();
@@ -136,6 +180,8 @@ fn expand(args: Args) -> proc_macro2::TokenStream {
 /// Makes the compiler track the schema files: a change to one rebuilds the
 /// crate.
 fn track<'a>(paths: impl Iterator<Item = &'a PathBuf>) -> proc_macro2::TokenStream {
-    let paths = paths.filter_map(|p| std::fs::canonicalize(p).ok()).map(|p| p.display().to_string());
+    let paths = paths
+        .filter_map(|p| std::fs::canonicalize(p).ok())
+        .map(|p| p.display().to_string());
     quote!(#(const _: &[u8] = include_bytes!(#paths);)*)
 }
