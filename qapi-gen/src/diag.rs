@@ -211,10 +211,15 @@ impl Diagnostic {
         let from = file.line_start(first_line) as usize;
         let to = (file.line_start(last_line) as usize + file.line_text(last_line).len()).max(from);
         let text = &file.text[from..to];
-        let (a, b) = (
-            start as usize - from,
-            (end as usize).min(to).max(start as usize) - from,
-        );
+        let mut a = start as usize - from;
+        let mut b = (end as usize).min(to).max(start as usize) - from;
+        // Whole characters only.
+        while a > 0 && !text.is_char_boundary(a) {
+            a -= 1;
+        }
+        while b < text.len() && !text.is_char_boundary(b) {
+            b += 1;
+        }
         let level = if self.is_error() {
             Level::ERROR
         } else {

@@ -151,6 +151,12 @@ impl Doc {
         }
     }
 
+    /// Whether the section being read has no text yet.
+    fn last_text_is_empty(&mut self) -> bool {
+        let last = *self.order.last().unwrap_or(&SectionRef::Body);
+        self.text_mut(last).trim().is_empty()
+    }
+
     fn append_line(&mut self, line: &str) {
         let last = *self.order.last().unwrap_or(&SectionRef::Body);
         let text = self.text_mut(last);
@@ -644,9 +650,11 @@ impl<'l> DocParser<'_, 'l> {
         let Some(l) = line else { return Ok(None) };
         let indent = leading_whitespace(l);
         if indent == 0 {
-            if !blank && !self.ctx.strict() && !starts_section(l) {
+            if !blank && !self.ctx.strict() && !starts_section(l) && doc.last_text_is_empty() {
                 // QEMU 5.2 read an unindented line right after a description
-                // as its continuation; 10.2 reads a new paragraph.
+                // as its continuation.  QEMU 10.2 reads a new paragraph and
+                // then fails on the empty description, so this changes the
+                // meaning of no schema QEMU 10.2 accepts.
                 let d = self.error("continuation line of a description should be indented");
                 self.style(Lint::DocFormat, d)?;
                 doc.append_line(l);

@@ -36,7 +36,11 @@ fn any_other_escape_is_unknown() {
 fn strings_hold_printable_ascii_only() {
     for funny in ["A\tB", "A\u{7f}B", "Aé", "A\u{1}"] {
         let text = format!("{{ 'enum': 'Foo', 'prefix': '{funny}', 'data': [] }}");
-        assert_eq!(both_err(&text), "t.json:1:28: funny character in string", "{funny:?}");
+        assert_eq!(
+            both_err(&text),
+            "t.json:1:28: funny character in string",
+            "{funny:?}"
+        );
     }
 }
 
@@ -63,7 +67,9 @@ fn quoted_punctuation_is_a_string() {
 
 #[test]
 fn booleans() {
-    let s = clean("{ 'command': 'foo', 'gen': false, 'success-response': false,\n  'allow-preconfig': true }");
+    let s = clean(
+        "{ 'command': 'foo', 'gen': false, 'success-response': false,\n  'allow-preconfig': true }",
+    );
     assert!(dump_tail(&s).contains(
         "command foo None -> None\n    gen=False success_response=False boxed=False oob=False preconfig=True\n"
     ));
@@ -76,8 +82,14 @@ fn a_boolean_is_a_keyword_not_a_prefix() {
         both_err("{ 'command': 'foo', 'boxed': truex }"),
         "t.json:1:34: stray 'x'"
     );
-    assert_eq!(both_err("{ 'command': 'foo', 'boxed': True }"), "t.json:1:30: stray 'True'");
-    assert_eq!(both_err("{ 'command': 'foo', 'boxed': tru }"), "t.json:1:30: stray 'tru'");
+    assert_eq!(
+        both_err("{ 'command': 'foo', 'boxed': True }"),
+        "t.json:1:30: stray 'True'"
+    );
+    assert_eq!(
+        both_err("{ 'command': 'foo', 'boxed': tru }"),
+        "t.json:1:30: stray 'tru'"
+    );
 }
 
 #[test]
@@ -90,8 +102,14 @@ fn strings_are_not_booleans() {
 
 #[test]
 fn no_numbers_no_null_no_double_quotes() {
-    assert_eq!(both_err("{ 'enum': 'Foo', 'data': 1 }"), "t.json:1:26: stray '1'");
-    assert_eq!(both_err("{ 'enum': 'Foo', 'data': null }"), "t.json:1:26: stray 'null'");
+    assert_eq!(
+        both_err("{ 'enum': 'Foo', 'data': 1 }"),
+        "t.json:1:26: stray '1'"
+    );
+    assert_eq!(
+        both_err("{ 'enum': 'Foo', 'data': null }"),
+        "t.json:1:26: stray 'null'"
+    );
     assert_eq!(
         both_err("{ 'enum': \"Foo\", 'data': [] }"),
         "t.json:1:11: stray '\"Foo\"'"
@@ -132,7 +150,11 @@ fn deep_nesting_is_a_clean_error() {
     // small stack suffices.
     for text in [
         format!("{{ 'enum': 'Foo', 'data': {} }}\n", "[".repeat(100_000)),
-        format!("{{ 'enum': 'Foo', 'data': {}{} }}\n", "[".repeat(100_000), "]".repeat(100_000)),
+        format!(
+            "{{ 'enum': 'Foo', 'data': {}{} }}\n",
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        ),
         format!("{}\n", "{ 'a': ".repeat(50_000)),
     ] {
         let e = load(Mode::Strict, &text).expect_err("rejected");
@@ -143,6 +165,24 @@ fn deep_nesting_is_a_clean_error() {
     }
 }
 
+#[test]
+fn deep_nesting_up_to_the_limit() {
+    // Just below and above the depth the grammar accepts, with an error at
+    // the innermost spot, which is then diagnosed token by token.
+    for depth in [1000, 3000, 4000, 4090, 4100, 4110, 5000] {
+        for inner in ["x", "", "'a' 'b'"] {
+            let text = format!("{{ 'enum': 'Foo', 'data': {}{inner}\n", "[ ".repeat(depth));
+            let e = load(Mode::Strict, &text).expect_err("rejected");
+            assert_eq!(e.error().loc.map(|l| l.line), Some(1), "{depth}");
+            let text = format!("{{ 'a': {}{inner}\n", "{ 'a': ".repeat(depth));
+            let e = load(Mode::Default, &text).expect_err("rejected");
+            assert_eq!(e.error().loc.map(|l| l.line), Some(1), "{depth}");
+        }
+    }
+}
+
+/// (Nesting the grammar accepts but deeper than this overflows the stack:
+/// see `deep_nesting_the_grammar_accepts` in `cli.rs`.)
 #[test]
 fn nesting_deep_enough_for_real_use_is_fine() {
     let depth = 200;
@@ -165,7 +205,10 @@ fn comments_inside_expressions() {
            'data': [ 'a', # first\n            'b' ] } # trailing\n\
          # the end",
     );
-    assert_eq!(dump_tail(&s), "module t.json\nenum Foo\n    member a\n    member b\n");
+    assert_eq!(
+        dump_tail(&s),
+        "module t.json\nenum Foo\n    member a\n    member b\n"
+    );
 }
 
 #[test]
@@ -187,24 +230,42 @@ fn a_doc_comment_inside_an_expression_is_a_token() {
 #[test]
 fn every_syntax_error() {
     let cases = [
-        ("{ 'a': }", "t.json:1:8: expected '{', '[', string, or boolean"),
+        (
+            "{ 'a': }",
+            "t.json:1:8: expected '{', '[', string, or boolean",
+        ),
         ("{ true: 'a' }", "t.json:1:3: expected string or '}'"),
         ("{ 'a' 'b' }", "t.json:1:7: expected ':'"),
         ("{ 'a': 'b' 'c' }", "t.json:1:12: expected ',' or '}'"),
         ("{ 'a': 'b', }", "t.json:1:13: expected string"),
-        ("{ 'a': [ : ] }", "t.json:1:10: expected '{', '[', ']', string, or boolean"),
+        (
+            "{ 'a': [ : ] }",
+            "t.json:1:10: expected '{', '[', ']', string, or boolean",
+        ),
         ("{ 'a': [ 'b' 'c' ] }", "t.json:1:14: expected ',' or ']'"),
-        ("{ 'a': [ 'b', ] }", "t.json:1:15: expected '{', '[', string, or boolean"),
-        ("{ 'a': [ , 'b' ] }", "t.json:1:10: expected '{', '[', ']', string, or boolean"),
+        (
+            "{ 'a': [ 'b', ] }",
+            "t.json:1:15: expected '{', '[', string, or boolean",
+        ),
+        (
+            "{ 'a': [ , 'b' ] }",
+            "t.json:1:10: expected '{', '[', ']', string, or boolean",
+        ),
         ("{ 'a': 'b', 'a': 'c' }", "t.json:1:18: duplicate key 'a'"),
         ("{ 'a': @ }", "t.json:1:8: stray '@'"),
         ("{ 'a': abc[ }", "t.json:1:8: stray 'abc'"),
         ("}", "t.json:1:1: expected '{', '[', string, or boolean"),
-        ("{ 'a': 'b' }}", "t.json:1:13: expected '{', '[', string, or boolean"),
+        (
+            "{ 'a': 'b' }}",
+            "t.json:1:13: expected '{', '[', string, or boolean",
+        ),
         // End of input is at the final newline.
         ("{ 'a': 'b'", "t.json:1:11: expected ',' or '}'"),
         ("{ 'a': [ 'b'\n", "t.json:1:13: expected ',' or ']'"),
-        ("{ 'a':\n\n", "t.json:2:1: expected '{', '[', string, or boolean"),
+        (
+            "{ 'a':\n\n",
+            "t.json:2:1: expected '{', '[', string, or boolean",
+        ),
     ];
     for (text, expected) in cases {
         assert_eq!(both_err(text), expected, "{text:?}");
@@ -223,17 +284,32 @@ fn a_duplicate_key_is_reported_at_its_value() {
 fn the_first_error_in_source_order() {
     // A lexical error inside a value that is itself misplaced: QEMU reads
     // tokens in order and reports the first that does not fit.
-    assert_eq!(both_err("{ 'a': 'b' 'c\\x' }"), "t.json:1:12: unknown escape \\x");
+    assert_eq!(
+        both_err("{ 'a': 'b' 'c\\x' }"),
+        "t.json:1:12: unknown escape \\x"
+    );
     assert_eq!(both_err("{ 'a' 'b\\x' }"), "t.json:1:7: unknown escape \\x");
-    assert_eq!(both_err("{ 'a': 'b',\n 'c\\x': 'd' }"), "t.json:2:2: unknown escape \\x");
+    assert_eq!(
+        both_err("{ 'a': 'b',\n 'c\\x': 'd' }"),
+        "t.json:2:2: unknown escape \\x"
+    );
 }
 
 #[test]
 fn top_level_expressions_are_objects() {
     // A semantic error: a line, no column.
-    assert_eq!(both_err("[ 'a' ]"), "t.json:1: top-level expression must be an object");
-    assert_eq!(both_err("\n\n'a'\n"), "t.json:3: top-level expression must be an object");
-    assert_eq!(both_err("true"), "t.json:1: top-level expression must be an object");
+    assert_eq!(
+        both_err("[ 'a' ]"),
+        "t.json:1: top-level expression must be an object"
+    );
+    assert_eq!(
+        both_err("\n\n'a'\n"),
+        "t.json:3: top-level expression must be an object"
+    );
+    assert_eq!(
+        both_err("true"),
+        "t.json:1: top-level expression must be an object"
+    );
 }
 
 // --- tabs, line ends, non-ASCII ---------------------------------------------------
@@ -262,10 +338,18 @@ fn a_missing_final_newline_is_fine() {
 #[test]
 fn crlf_line_ends_between_tokens() {
     // A carriage return is white space.
-    let s = clean("{ 'enum': 'Foo',\r\n  'data': [ 'a' ] }\r\n# comment\r\n{ 'enum': 'Bar', 'data': [] }\r\n");
-    assert_eq!(dump_tail(&s), "module t.json\nenum Foo\n    member a\nenum Bar\n");
+    let s = clean(
+        "{ 'enum': 'Foo',\r\n  'data': [ 'a' ] }\r\n# comment\r\n{ 'enum': 'Bar', 'data': [] }\r\n",
+    );
+    assert_eq!(
+        dump_tail(&s),
+        "module t.json\nenum Foo\n    member a\nenum Bar\n"
+    );
     // Lines are counted by line feeds.
-    assert_eq!(both_err("{ 'enum': 'Foo',\r\n  'data': 1 }\r\n"), "t.json:2:11: stray '1'");
+    assert_eq!(
+        both_err("{ 'enum': 'Foo',\r\n  'data': 1 }\r\n"),
+        "t.json:2:11: stray '1'"
+    );
 }
 
 #[test]

@@ -80,7 +80,9 @@ fn qemu_format(rendered: &str) -> bool {
         }
         rest.strip_prefix(": ").is_some_and(|m| !m.is_empty())
     }
-    let mut lines = rendered.split('\n').skip_while(|l| l.starts_with("In file included from "));
+    let mut lines = rendered
+        .split('\n')
+        .skip_while(|l| l.starts_with("In file included from "));
     let Some(first) = lines.next() else {
         return false;
     };
@@ -111,7 +113,11 @@ fn check(text: &str, mode: Mode) -> Outcome {
                 }
             }
             if mode == Mode::Strict {
-                assert_eq!(e.diagnostics.len(), 1, "strict mode stops at the first error");
+                assert_eq!(
+                    e.diagnostics.len(),
+                    1,
+                    "strict mode stops at the first error"
+                );
             }
             Outcome {
                 dump: None,
@@ -148,6 +154,9 @@ fuzz_target!(|data: &[u8]| {
         let Some(default_dump) = &default.dump else {
             panic!("strict mode accepts what the default mode rejects without a warning");
         };
-        assert_eq!(strict_dump, default_dump, "the modes build different models");
+        assert_eq!(
+            strict_dump, default_dump,
+            "the modes build different models"
+        );
     }
 });

@@ -21,7 +21,11 @@ fn json_kind(g: &Generator, ty: DefId) -> TokenStream {
             Builtin::Bool => quote!(#k::Boolean),
             Builtin::Any => quote!(#k::Any),
             Builtin::Null => quote!(#k::Null),
-            Builtin::Uint8 | Builtin::Uint16 | Builtin::Uint32 | Builtin::Uint64 | Builtin::Size => {
+            Builtin::Uint8
+            | Builtin::Uint16
+            | Builtin::Uint32
+            | Builtin::Uint64
+            | Builtin::Size => {
                 quote!(#k::Unsigned)
             }
             _ => quote!(#k::Integer),

@@ -258,7 +258,8 @@ impl Context<'_, '_> {
                         && body.iter().all(|l| l.trim().is_empty())
                         && out.last().is_some_and(|l| l == "Example:")
                     {
-                        *out.last_mut().expect("checked") = format!("Example: {}", self.inline(title.trim()));
+                        *out.last_mut().expect("checked") =
+                            format!("Example: {}", self.inline(title.trim()));
                         continue;
                     }
                     body.push(line.to_string());

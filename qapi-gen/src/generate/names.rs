@@ -90,7 +90,10 @@ pub fn snake(name: &str) -> String {
 }
 
 /// Makes a converted name usable: non-identifier characters become `_`, a
-/// leading digit gets a `_` in front, an empty name becomes `_`.
+/// leading digit gets a `_` in front, an empty name becomes `_`, and the
+/// keywords that cannot be raw identifiers (`self`, `Self`, `crate`,
+/// `super`) get a `_` after them.  Collisions are then decided on the
+/// result.
 fn finish(name: String) -> String {
     let mut s: String = name
         .chars()
@@ -104,6 +107,9 @@ fn finish(name: String) -> String {
         .collect();
     if s.is_empty() || s.starts_with(|c: char| c.is_ascii_digit()) {
         s.insert(0, '_');
+    }
+    if NOT_RAW.contains(&s.as_str()) {
+        s.push('_');
     }
     s
 }

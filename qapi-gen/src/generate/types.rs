@@ -234,7 +234,8 @@ fn defaultable(g: &Generator, id: DefId, seen: &mut Vec<DefId>) -> bool {
     match &g.schema.def(id).kind {
         DefKind::Builtin(_) | DefKind::Array(_) => true,
         DefKind::Object(o) if o.variants.is_none() => {
-            if seen.contains(&id) {
+            // (A cycle, or a chain too long to bother, has no Default.)
+            if seen.contains(&id) || seen.len() > 64 {
                 return false;
             }
             seen.push(id);

@@ -39,6 +39,9 @@ struct PMember {
     loc: Option<Loc>,
     /// The name of the type defining it.
     defined_in: String,
+    /// How messages name it, when not as QEMU names a member: a 5.2 simple
+    /// union's wrapper member is its branch.
+    describe: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -94,6 +97,9 @@ struct Entry {
     features: Vec<Feature>,
     /// File the definition's module is found by.
     module: ModuleId,
+    /// QEMU made it up: built-ins, arrays, `q_` objects, `QType`, a simple
+    /// union's `<Name>Kind` enum.
+    implicit: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -174,7 +180,12 @@ struct Builder<'a> {
     connected: Vec<(Vec<bool>, Vec<bool>)>,
     /// The module of each file.
     file_modules: HashMap<crate::FileId, ModuleId>,
+    /// How deep `check_object` has recursed.
+    depth: usize,
 }
+
+/// How deep bases and branches may nest.
+const MAX_CHECK_DEPTH: usize = 1000;
 
 /// Builds and checks the schema.
 pub(crate) fn build(ctx: &mut Ctx, parsed: Parsed, items: Vec<Item>) -> Result<Schema, Diagnostic> {
@@ -199,6 +210,7 @@ pub(crate) fn build(ctx: &mut Ctx, parsed: Parsed, items: Vec<Item>) -> Result<S
         kinds: Vec::new(),
         connected: Vec::new(),
         file_modules: HashMap::new(),
+        depth: 0,
     };
     b.make_module_named(BUILTIN_MODULE.to_string());
     b.make_module(&root);
@@ -346,7 +358,10 @@ impl Builder<'_> {
     }
 
     fn entry(&mut self, name: String, pending: Pending, loc: Option<Loc>) -> Entry {
+        let implicit =
+            loc.is_none() || name.starts_with("q_") || matches!(pending, Pending::Array { .. });
         Entry {
+            implicit,
             name,
             pending,
             loc,
@@ -447,9 +462,42 @@ impl Builder<'_> {
                     features: self.make_features(m.features, Some(loc)),
                     loc: Some(loc),
                     defined_in: defined_in.to_string(),
+                    describe: None,
                 })
             })
             .collect()
+    }
+
+    /// The wrapper `q_obj_TYPE-wrapper` of a 5.2 simple union's branch: an
+    /// object with the one member `data`.  (Shared by all branches of that
+    /// type; messages name the first branch that made it.)
+    fn make_wrapper_type(
+        &mut self,
+        ty: String,
+        loc: Loc,
+        branch: &str,
+    ) -> Result<String, Diagnostic> {
+        let name = format!("q_obj_{ty}-wrapper");
+        if !self.index.contains_key(&name) {
+            let data = PMember {
+                name: "data".to_string(),
+                ty,
+                optional: false,
+                ifcond: None,
+                features: Vec::new(),
+                loc: Some(loc),
+                defined_in: name.clone(),
+                describe: Some(format!("branch '{branch}'")),
+            };
+            let object = PObject {
+                base: None,
+                local: vec![data],
+                variants: None,
+            };
+            let e = self.entry(name.clone(), Pending::Object(Rc::new(object)), Some(loc));
+            self.def_definition(e)?;
+        }
+        Ok(name)
     }
 
     /// An implicit object type `q_obj_NAME-ROLE` for inline members; `None`
@@ -541,16 +589,7 @@ impl Builder<'_> {
                 let mut variants = Vec::with_capacity(branches.len());
                 for br in branches {
                     let ty = self.type_name(br.ty, loc)?;
-                    let data = MemberDef {
-                        name: "data".to_string(),
-                        optional: false,
-                        ty: TypeRef::Named(ty.clone()),
-                        ifcond: None,
-                        features: Vec::new(),
-                    };
-                    let wrapper = self
-                        .make_implicit_object_type(&ty, loc, None, "wrapper", vec![data])?
-                        .expect("a wrapper has a member");
+                    let wrapper = self.make_wrapper_type(ty, loc, &br.name)?;
                     variants.push(PVariant {
                         name: br.name,
                         ty: wrapper,
@@ -578,6 +617,7 @@ impl Builder<'_> {
                     Some(loc),
                 );
                 e.ifcond = ifcond.clone();
+                e.implicit = true;
                 self.def_definition(e)?;
                 let tag = PMember {
                     name: "type".to_string(),
@@ -587,6 +627,7 @@ impl Builder<'_> {
                     features: Vec::new(),
                     loc: Some(loc),
                     defined_in: name.clone(),
+                    describe: None,
                 };
                 Pending::Object(Rc::new(PObject {
                     base: None,
@@ -890,7 +931,11 @@ impl Builder<'_> {
             name: &m.name,
             defined_in: &m.defined_in,
         };
-        let ty = self.resolve_type(&m.ty, m.loc, || self.describe_member(seen, m.loc))?;
+        let ty = self.resolve_type(&m.ty, m.loc, || {
+            m.describe
+                .clone()
+                .unwrap_or_else(|| self.describe_member(seen, m.loc))
+        })?;
         self.check_features_clash(&m.features, &m.name, loc)?;
         Ok(Member {
             name: m.name.clone(),
@@ -953,6 +998,19 @@ impl Builder<'_> {
         self.state[id.index()] = State::InProgress;
         self.check_type_features(id)?;
         let loc = self.entries[id.index()].loc;
+        // Bases and branches are checked recursively; a chain this long is
+        // no real schema, and the stack must not overflow on it.
+        self.depth += 1;
+        if self.depth > MAX_CHECK_DEPTH {
+            let e = &self.entries[id.index()];
+            return Err(self.error(e.loc, format!("object {} is nested too deeply", e.name)));
+        }
+        let result = self.check_object_members(id, loc);
+        self.depth -= 1;
+        result
+    }
+
+    fn check_object_members(&mut self, id: DefId, loc: Option<Loc>) -> Result<(), Diagnostic> {
         let p = Rc::clone(self.pobject(id).expect("an object type"));
         let mut base_id = None;
         if let Some(base_name) = &p.base {
@@ -1363,6 +1421,7 @@ impl Builder<'_> {
                 ifcond: e.ifcond,
                 features: e.features,
                 module: e.module,
+                implicit: e.implicit,
             })
             .collect();
         Ok(Schema {

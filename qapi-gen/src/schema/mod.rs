@@ -105,6 +105,9 @@ pub struct Definition {
     pub features: Vec<Feature>,
     /// The module defining it.
     pub module: ModuleId,
+    /// Whether QEMU made this definition up rather than the schema defining
+    /// it: see [`Definition::is_implicit`].
+    pub implicit: bool,
 }
 
 /// The kinds of definition.
@@ -441,14 +444,11 @@ impl Schema {
 
 impl Definition {
     /// Whether QEMU made this type up rather than the schema defining it:
-    /// built-ins, arrays, `q_`-prefixed object types and the `QType` enum.
+    /// built-ins, arrays, `q_`-prefixed object types (argument structs,
+    /// inline union bases, `q_empty`, 5.2 simple-union wrappers), the
+    /// `QType` enum and a 5.2 simple union's `<Name>Kind` enum.
     pub fn is_implicit(&self) -> bool {
-        match &self.kind {
-            DefKind::Builtin(_) | DefKind::Array(_) => true,
-            DefKind::Object(_) => self.name.starts_with("q_"),
-            DefKind::Enum(_) => self.name == "QType" || self.loc.is_none(),
-            _ => false,
-        }
+        self.implicit
     }
 
     /// The kind's name as QEMU prints it in messages.

@@ -48,7 +48,7 @@ struct Walker<'a, 't> {
 /// The error QEMU reports for the item starting at byte `start` of `text`.
 pub(super) fn broken_item(ctx: &Ctx, file: FileId, text: &str, start: usize) -> Diagnostic {
     let mut w = Walker::new(ctx, file, text, start);
-    let result = w.accept(0).and_then(|()| w.get_expr());
+    let result = w.accept(0).and_then(|()| w.get_expr(0));
     match result {
         Err(e) => e,
         // The grammar and this walk agree on what parses, so this does not
@@ -154,22 +154,26 @@ impl<'a, 't> Walker<'a, 't> {
         self.error_at(at, format!("expected {what}"))
     }
 
-    fn get_expr(&mut self) -> Result<(), Diagnostic> {
+    fn get_expr(&mut self, depth: usize) -> Result<(), Diagnostic> {
+        if depth > super::MAX_NESTING && matches!(self.current().0, Tok::Punct(b'{' | b'[')) {
+            let (_, at) = self.current();
+            return Err(self.error_at(at, "nesting too deep"));
+        }
         match self.current().0 {
             Tok::Punct(b'{') => {
                 self.advance()?;
-                self.get_members()
+                self.get_members(depth)
             }
             Tok::Punct(b'[') => {
                 self.advance()?;
-                self.get_values()
+                self.get_values(depth)
             }
             Tok::Str | Tok::Bool => self.advance(),
             _ => Err(self.expected("'{', '[', string, or boolean")),
         }
     }
 
-    fn get_members(&mut self) -> Result<(), Diagnostic> {
+    fn get_members(&mut self, depth: usize) -> Result<(), Diagnostic> {
         let mut keys: Vec<String> = Vec::new();
         match self.current().0 {
             Tok::Punct(b'}') => return self.advance(),
@@ -188,7 +192,7 @@ impl<'a, 't> Walker<'a, 't> {
                 return Err(self.error_at(at, format!("duplicate key '{key}'")));
             }
             keys.push(key);
-            self.get_expr()?;
+            self.get_expr(depth + 1)?;
             match self.current().0 {
                 Tok::Punct(b'}') => return self.advance(),
                 Tok::Punct(b',') => {}
@@ -201,14 +205,14 @@ impl<'a, 't> Walker<'a, 't> {
         }
     }
 
-    fn get_values(&mut self) -> Result<(), Diagnostic> {
+    fn get_values(&mut self, depth: usize) -> Result<(), Diagnostic> {
         match self.current().0 {
             Tok::Punct(b']') => return self.advance(),
             Tok::Punct(b'{' | b'[') | Tok::Str | Tok::Bool => {}
             _ => return Err(self.expected("'{', '[', ']', string, or boolean")),
         }
         loop {
-            self.get_expr()?;
+            self.get_expr(depth + 1)?;
             match self.current().0 {
                 Tok::Punct(b']') => return self.advance(),
                 Tok::Punct(b',') => {}

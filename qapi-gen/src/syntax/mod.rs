@@ -293,7 +293,7 @@ impl<'c> FileParser<'c> {
                 }
                 _ => {
                     let loc = self.loc(self.start(item));
-                    let value = self.value(item.clone())?;
+                    let value = self.value(item.clone(), 0)?;
                     if let Some(e) = self.next_token_error(next) {
                         return Err(e);
                     }
@@ -531,14 +531,17 @@ impl<'c> FileParser<'c> {
     }
 
     /// Converts a value, checking its strings and keys in QEMU's order.
-    fn value(&self, pair: Pair<Rule>) -> Result<Value, Diagnostic> {
+    fn value(&self, pair: Pair<Rule>, depth: usize) -> Result<Value, Diagnostic> {
         let sp = self.pair_span(&pair);
+        if depth > MAX_NESTING && matches!(pair.as_rule(), Rule::array | Rule::object) {
+            return Err(self.syntax_error(sp.start as usize, "nesting too deep"));
+        }
         match pair.as_rule() {
             Rule::string => Ok(Value::Str(self.string(pair)?)),
             Rule::boolean => Ok(Value::Bool(pair.as_str() == "true", sp)),
             Rule::array => {
                 let items = values(pair)
-                    .map(|p| self.value(p))
+                    .map(|p| self.value(p, depth + 1))
                     .collect::<Result<_, _>>()?;
                 Ok(Value::List(items, sp))
             }
@@ -564,7 +567,7 @@ impl<'c> FileParser<'c> {
                     }
                     let value = match first_token {
                         Some(v) => v,
-                        None => self.value(value)?,
+                        None => self.value(value, depth + 1)?,
                     };
                     members.push((key, value));
                 }
@@ -583,6 +586,11 @@ impl<'c> FileParser<'c> {
         }
     }
 }
+
+/// How deeply values may nest.  QEMU's real schemas nest a handful of
+/// levels; QEMU's own parser gives up (with a Python recursion error)
+/// after a few hundred.
+pub(crate) const MAX_NESTING: usize = 256;
 
 /// Python's `str.isspace()` for one character: what QEMU skips between
 /// tokens.

@@ -15,15 +15,23 @@ pub fn load(mode: Mode, text: &str) -> Result<Schema, Error> {
 
 /// The schema, which must be valid in `mode`.
 pub fn ok(mode: Mode, text: &str) -> Schema {
-    load(mode, text).unwrap_or_else(|e| panic!("rejected in {mode:?} mode:\n{e}\n--- schema:\n{text}"))
+    load(mode, text)
+        .unwrap_or_else(|e| panic!("rejected in {mode:?} mode:\n{e}\n--- schema:\n{text}"))
 }
 
 /// Valid in both modes, without any warning.
 pub fn clean(text: &str) -> Schema {
     let strict = ok(Mode::Strict, text);
     let default = ok(Mode::Default, text);
-    assert_eq!(warnings_of(&default), Vec::<String>::new(), "warnings for:\n{text}");
-    assert_eq!(qapi_gen::dump::dump(&strict), qapi_gen::dump::dump(&default));
+    assert_eq!(
+        warnings_of(&default),
+        Vec::<String>::new(),
+        "warnings for:\n{text}"
+    );
+    assert_eq!(
+        qapi_gen::dump::dump(&strict),
+        qapi_gen::dump::dump(&default)
+    );
     default
 }
 
@@ -51,7 +59,11 @@ pub fn both_err(text: &str) -> String {
 }
 
 pub fn warnings_of(schema: &Schema) -> Vec<String> {
-    schema.warnings.iter().map(|w| w.render(&schema.sources)).collect()
+    schema
+        .warnings
+        .iter()
+        .map(|w| w.render(&schema.sources))
+        .collect()
 }
 
 /// The warnings of the default mode, which must accept the schema.
@@ -65,7 +77,10 @@ pub fn warnings(text: &str) -> Vec<String> {
 pub fn style(text: &str, lint: qapi_gen::Lint) -> String {
     let e = load(Mode::Strict, text).expect_err("strict mode rejects it");
     let schema = ok(Mode::Default, text);
-    let w = schema.warnings.first().unwrap_or_else(|| panic!("no warning for:\n{text}"));
+    let w = schema
+        .warnings
+        .first()
+        .unwrap_or_else(|| panic!("no warning for:\n{text}"));
     let d = e.error();
     assert_eq!(w.lint, Some(lint), "{w:?}");
     assert_eq!(w.severity, qapi_gen::Severity::Warning);
