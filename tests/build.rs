@@ -7,6 +7,13 @@
 //!
 //! When the directory is absent, a single test reports it (skipped, or failed
 //! with `QAPI_REQUIRE_SHARED=1`).
+//!
+//! It also generates bindings with `qapi_gen::Builder`, the way a user's
+//! build script does, for the crate to compile (with `#![deny(warnings)]`):
+//! the generator's fixtures and the project's schema always; every schema of
+//! QEMU 5.2, 7.2 and 10.2 (QMP, guest agent, storage daemon) and QEMU 5.2
+//! with the seeds' COLO extension when the shared directory is there, which
+//! the crate learns from `cfg(qapi_shared)`.
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -50,6 +57,93 @@ fn main() {
         }
     };
     std::fs::write(out.join("qemu_suite_cases.rs"), code).expect("OUT_DIR is writable");
+
+    bindings(&manifest, &shared, &out);
+}
+
+/// Bindings, generated the way a user's build script generates them.
+fn bindings(manifest: &Path, shared: &Path, out: &Path) {
+    println!("cargo::rustc-check-cfg=cfg(qapi_shared)");
+    let fixtures = manifest.join("../qapi-gen/tests/generate");
+    println!("cargo:rerun-if-changed={}", fixtures.display());
+    for entry in
+        std::fs::read_dir(&fixtures).expect("the generator's fixtures are in the repository")
+    {
+        let path = entry.expect("readable directory").path();
+        if path.extension().is_some_and(|e| e == "json") {
+            let stem = path
+                .file_stem()
+                .expect("a file name")
+                .to_string_lossy()
+                .replace('-', "_");
+            write_bindings(
+                qapi_gen::Builder::new().schema(&path),
+                &format!("fixture_{stem}.rs"),
+            );
+        }
+    }
+    write_bindings(
+        qapi_gen::Builder::new().schema(manifest.join("../schema/qapi-schema.json")),
+        "project.rs",
+    );
+
+    let qemu = shared.join("qemu");
+    if !qemu.join("10.2/qapi/qapi-schema.json").exists() {
+        return;
+    }
+    println!("cargo:rustc-cfg=qapi_shared");
+    for version in ["5.2", "7.2", "10.2"] {
+        let v = version.replace('.', "_");
+        for (kind, schema) in [
+            ("qmp", "qapi/qapi-schema.json"),
+            ("qga", "qga/qapi-schema.json"),
+            ("storage_daemon", "storage-daemon/qapi/qapi-schema.json"),
+        ] {
+            write_bindings(
+                qapi_gen::Builder::new().schema(qemu.join(version).join(schema)),
+                &format!("qemu_v{v}_{kind}.rs"),
+            );
+        }
+    }
+
+    // QEMU 5.2 as the fork has it: the COLO extension appended to
+    // migration.json, in a copy under OUT_DIR.  Only what the COLO commands
+    // need is generated.
+    let colo = out.join("colo-5.2");
+    copy_dir(&qemu.join("5.2/qapi"), &colo.join("qapi"));
+    let extension = manifest.join("fixtures/colo-extension.json");
+    println!("cargo:rerun-if-changed={}", extension.display());
+    let migration = colo.join("qapi/migration.json");
+    let mut text = std::fs::read_to_string(&migration).expect("5.2's migration.json");
+    text.push('\n');
+    text.push_str(&std::fs::read_to_string(&extension).expect("the COLO fixture"));
+    std::fs::write(&migration, text).expect("OUT_DIR is writable");
+    write_bindings(
+        qapi_gen::Builder::new()
+            .schema(colo.join("qapi/qapi-schema.json"))
+            .only(["info_checkpoint", "reset_checkpoint"]),
+        "colo_5_2.rs",
+    );
+}
+
+fn write_bindings(builder: qapi_gen::Builder, file: &str) {
+    // Unformatted: the compiler does not care, and it is faster.
+    if let Err(e) = builder.format(false).file_name(file).generate() {
+        panic!("{e}");
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("OUT_DIR is writable");
+    for entry in std::fs::read_dir(from).expect("a readable directory") {
+        let entry = entry.expect("a readable directory");
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).expect("OUT_DIR is writable");
+        }
+    }
 }
 
 /// The names of the cases: the files named `*.err`.

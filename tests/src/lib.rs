@@ -1,7 +1,12 @@
-//! Tests of the public path.
+//! Tests of the public path: conformance suites over QEMU's schemas, and
+//! bindings generated the way a user generates them.
 //!
 //! The conformance suites (`tests/qemu_suite.rs`, `tests/real_schemas.rs`,
 //! `tests/colo.rs`) read QEMU's schemas from the shared directory; [`shared`]
-//! finds it and says when it is absent.
+//! finds it and says when it is absent.  [`bindings`] holds generated code
+//! that must compile without warnings.
 
+#![deny(warnings)]
+
+pub mod bindings;
 pub mod shared;

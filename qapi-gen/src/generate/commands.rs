@@ -344,11 +344,18 @@ pub(crate) fn emit_server(g: &Generator, items: &mut Vec<Piece>) {
     let mut methods = Vec::new();
     let mut arms = Vec::new();
     let mut infos = Vec::new();
+    let arguments = if list.is_empty() {
+        quote!(_arguments)
+    } else {
+        quote!(arguments)
+    };
     for (id, method, c) in &list {
         let (params, _, closure) = method_args(g, *id, c);
         let ty = format_ident!("{}", g.name(*id));
         let wire_name = Literal::string(&g.schema.def(*id).name);
-        infos.push(quote!(#wire_name => ::qapi_types::server::CommandInfo::of::<#ty>(),));
+        infos.push(quote! {
+            #wire_name => ::std::option::Option::Some(::qapi_types::server::CommandInfo::of::<#ty>()),
+        });
         let ret = returns(g, c);
         let doc = method_doc(g, *id);
         let wire = Literal::string(&g.schema.def(*id).name);
@@ -385,15 +392,15 @@ pub(crate) fn emit_server(g: &Generator, items: &mut Vec<Piece>) {
         #[allow(deprecated)]
         impl<H: Handler> ::qapi_types::server::Dispatch for Dispatcher<H> {
             fn command_info(&self, name: &str) -> ::std::option::Option<::qapi_types::server::CommandInfo> {
-                ::std::option::Option::Some(match name {
+                match name {
                     #(#infos)*
-                    _ => return ::std::option::Option::None,
-                })
+                    _ => ::std::option::Option::None,
+                }
             }
             fn dispatch<'a>(
                 &'a self,
                 name: &'a str,
-                arguments: ::std::option::Option<&'a ::qapi_types::serde_json::value::RawValue>,
+                #arguments: ::std::option::Option<&'a ::qapi_types::serde_json::value::RawValue>,
             ) -> ::std::pin::Pin<::std::boxed::Box<dyn ::std::future::Future<Output = ::std::result::Result<::qapi_types::serde_json::Value, ::qapi_types::QmpError>> + ::std::marker::Send + 'a>> {
                 ::std::boxed::Box::pin(async move {
                     match name {
