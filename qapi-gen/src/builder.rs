@@ -27,9 +27,12 @@ use crate::{Mode, write_if_changed};
 /// }
 /// ```
 ///
-/// The crate needs `qapi-types` as a dependency, nothing else.  Every schema
-/// file read, includes too, is reported with `cargo:rerun-if-changed`, and
-/// the output file is only rewritten when its contents change.
+/// The crate needs `qapi-types` as a dependency, nothing else.  (The
+/// generated `Commands` trait and `Handler`/`Dispatcher` use its default
+/// features `client`, `qga` and `server`; with `.client(false)` and
+/// `.server(false)` the bindings need none of them.)  Every schema file
+/// read, includes too, is reported with `cargo:rerun-if-changed`, and the
+/// output file is only rewritten when its contents change.
 #[derive(Clone, Debug, Default)]
 pub struct Builder {
     schema: Option<PathBuf>,
