@@ -297,11 +297,17 @@ fn returns(g: &Generator, c: &Command) -> TokenStream {
     }
 }
 
-/// First paragraph of a command's docs, for its methods.
+/// A method's docs: the first paragraph of the command's, and where the
+/// rest is.
 fn method_doc(g: &Generator, id: DefId) -> TokenStream {
     let def = g.schema.def(id);
-    let text = format!(" Runs `{}`: see [`{}`].", def.name, g.name(id));
-    quote!(#[doc = #text])
+    let mut lines: Vec<String> = Vec::new();
+    if let Some(summary) = docs::summary(g, id) {
+        lines.extend(summary.lines().map(|l| format!(" {l}")));
+        lines.push(String::new());
+    }
+    lines.push(format!(" Runs `{}`: see [`{}`].", def.name, g.name(id)));
+    quote!(#(#[doc = #lines])*)
 }
 
 /// The `Commands` trait: a typed method per command, for the QMP client.

@@ -101,6 +101,20 @@ pub(crate) fn definition(g: &Generator, id: DefId) -> TokenStream {
     attrs(&lines)
 }
 
+/// The first paragraph of a definition's documentation, as Markdown: a
+/// summary for the methods that run a command.
+pub(crate) fn summary(g: &Generator, id: DefId) -> Option<String> {
+    let doc = doc_of(g, id)?;
+    let first = doc.body.text.split("\n\n").next()?.trim();
+    if first.is_empty() {
+        return None;
+    }
+    let ctx = Context { g, owner: None };
+    let text = ctx.markdown(first, false);
+    // Only plain prose makes a good summary.
+    (!text.is_empty() && !text.contains("```")).then_some(text)
+}
+
 /// Docs for a member, from the documentation of the type defining it.
 pub(crate) fn member(g: &Generator, _container: DefId, m: &Member) -> TokenStream {
     let mut lines = Vec::new();
