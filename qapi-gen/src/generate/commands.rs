@@ -220,6 +220,19 @@ pub(crate) fn emit_event_enum(g: &Generator, items: &mut Vec<Piece>) {
             );
         }
     }
+    let catch_all = quote! {
+        Self::#unknown { name: name.to_owned(), data: ::qapi_types::object::event_data(data)? }
+    };
+    // A schema without events decodes everything to the catch-all: no
+    // single-arm `match`.
+    let decoded = if decode.is_empty() {
+        catch_all
+    } else {
+        quote!(match name {
+            #(#decode)*
+            _ => #catch_all,
+        })
+    };
     items.push(Piece::Tokens(quote! {
         /// Every event of this schema.  Events the schema does not know
         /// arrive as the catch-all variant.
@@ -241,10 +254,7 @@ pub(crate) fn emit_event_enum(g: &Generator, items: &mut Vec<Piece>) {
                 name: &str,
                 data: ::std::option::Option<&::qapi_types::serde_json::value::RawValue>,
             ) -> ::std::result::Result<Self, ::qapi_types::serde_json::Error> {
-                ::std::result::Result::Ok(match name {
-                    #(#decode)*
-                    _ => Self::#unknown { name: name.to_owned(), data: ::qapi_types::object::event_data(data)? },
-                })
+                ::std::result::Result::Ok(#decoded)
             }
             fn name(&self) -> &str {
                 match self {
