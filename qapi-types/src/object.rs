@@ -16,30 +16,49 @@ use std::borrow::Cow;
 use std::fmt;
 use std::marker::PhantomData;
 
+use serde::de::DeserializeOwned;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
 
 /// A JSON object type: a struct, a union, the arguments of a command or the
 /// data of an event.
+///
+/// An implementation says little: the members' names, their slot types
+/// ([`Slots`]), how to build the value from the decoded members, and how to
+/// encode them.  Decoding itself is done here, once for all types, so that
+/// a crate of generated types has little code to check.
 pub trait Object: Sized {
     /// The type's name, for messages.
     const NAME: &'static str;
+    /// The wire names of the members, in the order of the slots.
+    const MEMBERS: &'static [&'static str];
+    /// A union's tag member; empty for other objects.
+    const TAG: &'static str = "";
     /// Members decoded so far.
-    type Slots;
+    type Slots: Slots;
+    /// Builds the value from its decoded members.
+    fn build(values: <Self::Slots as Slots>::Values) -> Self;
+    /// Encodes the members into a map being serialized.
+    fn serialize_members<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error>;
+
     /// Empty slots.
-    fn slots() -> Self::Slots;
+    fn slots() -> Self::Slots {
+        Slots::empty()
+    }
     /// Decodes the value of member `key` into its slot.  Returns `false`
     /// (without reading the value) when `key` is no member of this type.
     fn member<'de, A: MapAccess<'de>>(
         slots: &mut Self::Slots,
         key: &str,
         map: &mut A,
-    ) -> Result<bool, A::Error>;
+    ) -> Result<bool, A::Error> {
+        slots.member(Self::MEMBERS, Self::TAG, key, map)
+    }
     /// Builds the value once all members were seen.
-    fn finish<E: de::Error>(slots: Self::Slots) -> Result<Self, E>;
-    /// Encodes the members into a map being serialized.
-    fn serialize_members<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error>;
+    fn finish<E: de::Error>(slots: Self::Slots) -> Result<Self, E> {
+        slots.finish(Self::MEMBERS, Self::TAG).map(Self::build)
+    }
 }
 
 /// Writes `Serialize` and `Deserialize` for types implementing [`Object`].
@@ -83,55 +102,19 @@ macro_rules! impl_serde {
 /// ```
 #[macro_export]
 macro_rules! object {
-    ($ty:ident = $name:literal {}) => {
+    // Every body is a line or two: the work is done by generic code here.
+    ($ty:ident = $name:literal { $($field:ident: $kind:ident<$fty:ty> = $wire:literal),* $(,)? }) => {
         #[allow(deprecated)]
         impl $crate::object::Object for $ty {
             const NAME: &'static str = $name;
-            type Slots = ();
-            fn slots() {}
-            fn member<'de, A: $crate::serde::de::MapAccess<'de>>(
-                _: &mut (),
-                _: &str,
-                _: &mut A,
-            ) -> ::std::result::Result<bool, A::Error> {
-                ::std::result::Result::Ok(false)
-            }
-            fn finish<E: $crate::serde::de::Error>(_: ()) -> ::std::result::Result<Self, E> {
-                ::std::result::Result::Ok(Self {})
-            }
-            fn serialize_members<M: $crate::serde::ser::SerializeMap>(&self, _: &mut M) -> ::std::result::Result<(), M::Error> {
-                ::std::result::Result::Ok(())
-            }
-        }
-        $crate::impl_serde!($ty);
-    };
-    ($ty:ident = $name:literal { $($field:ident: $kind:ident<$fty:ty> = $wire:literal),+ $(,)? }) => {
-        #[allow(deprecated)]
-        impl $crate::object::Object for $ty {
-            const NAME: &'static str = $name;
-            type Slots = ($($crate::object::$kind<$fty>,)+);
-            fn slots() -> Self::Slots {
-                ($($crate::object::$kind::<$fty>::EMPTY,)+)
-            }
-            fn member<'de, A: $crate::serde::de::MapAccess<'de>>(
-                s: &mut Self::Slots,
-                key: &str,
-                map: &mut A,
-            ) -> ::std::result::Result<bool, A::Error> {
-                let ($($field,)+) = s;
-                match key {
-                    $($wire => $field.0 = ::std::option::Option::Some(map.next_value()?),)+
-                    _ => return ::std::result::Result::Ok(false),
-                }
-                ::std::result::Result::Ok(true)
-            }
-            fn finish<E: $crate::serde::de::Error>(s: Self::Slots) -> ::std::result::Result<Self, E> {
-                let ($($field,)+) = s;
-                ::std::result::Result::Ok(Self { $($field: $field.finish($wire)?,)+ })
+            const MEMBERS: &'static [&'static str] = &[$($wire),*];
+            type Slots = $crate::__slot_list!($($crate::object::$kind<$fty>),*);
+            fn build($crate::__member_pat!($($field),*): <Self::Slots as $crate::object::Slots>::Values) -> Self {
+                Self { $($field),* }
             }
             fn serialize_members<M: $crate::serde::ser::SerializeMap>(&self, map: &mut M) -> ::std::result::Result<(), M::Error> {
-                $($crate::object::$kind::<$fty>::serialize(&self.$field, $wire, map)?;)+
-                ::std::result::Result::Ok(())
+                let v = self;
+                <Self::Slots as $crate::object::Slots>::serialize($crate::__member_refs!(v; $($field),*), Self::MEMBERS, "", map)
             }
         }
         $crate::impl_serde!($ty);
@@ -141,35 +124,72 @@ macro_rules! object {
         #[allow(deprecated)]
         impl $crate::object::Object for $ty {
             const NAME: &'static str = $name;
-            type Slots = ($($crate::object::$kind<$fty>,)* $crate::object::UnionSlots<$bty>,);
-            fn slots() -> Self::Slots {
-                ($($crate::object::$kind::<$fty>::EMPTY,)* $crate::object::UnionSlots::<$bty>::default(),)
-            }
-            fn member<'de, A: $crate::serde::de::MapAccess<'de>>(
-                s: &mut Self::Slots,
-                key: &str,
-                map: &mut A,
-            ) -> ::std::result::Result<bool, A::Error> {
-                let ($($field,)* $branch,) = s;
-                match key {
-                    $($wire => $field.0 = ::std::option::Option::Some(map.next_value()?),)*
-                    $tag => $branch.tag(map)?,
-                    _ => return $branch.member(key, map),
-                }
-                ::std::result::Result::Ok(true)
-            }
-            fn finish<E: $crate::serde::de::Error>(s: Self::Slots) -> ::std::result::Result<Self, E> {
-                let ($($field,)* $branch,) = s;
-                ::std::result::Result::Ok(Self { $($field: $field.finish($wire)?,)* $branch: $branch.finish($tag)? })
+            const MEMBERS: &'static [&'static str] = &[$($wire),*];
+            const TAG: &'static str = $tag;
+            type Slots = $crate::object::UnionSlots<$crate::__slot_list!($($crate::object::$kind<$fty>),*), $bty>;
+            fn build(($crate::__member_pat!($($field),*), $branch): <Self::Slots as $crate::object::Slots>::Values) -> Self {
+                Self { $($field,)* $branch }
             }
             fn serialize_members<M: $crate::serde::ser::SerializeMap>(&self, map: &mut M) -> ::std::result::Result<(), M::Error> {
-                $($crate::object::$kind::<$fty>::serialize(&self.$field, $wire, map)?;)*
-                map.serialize_entry($tag, &$crate::object::Variants::tag(&self.$branch))?;
-                $crate::object::Variants::serialize_members(&self.$branch, map)
+                let v = self;
+                <Self::Slots as $crate::object::Slots>::serialize(($crate::__member_refs!(v; $($field),*), &v.$branch), Self::MEMBERS, $tag, map)
             }
         }
         $crate::impl_serde!($ty);
     };
+}
+
+/// A pattern binding some fields, nested as [`__slot_list!`] nests their
+/// slots.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __member_pat {
+    () => { () };
+    ($a:ident, $b:ident, $c:ident, $d:ident $(, $rest:ident)*) => {
+        ($a, ($b, ($c, ($d, $crate::__member_pat!($($rest),*)))))
+    };
+    ($a:ident $(, $rest:ident)*) => { ($a, $crate::__member_pat!($($rest),*)) };
+}
+
+/// The slot list type of some members, `(S1, (S2, (.., ())))`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __slot_list {
+    () => { () };
+    ($a:ty, $b:ty, $c:ty, $d:ty $(, $rest:ty)*) => {
+        ($a, ($b, ($c, ($d, $crate::__slot_list!($($rest),*)))))
+    };
+    ($a:ty $(, $rest:ty)*) => { ($a, $crate::__slot_list!($($rest),*)) };
+}
+
+/// References to some fields of `v`, nested as [`__slot_list!`] nests
+/// their slots.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __member_refs {
+    ($v:ident;) => { () };
+    ($v:ident; $a:ident, $b:ident, $c:ident, $d:ident $(, $rest:ident)*) => {
+        (&$v.$a, (&$v.$b, (&$v.$c, (&$v.$d, $crate::__member_refs!($v; $($rest),*)))))
+    };
+    ($v:ident; $a:ident $(, $rest:ident)*) => { (&$v.$a, $crate::__member_refs!($v; $($rest),*)) };
+}
+
+/// How one member is decoded and encoded: [`Req`] or [`Opt`].
+pub trait Slot: Sized {
+    /// The field's type.
+    type Value;
+    /// An empty slot.
+    const EMPTY: Self;
+    /// Decodes the member's value (a repeated member: the last one counts).
+    fn fill<'de, A: MapAccess<'de>>(&mut self, map: &mut A) -> Result<(), A::Error>;
+    /// The field's value once all members were seen.
+    fn finish<E: de::Error>(self, name: &'static str) -> Result<Self::Value, E>;
+    /// Encodes the member.
+    fn serialize<M: SerializeMap>(
+        value: &Self::Value,
+        name: &'static str,
+        map: &mut M,
+    ) -> Result<(), M::Error>;
 }
 
 /// The slot of a required member: decoding fails without it.
@@ -178,44 +198,235 @@ pub struct Req<T>(pub Option<T>);
 /// The slot of an optional member: absent on the wire when `None`.
 pub struct Opt<T>(pub Option<T>);
 
-impl<T: Serialize> Req<T> {
-    /// An empty slot.
-    pub const EMPTY: Self = Req(None);
-
-    /// The member's value.
-    pub fn finish<E: de::Error>(self, wire: &'static str) -> Result<T, E> {
-        required(self.0, wire)
+impl<T: DeserializeOwned + Serialize> Slot for Req<T> {
+    type Value = T;
+    const EMPTY: Self = Req(None);
+    fn fill<'de, A: MapAccess<'de>>(&mut self, map: &mut A) -> Result<(), A::Error> {
+        self.0 = Some(map.next_value()?);
+        Ok(())
     }
-
-    /// Encodes the member.
-    pub fn serialize<M: SerializeMap>(
+    fn finish<E: de::Error>(self, name: &'static str) -> Result<T, E> {
+        required(self.0, name)
+    }
+    fn serialize<M: SerializeMap>(
         value: &T,
-        wire: &'static str,
+        name: &'static str,
         map: &mut M,
     ) -> Result<(), M::Error> {
-        map.serialize_entry(wire, value)
+        map.serialize_entry(name, value)
     }
 }
 
-impl<T: Serialize> Opt<T> {
-    /// An empty slot.
-    pub const EMPTY: Self = Opt(None);
-
-    /// The member's value, if it was present.
-    pub fn finish<E: de::Error>(self, _wire: &'static str) -> Result<Option<T>, E> {
+impl<T: DeserializeOwned + Serialize> Slot for Opt<T> {
+    type Value = Option<T>;
+    const EMPTY: Self = Opt(None);
+    fn fill<'de, A: MapAccess<'de>>(&mut self, map: &mut A) -> Result<(), A::Error> {
+        self.0 = Some(map.next_value()?);
+        Ok(())
+    }
+    fn finish<E: de::Error>(self, _name: &'static str) -> Result<Option<T>, E> {
         Ok(self.0)
     }
-
-    /// Encodes the member unless it is absent.
-    pub fn serialize<M: SerializeMap>(
+    fn serialize<M: SerializeMap>(
         value: &Option<T>,
-        wire: &'static str,
+        name: &'static str,
         map: &mut M,
     ) -> Result<(), M::Error> {
         match value {
-            Some(v) => map.serialize_entry(wire, v),
+            Some(v) => map.serialize_entry(name, v),
             None => Ok(()),
         }
+    }
+}
+
+/// The slots of an object's members, as nested pairs `(S1, (S2, (.., ())))`
+/// of [`Slot`]s, in the order of the members' names.
+pub trait SlotList: Sized {
+    /// The fields' values, nested the same way.
+    type Values;
+    /// References to the fields' values, nested the same way.
+    type Refs<'a>
+    where
+        Self: 'a;
+    /// Empty slots.
+    const EMPTY: Self;
+    /// Decodes the member at `index`.
+    fn fill<'de, A: MapAccess<'de>>(&mut self, index: usize, map: &mut A) -> Result<(), A::Error>;
+    /// The fields' values; `names` are the members' names, for errors.
+    fn finish<E: de::Error>(self, names: &[&'static str]) -> Result<Self::Values, E>;
+    /// Encodes the members.
+    fn serialize<'a, M: SerializeMap>(
+        values: Self::Refs<'a>,
+        names: &[&'static str],
+        map: &mut M,
+    ) -> Result<(), M::Error>
+    where
+        Self: 'a;
+}
+
+impl SlotList for () {
+    type Values = ();
+    type Refs<'a> = ();
+    const EMPTY: Self = ();
+    fn fill<'de, A: MapAccess<'de>>(&mut self, _: usize, _: &mut A) -> Result<(), A::Error> {
+        Ok(())
+    }
+    fn finish<E: de::Error>(self, _: &[&'static str]) -> Result<(), E> {
+        Ok(())
+    }
+    fn serialize<'a, M: SerializeMap>(_: (), _: &[&'static str], _: &mut M) -> Result<(), M::Error>
+    where
+        Self: 'a,
+    {
+        Ok(())
+    }
+}
+
+impl<S: Slot, L: SlotList> SlotList for (S, L) {
+    type Values = (S::Value, L::Values);
+    type Refs<'a>
+        = (&'a S::Value, L::Refs<'a>)
+    where
+        Self: 'a;
+    const EMPTY: Self = (S::EMPTY, L::EMPTY);
+    fn fill<'de, A: MapAccess<'de>>(&mut self, index: usize, map: &mut A) -> Result<(), A::Error> {
+        match index {
+            0 => self.0.fill(map),
+            _ => self.1.fill(index - 1, map),
+        }
+    }
+    fn finish<E: de::Error>(self, names: &[&'static str]) -> Result<Self::Values, E> {
+        let (name, rest) = names.split_first().unwrap_or((&"", &[]));
+        Ok((self.0.finish(name)?, self.1.finish(rest)?))
+    }
+    fn serialize<'a, M: SerializeMap>(
+        values: Self::Refs<'a>,
+        names: &[&'static str],
+        map: &mut M,
+    ) -> Result<(), M::Error>
+    where
+        Self: 'a,
+    {
+        let (name, rest) = names.split_first().unwrap_or((&"", &[]));
+        S::serialize(values.0, name, map)?;
+        L::serialize(values.1, rest, map)
+    }
+}
+
+/// The decoding state of an object's members: a [`SlotList`] (`()` or a
+/// pair), or a union's [`UnionSlots`].
+pub trait Slots: Sized {
+    /// The decoded members.
+    type Values;
+    /// References to the members' values, for encoding.
+    type Refs<'a>
+    where
+        Self: 'a;
+    /// Empty slots.
+    fn empty() -> Self;
+    /// Decodes member `key`; `names` are the members' names, `tag` a
+    /// union's tag member.  `false` when there is no such member.
+    fn member<'de, A: MapAccess<'de>>(
+        &mut self,
+        names: &[&'static str],
+        tag: &'static str,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error>;
+    /// The decoded members, or the error for a missing one.
+    fn finish<E: de::Error>(
+        self,
+        names: &[&'static str],
+        tag: &'static str,
+    ) -> Result<Self::Values, E>;
+    /// Encodes the members.
+    fn serialize<'a, M: SerializeMap>(
+        values: Self::Refs<'a>,
+        names: &[&'static str],
+        tag: &'static str,
+        map: &mut M,
+    ) -> Result<(), M::Error>
+    where
+        Self: 'a;
+}
+
+/// The members of a struct.
+fn list_member<'de, L: SlotList, A: MapAccess<'de>>(
+    slots: &mut L,
+    names: &[&'static str],
+    key: &str,
+    map: &mut A,
+) -> Result<bool, A::Error> {
+    match names.iter().position(|n| *n == key) {
+        Some(index) => slots.fill(index, map).map(|()| true),
+        None => Ok(false),
+    }
+}
+
+impl Slots for () {
+    type Values = ();
+    type Refs<'a> = ();
+    fn empty() -> Self {}
+    fn member<'de, A: MapAccess<'de>>(
+        &mut self,
+        _: &[&'static str],
+        _: &'static str,
+        _: &str,
+        _: &mut A,
+    ) -> Result<bool, A::Error> {
+        Ok(false)
+    }
+    fn finish<E: de::Error>(self, _: &[&'static str], _: &'static str) -> Result<(), E> {
+        Ok(())
+    }
+    fn serialize<'a, M: SerializeMap>(
+        _: (),
+        _: &[&'static str],
+        _: &'static str,
+        _: &mut M,
+    ) -> Result<(), M::Error>
+    where
+        Self: 'a,
+    {
+        Ok(())
+    }
+}
+
+impl<S: Slot, L: SlotList> Slots for (S, L) {
+    type Values = (S::Value, L::Values);
+    type Refs<'a>
+        = (&'a S::Value, L::Refs<'a>)
+    where
+        Self: 'a;
+    fn empty() -> Self {
+        SlotList::EMPTY
+    }
+    fn member<'de, A: MapAccess<'de>>(
+        &mut self,
+        names: &[&'static str],
+        _: &'static str,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        list_member(self, names, key, map)
+    }
+    fn finish<E: de::Error>(
+        self,
+        names: &[&'static str],
+        _: &'static str,
+    ) -> Result<Self::Values, E> {
+        SlotList::finish(self, names)
+    }
+    fn serialize<'a, M: SerializeMap>(
+        values: Self::Refs<'a>,
+        names: &[&'static str],
+        _: &'static str,
+        map: &mut M,
+    ) -> Result<(), M::Error>
+    where
+        Self: 'a,
+    {
+        <Self as SlotList>::serialize(values, names, map)
     }
 }
 
@@ -273,19 +484,11 @@ macro_rules! enumeration {
 /// that contains its union).
 impl<T: Object> Object for Box<T> {
     const NAME: &'static str = T::NAME;
+    const MEMBERS: &'static [&'static str] = T::MEMBERS;
+    const TAG: &'static str = T::TAG;
     type Slots = T::Slots;
-    fn slots() -> Self::Slots {
-        T::slots()
-    }
-    fn member<'de, A: MapAccess<'de>>(
-        slots: &mut Self::Slots,
-        key: &str,
-        map: &mut A,
-    ) -> Result<bool, A::Error> {
-        T::member(slots, key, map)
-    }
-    fn finish<E: de::Error>(slots: Self::Slots) -> Result<Self, E> {
-        T::finish(slots).map(Box::new)
+    fn build(values: <Self::Slots as Slots>::Values) -> Self {
+        Box::new(T::build(values))
     }
     fn serialize_members<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
         (**self).serialize_members(map)
@@ -401,44 +604,42 @@ pub trait Variants: Sized {
     fn serialize_members<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error>;
 }
 
-/// Decoding state of a union's branch: empty until the tag arrives, then
-/// the branch's slots.  Members that come before the tag are buffered and
+/// Decoding state of a union: the base's members `L` and the branch `V`.
+/// The branch is empty until the tag arrives, then holds the branch's
+/// slots; branch members that come before the tag are buffered and
 /// replayed into the branch when it is known.
-pub struct UnionSlots<V: Variants> {
+pub struct UnionSlots<L, V: Variants> {
+    base: L,
     branch: Option<V::Slots>,
     pending: Vec<(String, serde_json::Value)>,
 }
 
-impl<V: Variants> Default for UnionSlots<V> {
-    fn default() -> Self {
+impl<L: SlotList, V: Variants> Slots for UnionSlots<L, V> {
+    type Values = (L::Values, V);
+    type Refs<'a>
+        = (L::Refs<'a>, &'a V)
+    where
+        Self: 'a;
+    fn empty() -> Self {
         UnionSlots {
+            base: L::EMPTY,
             branch: None,
             pending: Vec::new(),
         }
     }
-}
-
-impl<V: Variants> UnionSlots<V> {
-    /// Decodes the tag member's value and starts the branch it selects.
-    pub fn tag<'de, A: MapAccess<'de>>(&mut self, map: &mut A) -> Result<(), A::Error> {
-        let tag: V::Tag = map.next_value()?;
-        let mut slots = V::slots(tag);
-        for (key, value) in std::mem::take(&mut self.pending) {
-            let mut one = OneValue(Some(value));
-            // A member no branch has: ignored, as unknown members are.
-            V::member(&mut slots, &key, &mut one).map_err(de::Error::custom)?;
-        }
-        self.branch = Some(slots);
-        Ok(())
-    }
-
-    /// Decodes a member that is not a member of the union's base: into the
-    /// branch if the tag was seen, otherwise into the buffer.
-    pub fn member<'de, A: MapAccess<'de>>(
+    fn member<'de, A: MapAccess<'de>>(
         &mut self,
+        names: &[&'static str],
+        tag: &'static str,
         key: &str,
         map: &mut A,
     ) -> Result<bool, A::Error> {
+        if key == tag {
+            return self.tag(map).map(|()| true);
+        }
+        if list_member(&mut self.base, names, key, map)? {
+            return Ok(true);
+        }
         match &mut self.branch {
             Some(slots) => V::member(slots, key, map),
             None => {
@@ -448,13 +649,44 @@ impl<V: Variants> UnionSlots<V> {
             }
         }
     }
-
-    /// The branch, or the error for a missing tag member `tag_name`.
-    pub fn finish<E: de::Error>(self, tag_name: &'static str) -> Result<V, E> {
+    fn finish<E: de::Error>(
+        self,
+        names: &[&'static str],
+        tag: &'static str,
+    ) -> Result<Self::Values, E> {
+        let base = self.base.finish(names)?;
         match self.branch {
-            Some(slots) => V::finish(slots),
-            None => Err(de::Error::missing_field(tag_name)),
+            Some(slots) => Ok((base, V::finish(slots)?)),
+            None => Err(de::Error::missing_field(tag)),
         }
+    }
+    fn serialize<'a, M: SerializeMap>(
+        (base, branch): Self::Refs<'a>,
+        names: &[&'static str],
+        tag: &'static str,
+        map: &mut M,
+    ) -> Result<(), M::Error>
+    where
+        Self: 'a,
+    {
+        L::serialize(base, names, map)?;
+        map.serialize_entry(tag, &branch.tag())?;
+        branch.serialize_members(map)
+    }
+}
+
+impl<L, V: Variants> UnionSlots<L, V> {
+    /// Decodes the tag member's value and starts the branch it selects.
+    fn tag<'de, A: MapAccess<'de>>(&mut self, map: &mut A) -> Result<(), A::Error> {
+        let tag: V::Tag = map.next_value()?;
+        let mut slots = V::slots(tag);
+        for (key, value) in std::mem::take(&mut self.pending) {
+            let mut one = OneValue(Some(value));
+            // A member no branch has: ignored, as unknown members are.
+            V::member(&mut slots, &key, &mut one).map_err(de::Error::custom)?;
+        }
+        self.branch = Some(slots);
+        Ok(())
     }
 }
 

@@ -290,13 +290,12 @@ fn commands<'s>(g: &Generator<'s>) -> Vec<(DefId, Ident, &'s Command)> {
 }
 
 /// The `(&self[, args: T])` parameters and the value passed to `execute`.
-fn method_args(g: &Generator, id: DefId, c: &Command) -> (TokenStream, TokenStream, TokenStream) {
+fn method_args(g: &Generator, id: DefId, c: &Command) -> (TokenStream, TokenStream) {
     let ty = format_ident!("{}", g.name(id));
-    let has_args = c.arg_type.is_some();
-    if has_args {
-        (quote!(args: #ty), quote!(args), quote!(|a: #ty|))
+    if c.arg_type.is_some() {
+        (quote!(args: #ty), quote!(args))
     } else {
-        (quote!(), quote!(#ty {}), quote!(|_: #ty|))
+        (quote!(), quote!(#ty {}))
     }
 }
 
@@ -326,7 +325,7 @@ pub(crate) fn emit_client(g: &Generator, items: &mut Vec<Piece>) {
     let mut decls = Vec::new();
     let mut impls = Vec::new();
     for (id, method, c) in &list {
-        let (params, value, _) = method_args(g, *id, c);
+        let (params, value) = method_args(g, *id, c);
         let ret = returns(g, c);
         let doc = method_doc(g, *id);
         let deprecated = docs::deprecated_attr(&g.schema.def(*id).features);
@@ -366,7 +365,7 @@ pub(crate) fn emit_server(g: &Generator, items: &mut Vec<Piece>) {
         quote!(arguments)
     };
     for (id, method, c) in &list {
-        let (params, _, closure) = method_args(g, *id, c);
+        let (params, _) = method_args(g, *id, c);
         let ty = format_ident!("{}", g.name(*id));
         let wire_name = Literal::string(&g.schema.def(*id).name);
         infos.push(quote! {
@@ -389,13 +388,29 @@ pub(crate) fn emit_server(g: &Generator, items: &mut Vec<Piece>) {
                 async { ::std::result::Result::Err(::qapi_types::QmpError::command_not_found(#wire)) }
             }
         });
-        let call = if c.arg_type.is_some() {
-            quote!(self.0.#method(a))
+        // A plain function per arm, each starting a boxed future: no
+        // closures and no single future over all commands, which keeps
+        // the dispatcher cheap to compile.
+        let run = if c.arg_type.is_some() {
+            quote!(with_args)
         } else {
-            quote!(self.0.#method())
+            quote!(without_args)
         };
-        arms.push(quote!(#wire => ::qapi_types::server::call(arguments, #closure #call).await,));
+        arms.push(quote! {
+            #wire => Runner::<#ty>::#run(&self.0, arguments, H::#method),
+        });
     }
+    let body = if arms.is_empty() {
+        quote!(::qapi_types::server::not_found(name))
+    } else {
+        quote! {
+            use ::qapi_types::server::Runner;
+            match name {
+                #(#arms)*
+                _ => ::qapi_types::server::not_found(name),
+            }
+        }
+    };
     items.push(Piece::Tokens(quote! {
         /// A QMP server's implementation of this schema's commands: one
         /// method per command.
@@ -418,12 +433,7 @@ pub(crate) fn emit_server(g: &Generator, items: &mut Vec<Piece>) {
                 name: &'a str,
                 #arguments: ::std::option::Option<&'a ::qapi_types::serde_json::value::RawValue>,
             ) -> ::std::pin::Pin<::std::boxed::Box<dyn ::std::future::Future<Output = ::std::result::Result<::qapi_types::serde_json::Value, ::qapi_types::QmpError>> + ::std::marker::Send + 'a>> {
-                ::std::boxed::Box::pin(async move {
-                    match name {
-                        #(#arms)*
-                        _ => ::std::result::Result::Err(::qapi_types::QmpError::command_not_found(name)),
-                    }
-                })
+                #body
             }
         }
     }));

@@ -291,8 +291,23 @@ fn used_types(g: &Generator) -> std::collections::HashSet<DefId> {
         .collect()
 }
 
-/// Names of generated items that no schema name may take.
-const RESERVED: &[&str] = &["Event", "Commands", "Handler", "Dispatcher"];
+/// Names that no schema name may take: generated items, the dispatcher's
+/// `Runner` import, and the type parameters of generated impls (a schema
+/// type `A` would otherwise be shadowed inside a method generic over `A`).
+const RESERVED: &[&str] = &[
+    "Event",
+    "Commands",
+    "Handler",
+    "Dispatcher",
+    "Runner",
+    "A",
+    "D",
+    "E",
+    "H",
+    "M",
+    "S",
+    "T",
+];
 
 /// The generator's view of a schema: what is kept, and what everything is
 /// called.

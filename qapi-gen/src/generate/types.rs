@@ -773,23 +773,11 @@ pub(crate) fn emit_simple_union(g: &Generator, id: DefId, v: &Variants) -> Token
         }
         impl ::qapi_types::object::Object for #name {
             const NAME: &'static str = #wire_name;
-            type Slots = ::qapi_types::object::UnionSlots<Self>;
-            fn slots() -> Self::Slots {
-                ::std::default::Default::default()
-            }
-            fn member<'de, A: ::qapi_types::serde::de::MapAccess<'de>>(
-                s: &mut Self::Slots,
-                key: &str,
-                map: &mut A,
-            ) -> ::std::result::Result<bool, A::Error> {
-                if key == "type" {
-                    s.tag(map)?;
-                    return ::std::result::Result::Ok(true);
-                }
-                s.member(key, map)
-            }
-            fn finish<E: ::qapi_types::serde::de::Error>(s: Self::Slots) -> ::std::result::Result<Self, E> {
-                s.finish("type")
+            const MEMBERS: &'static [&'static str] = &[];
+            const TAG: &'static str = "type";
+            type Slots = ::qapi_types::object::UnionSlots<(), Self>;
+            fn build(((), branch): ((), Self)) -> Self {
+                branch
             }
             fn serialize_members<M: ::qapi_types::serde::ser::SerializeMap>(
                 &self,

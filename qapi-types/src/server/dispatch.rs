@@ -3,6 +3,7 @@
 //! uses.
 
 use std::future::Future;
+use std::marker::PhantomData;
 use std::pin::Pin;
 use std::sync::Arc;
 
@@ -172,4 +173,46 @@ where
     let ret = f(cmd).await?;
     serde_json::to_value(&ret)
         .map_err(|e| QmpError::generic(format!("cannot encode the reply of {}: {e}", C::NAME)))
+}
+
+/// Starts command `C` for a generated dispatcher, which names the command
+/// type once and passes the handler's method for it:
+/// `Runner::<Stop>::without_args(&handler, arguments, H::stop)`.
+pub struct Runner<C>(PhantomData<C>);
+
+impl<C: Command + Send> Runner<C> {
+    /// For a handler method taking the decoded arguments.
+    pub fn with_args<'a, H, F, Fut>(
+        handler: &'a H,
+        arguments: Option<&'a RawValue>,
+        method: F,
+    ) -> DispatchFuture<'a>
+    where
+        C: 'a,
+        H: Sync,
+        F: FnOnce(&'a H, C) -> Fut + Send + 'a,
+        Fut: Future<Output = Result<C::Returns, QmpError>> + Send + 'a,
+    {
+        Box::pin(call(arguments, move |c: C| method(handler, c)))
+    }
+
+    /// For a handler method without arguments.
+    pub fn without_args<'a, H, F, Fut>(
+        handler: &'a H,
+        arguments: Option<&'a RawValue>,
+        method: F,
+    ) -> DispatchFuture<'a>
+    where
+        C: 'a,
+        H: Sync,
+        F: FnOnce(&'a H) -> Fut + Send + 'a,
+        Fut: Future<Output = Result<C::Returns, QmpError>> + Send + 'a,
+    {
+        Box::pin(call(arguments, move |_: C| method(handler)))
+    }
+}
+
+/// The reply to a command the dispatcher does not know.
+pub fn not_found(name: &str) -> DispatchFuture<'static> {
+    Box::pin(std::future::ready(Err(QmpError::command_not_found(name))))
 }

@@ -58,7 +58,9 @@ use tokio::sync::broadcast;
 use tracing::{Instrument, warn};
 
 pub use args::check_arguments;
-pub use dispatch::{CommandInfo, Dispatch, DispatchFuture, call, decode_arguments};
+pub use dispatch::{
+    CommandInfo, Dispatch, DispatchFuture, Runner, call, decode_arguments, not_found,
+};
 
 use crate::wire::OutgoingEvent;
 use crate::{Event, EventSet, Greeting, Timestamp, VersionInfo};
