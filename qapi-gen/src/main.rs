@@ -125,8 +125,15 @@ fn generate(args: &GenerateArgs) -> ExitCode {
         || c.schema.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     );
-    let source =
-        qapi_gen::generate::generate(&schema, &opts, &name).and_then(|g| g.to_source(opts.format));
+    let generated = qapi_gen::generate::generate(&schema, &opts, &name);
+    let source = generated
+        .as_ref()
+        .map_err(Clone::clone)
+        .and_then(|g| g.to_source(opts.format));
+    // The process ends next: leave the memory to the OS instead of freeing
+    // the schema piece by piece.
+    std::mem::forget(generated);
+    std::mem::forget(schema);
     let source = match source {
         Ok(s) => s,
         Err(e) => {

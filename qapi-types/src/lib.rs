@@ -18,7 +18,9 @@
 //! # Runtime
 //!
 //! - [`client`] (feature `client`): a tokio QMP client, [`client::Client`],
-//!   generic over the schema's [`EventSet`].
+//!   generic over the schema's [`EventSet`].  It and the guest-agent client
+//!   implement [`Execute`], on which generated `Commands` traits put a typed
+//!   method per command.
 //! - [`server`] (feature `server`): a QMP server runtime driving a generated
 //!   dispatcher ([`server::Dispatch`]), answering bad requests with QEMU's
 //!   own error texts.
@@ -32,6 +34,7 @@
 pub use serde;
 pub use serde_json;
 
+mod execute;
 mod message;
 #[cfg(any(feature = "client", feature = "server"))]
 mod wire;
@@ -44,6 +47,7 @@ pub mod qga;
 #[cfg(feature = "server")]
 pub mod server;
 
+pub use execute::Execute;
 pub use message::{
     Empty, ErrorClass, Greeting, Null, QmpError, Timestamp, VersionInfo, VersionTriple,
 };
@@ -94,6 +98,26 @@ pub struct ArgInfo {
     pub optional: bool,
     /// The JSON type its value must have.
     pub kind: JsonKind,
+}
+
+impl ArgInfo {
+    /// A required argument.
+    pub const fn required(name: &'static str, kind: JsonKind) -> Self {
+        ArgInfo {
+            name,
+            optional: false,
+            kind,
+        }
+    }
+
+    /// An optional argument.
+    pub const fn optional(name: &'static str, kind: JsonKind) -> Self {
+        ArgInfo {
+            name,
+            optional: true,
+            kind,
+        }
+    }
 }
 
 /// A command of a schema: the struct holding its arguments.

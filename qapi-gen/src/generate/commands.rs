@@ -2,42 +2,37 @@
 //! the client's `Commands` trait and the server's `Handler` and
 //! `Dispatcher`.
 
-use proc_macro2::{Ident, Literal, TokenStream};
+use proc_macro2::{Ident, Literal};
 use quote::{format_ident, quote};
 
-use super::docs;
+use super::docs::{self, Docs};
 use super::names::{self, Namespace, ident};
 use super::types::{self, emit_plain_struct, fields, rust_type};
 use super::{Generator, Piece};
 use crate::schema::{Builtin, Command, DefId, DefKind, Event};
 
 /// The JSON kind of a member type, for the server's argument checks.
-fn json_kind(g: &Generator, ty: DefId) -> TokenStream {
-    let k = quote!(::qapi_types::JsonKind);
-    match &g.schema.def(ty).kind {
+fn json_kind(g: &Generator, ty: DefId) -> String {
+    let kind = match &g.schema.def(ty).kind {
         DefKind::Builtin(b) => match b {
-            Builtin::Str => quote!(#k::String),
-            Builtin::Number => quote!(#k::Number),
-            Builtin::Bool => quote!(#k::Boolean),
-            Builtin::Any => quote!(#k::Any),
-            Builtin::Null => quote!(#k::Null),
+            Builtin::Str => "String",
+            Builtin::Number => "Number",
+            Builtin::Bool => "Boolean",
+            Builtin::Any => "Any",
+            Builtin::Null => "Null",
             Builtin::Uint8
             | Builtin::Uint16
             | Builtin::Uint32
             | Builtin::Uint64
-            | Builtin::Size => {
-                quote!(#k::Unsigned)
-            }
-            _ => quote!(#k::Integer),
+            | Builtin::Size => "Unsigned",
+            _ => "Integer",
         },
-        DefKind::Enum(_) => {
-            let name = format_ident!("{}", g.name(ty));
-            quote!(#k::Enum(#name::VALUES))
-        }
-        DefKind::Array(_) => quote!(#k::Array),
-        DefKind::Object(_) => quote!(#k::Object),
-        _ => quote!(#k::Any),
-    }
+        DefKind::Enum(_) => return format!("::qapi_types::JsonKind::Enum({}::VALUES)", g.name(ty)),
+        DefKind::Array(_) => "Array",
+        DefKind::Object(_) => "Object",
+        _ => "Any",
+    };
+    format!("::qapi_types::JsonKind::{kind}")
 }
 
 /// The struct for a command's arguments or an event's data: the members
@@ -96,70 +91,62 @@ pub(crate) fn emit_command(g: &Generator, id: DefId, c: &Command, out: &mut Vec<
     let def = g.schema.def(id);
     let name = format_ident!("{}", g.name(id));
     emit_args_struct(g, id, &name, c.arg_type, out);
-    let wire = Literal::string(&def.name);
     let returns = match c.ret_type {
-        Some(t) => rust_type(g, t),
-        None => quote!(::qapi_types::Empty),
+        Some(t) => types::type_text(g, t),
+        None => "::qapi_types::Empty".to_string(),
     };
-    let mut consts = Vec::new();
+    let mut t = String::with_capacity(512);
+    t.push_str("#[allow(deprecated)]\n");
+    put!(t, "impl ::qapi_types::Command for {name} {{\n");
+    put!(
+        t,
+        "    const NAME: &'static str = {};\n",
+        Literal::string(&def.name)
+    );
+    put!(t, "    type Returns = {returns};\n");
     if c.allow_oob {
-        consts.push(quote!(
-            const ALLOW_OOB: bool = true;
-        ));
+        t.push_str("    const ALLOW_OOB: bool = true;\n");
     }
     if !c.success_response {
-        consts.push(quote!(
-            const SUCCESS_RESPONSE: bool = false;
-        ));
+        t.push_str("    const SUCCESS_RESPONSE: bool = false;\n");
     }
     if c.allow_preconfig {
-        consts.push(quote!(
-            const ALLOW_PRECONFIG: bool = true;
-        ));
+        t.push_str("    const ALLOW_PRECONFIG: bool = true;\n");
     }
     if def.is_deprecated() {
-        consts.push(quote!(
-            const DEPRECATED: bool = true;
-        ));
+        t.push_str("    const DEPRECATED: bool = true;\n");
     }
-    if let Some(arguments) = arguments_table(g, c.arg_type) {
-        consts.push(arguments);
-    }
-    out.push(Piece::Tokens(quote! {
-        #[allow(deprecated)]
-        impl ::qapi_types::Command for #name {
-            const NAME: &'static str = #wire;
-            type Returns = #returns;
-            #(#consts)*
-        }
-    }));
+    arguments_table(g, c.arg_type, &mut t);
+    t.push_str("}\n");
+    out.push(Piece::Text(t));
 }
 
 /// `const ARGUMENTS`, unless it is the trait's default (no arguments).
-fn arguments_table(g: &Generator, arg: Option<DefId>) -> Option<TokenStream> {
-    let a = arg?;
+fn arguments_table(g: &Generator, arg: Option<DefId>, t: &mut String) {
+    let Some(a) = arg else { return };
     let DefKind::Object(o) = &g.schema.def(a).kind else {
-        return None;
+        return;
     };
+    t.push_str("    const ARGUMENTS: ::std::option::Option<&'static [::qapi_types::ArgInfo]> =\n");
     if o.variants.is_some() {
-        return Some(quote!(
-            const ARGUMENTS: ::std::option::Option<&'static [::qapi_types::ArgInfo]> =
-                ::std::option::Option::None;
-        ));
+        t.push_str("        ::std::option::Option::None;\n");
+        return;
     }
-    let infos = o
+    t.push_str("        ::std::option::Option::Some(&[\n");
+    for m in o
         .members
         .iter()
         .filter(|m| g.sel.item(m.ifcond.as_ref(), &m.features))
-        .map(|m| {
-            let name = Literal::string(&m.name);
-            let optional = m.optional;
-            let kind = json_kind(g, m.ty);
-            quote!(::qapi_types::ArgInfo { name: #name, optional: #optional, kind: #kind },)
-        });
-    Some(quote! {
-        const ARGUMENTS: ::std::option::Option<&'static [::qapi_types::ArgInfo]> = ::std::option::Option::Some(&[#(#infos)*]);
-    })
+    {
+        let which = if m.optional { "optional" } else { "required" };
+        put!(
+            t,
+            "            ::qapi_types::ArgInfo::{which}({}, {}),\n",
+            Literal::string(&m.name),
+            json_kind(g, m.ty)
+        );
+    }
+    t.push_str("        ]);\n");
 }
 
 /// An event's struct and its `Event` impl.
@@ -167,13 +154,10 @@ pub(crate) fn emit_event(g: &Generator, id: DefId, e: &Event, out: &mut Vec<Piec
     let def = g.schema.def(id);
     let name = format_ident!("{}", g.name(id));
     emit_args_struct(g, id, &name, e.arg_type, out);
-    let wire = Literal::string(&def.name);
-    out.push(Piece::Tokens(quote! {
-        #[allow(deprecated)]
-        impl ::qapi_types::Event for #name {
-            const NAME: &'static str = #wire;
-        }
-    }));
+    out.push(Piece::Text(format!(
+        "#[allow(deprecated)]\nimpl ::qapi_types::Event for {name} {{\n    const NAME: &'static str = {};\n}}\n",
+        Literal::string(&def.name)
+    )));
 }
 
 /// The kept events, with their variant names in the `Event` enum.
@@ -289,152 +273,167 @@ fn commands<'s>(g: &Generator<'s>) -> Vec<(DefId, Ident, &'s Command)> {
         .collect()
 }
 
-/// The `(&self[, args: T])` parameters and the value passed to `execute`.
-fn method_args(g: &Generator, id: DefId, c: &Command) -> (TokenStream, TokenStream) {
-    let ty = format_ident!("{}", g.name(id));
-    if c.arg_type.is_some() {
-        (quote!(args: #ty), quote!(args))
-    } else {
-        (quote!(), quote!(#ty {}))
-    }
-}
-
-fn returns(g: &Generator, c: &Command) -> TokenStream {
+/// The return type of a command's methods, as source text.
+fn returns(g: &Generator, c: &Command) -> String {
     match c.ret_type {
-        Some(t) => types::rust_type(g, t),
-        None => quote!(::qapi_types::Empty),
+        Some(t) => types::type_text(g, t),
+        None => "::qapi_types::Empty".to_string(),
     }
 }
 
 /// A method's docs: the first paragraph of the command's, and where the
 /// rest is.
-fn method_doc(g: &Generator, id: DefId) -> TokenStream {
+fn method_doc(g: &Generator, id: DefId) -> Docs {
     let def = g.schema.def(id);
     let mut lines: Vec<String> = Vec::new();
     if let Some(summary) = docs::summary(g, id) {
-        lines.extend(summary.lines().map(|l| format!(" {l}")));
+        lines.extend(summary.lines().map(str::to_string));
         lines.push(String::new());
     }
-    lines.push(format!(" Runs `{}`: see [`{}`].", def.name, g.name(id)));
-    quote!(#(#[doc = #lines])*)
+    lines.push(format!("Runs `{}`: see [`{}`].", def.name, g.name(id)));
+    Docs::new(lines)
 }
 
-/// The `Commands` trait: a typed method per command, for the QMP client.
+/// Writes the signature of a command's method, up to its body: `fn
+/// name(&self[, args: T]) -> impl Future<Output = Result<R, ERROR>> + Send`.
+fn write_signature(t: &mut String, method: &Ident, args: Option<&str>, ret: &str, error: &str) {
+    put!(t, "    fn {method}(\n        &self,\n");
+    if let Some(args) = args {
+        put!(t, "        args: {args},\n");
+    }
+    t.push_str("    ) -> impl ::std::future::Future<\n");
+    put!(
+        t,
+        "        Output = ::std::result::Result<{ret}, {error}>,\n"
+    );
+    t.push_str("    > + ::std::marker::Send {\n");
+}
+
+/// The `Commands` trait: a typed method per command, for the QMP client,
+/// the guest-agent client and any other `qapi_types::Execute` type.
 pub(crate) fn emit_client(g: &Generator, items: &mut Vec<Piece>) {
     let list = commands(g);
-    let mut decls = Vec::new();
-    let mut impls = Vec::new();
+    let mut t = String::with_capacity(1024 * (list.len() + 1));
+    t.push_str(
+        "/// Every command of this schema as a typed method of anything that\n\
+         /// runs commands ([`qapi_types::Execute`]): the QMP client, the\n\
+         /// guest-agent client, or a mock of your own.\n\
+         #[allow(deprecated)]\n\
+         pub trait Commands: ::qapi_types::Execute {\n",
+    );
     for (id, method, c) in &list {
-        let (params, value) = method_args(g, *id, c);
-        let ret = returns(g, c);
-        let doc = method_doc(g, *id);
-        let deprecated = docs::deprecated_attr(&g.schema.def(*id).features);
-        let sig = quote! {
-            fn #method(&self, #params) -> impl ::std::future::Future<Output = ::std::result::Result<#ret, ::qapi_types::client::Error>> + ::std::marker::Send
-        };
-        decls.push(quote!(#doc #deprecated #sig;));
-        impls.push(quote!(#sig { self.execute(#value) }));
+        let name = g.name(*id);
+        method_doc(g, *id).write(&mut t, "    ");
+        if g.schema.def(*id).is_deprecated() {
+            t.push_str("    #[deprecated]\n");
+        }
+        let args = c.arg_type.is_some().then_some(name);
+        write_signature(&mut t, method, args, &returns(g, c), "Self::Error");
+        // Qualified: a command may be called `execute`.
+        if args.is_some() {
+            t.push_str("        ::qapi_types::Execute::execute(self, args)\n    }\n");
+        } else {
+            put!(
+                t,
+                "        ::qapi_types::Execute::execute(self, {name} {{}})\n    }}\n"
+            );
+        }
     }
-    items.push(Piece::Tokens(quote! {
-        /// Every command of this schema as a typed method of the QMP
-        /// client.
-        #[allow(deprecated)]
-        pub trait Commands {
-            #(#decls)*
-        }
-        #[allow(deprecated)]
-        impl<E: ::qapi_types::EventSet> Commands for ::qapi_types::client::Client<E> {
-            #(#impls)*
-        }
-        #[allow(deprecated)]
-        impl Commands for ::qapi_types::qga::Client {
-            #(#impls)*
-        }
-    }));
+    t.push_str("}\nimpl<T: ::qapi_types::Execute> Commands for T {}\n");
+    items.push(Piece::Text(t));
 }
 
 /// The `Handler` trait and its `Dispatcher`, for serving QMP.
 pub(crate) fn emit_server(g: &Generator, items: &mut Vec<Piece>) {
     let list = commands(g);
-    let mut methods = Vec::new();
-    let mut arms = Vec::new();
-    let mut infos = Vec::new();
-    let arguments = if list.is_empty() {
-        quote!(_arguments)
-    } else {
-        quote!(arguments)
-    };
+    let mut t = String::with_capacity(1536 * (list.len() + 1));
+    t.push_str(
+        "/// A QMP server's implementation of this schema's commands: one\n\
+         /// method per command.\n\
+         #[allow(deprecated)]\n\
+         pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {\n",
+    );
     for (id, method, c) in &list {
-        let (params, _) = method_args(g, *id, c);
-        let ty = format_ident!("{}", g.name(*id));
-        let wire_name = Literal::string(&g.schema.def(*id).name);
-        infos.push(quote! {
-            #wire_name => ::std::option::Option::Some(::qapi_types::server::CommandInfo::of::<#ty>()),
-        });
-        let ret = returns(g, c);
-        let doc = method_doc(g, *id);
-        let wire = Literal::string(&g.schema.def(*id).name);
-        let ignore = if c.arg_type.is_some() {
-            quote!(let _ = args;)
-        } else {
-            quote!()
-        };
-        methods.push(quote! {
-            #doc
-            ///
-            /// The default answers as QEMU does for a command it lacks.
-            fn #method(&self, #params) -> impl ::std::future::Future<Output = ::std::result::Result<#ret, ::qapi_types::QmpError>> + ::std::marker::Send {
-                #ignore
-                async { ::std::result::Result::Err(::qapi_types::QmpError::command_not_found(#wire)) }
-            }
-        });
-        // A plain function per arm, each starting a boxed future: no
-        // closures and no single future over all commands, which keeps
-        // the dispatcher cheap to compile.
-        let run = if c.arg_type.is_some() {
-            quote!(with_args)
-        } else {
-            quote!(without_args)
-        };
-        arms.push(quote! {
-            #wire => Runner::<#ty>::#run(&self.0, arguments, H::#method),
-        });
+        let name = g.name(*id);
+        method_doc(g, *id).write(&mut t, "    ");
+        t.push_str("    ///\n    /// The default answers as QEMU does for a command it lacks.\n");
+        let args = c.arg_type.is_some().then_some(name);
+        write_signature(
+            &mut t,
+            method,
+            args,
+            &returns(g, c),
+            "::qapi_types::QmpError",
+        );
+        if args.is_some() {
+            t.push_str("        let _ = args;\n");
+        }
+        put!(
+            t,
+            "        ::qapi_types::server::not_implemented({})\n    }}\n",
+            Literal::string(&g.schema.def(*id).name)
+        );
     }
-    let body = if arms.is_empty() {
-        quote!(::qapi_types::server::not_found(name))
+    t.push_str(
+        "}\n\
+         /// Decodes requests for a [`Handler`] and encodes its replies.\n\
+         pub struct Dispatcher<H>(pub H);\n\
+         #[allow(deprecated)]\n\
+         impl<H: Handler> ::qapi_types::server::Dispatch for Dispatcher<H> {\n\
+         \x20   fn command_info(\n\
+         \x20       &self,\n\
+         \x20       name: &str,\n\
+         \x20   ) -> ::std::option::Option<::qapi_types::server::CommandInfo> {\n",
+    );
+    // Each arm is a plain call that starts a boxed future: no closures and
+    // no single future over all commands, which keeps the dispatcher cheap
+    // to compile.
+    if list.is_empty() {
+        t.push_str("        let _ = name;\n        ::std::option::Option::None\n    }\n");
     } else {
-        quote! {
-            use ::qapi_types::server::Runner;
-            match name {
-                #(#arms)*
-                _ => ::qapi_types::server::not_found(name),
-            }
+        t.push_str("        use ::qapi_types::server::Runner;\n        match name {\n");
+        for (id, _, _) in &list {
+            put!(
+                t,
+                "            {} => Runner::<{}>::info(),\n",
+                Literal::string(&g.schema.def(*id).name),
+                g.name(*id)
+            );
         }
+        t.push_str("            _ => ::std::option::Option::None,\n        }\n    }\n");
+    }
+    let arguments = if list.is_empty() {
+        "_arguments"
+    } else {
+        "arguments"
     };
-    items.push(Piece::Tokens(quote! {
-        /// A QMP server's implementation of this schema's commands: one
-        /// method per command.
-        #[allow(deprecated)]
-        pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static {
-            #(#methods)*
+    put!(
+        t,
+        "    fn dispatch<'a>(\n\
+         \x20       &'a self,\n\
+         \x20       name: &'a str,\n\
+         \x20       {arguments}: ::std::option::Option<&'a ::qapi_types::serde_json::value::RawValue>,\n\
+         \x20   ) -> ::qapi_types::server::DispatchFuture<'a> {{\n"
+    );
+    if list.is_empty() {
+        t.push_str("        ::qapi_types::server::not_found(name)\n");
+    } else {
+        t.push_str("        use ::qapi_types::server::Runner;\n        match name {\n");
+        for (id, method, c) in &list {
+            let run = if c.arg_type.is_some() {
+                "with_args"
+            } else {
+                "without_args"
+            };
+            put!(
+                t,
+                "            {} => Runner::<{}>::{run}(&self.0, arguments, H::{method}),\n",
+                Literal::string(&g.schema.def(*id).name),
+                g.name(*id)
+            );
         }
-        /// Decodes requests for a [`Handler`] and encodes its replies.
-        pub struct Dispatcher<H>(pub H);
-        #[allow(deprecated)]
-        impl<H: Handler> ::qapi_types::server::Dispatch for Dispatcher<H> {
-            fn command_info(&self, name: &str) -> ::std::option::Option<::qapi_types::server::CommandInfo> {
-                match name {
-                    #(#infos)*
-                    _ => ::std::option::Option::None,
-                }
-            }
-            fn dispatch<'a>(
-                &'a self,
-                name: &'a str,
-                #arguments: ::std::option::Option<&'a ::qapi_types::serde_json::value::RawValue>,
-            ) -> ::std::pin::Pin<::std::boxed::Box<dyn ::std::future::Future<Output = ::std::result::Result<::qapi_types::serde_json::Value, ::qapi_types::QmpError>> + ::std::marker::Send + 'a>> {
-                #body
-            }
-        }
-    }));
+        t.push_str("            _ => ::qapi_types::server::not_found(name),\n        }\n");
+    }
+    t.push_str("    }\n}\n");
+    items.push(Piece::Text(t));
 }

@@ -8,24 +8,56 @@
 //! Markdown or rustdoc would misread are escaped.  Each item's docs also say
 //! under which condition QEMU has it and which features it has.
 
-use proc_macro2::TokenStream;
-use quote::quote;
+use proc_macro2::{Literal, TokenStream};
+use quote::{ToTokens, quote};
 
 use super::Generator;
 use crate::doc::{ArgSection, Doc, SectionKind, SectionRef};
 use crate::schema::{Cond, DefId, DefKind, EnumValue, Feature, Member, Variant, Variants};
 
-/// `#[doc = "..."]` attributes for `lines` (each gets a leading space, as
-/// `///` comments have).
-fn attrs(lines: &[String]) -> TokenStream {
-    let lines = lines.iter().map(|l| {
-        if l.is_empty() {
-            String::new()
-        } else {
-            format!(" {l}")
+/// The documentation of an item, as lines of Markdown.  It becomes `///`
+/// comments in source text, `#[doc]` attributes in tokens.
+pub(crate) struct Docs(Vec<String>);
+
+impl Docs {
+    /// Docs of these lines.
+    pub(crate) fn new(lines: Vec<String>) -> Self {
+        Docs(lines)
+    }
+
+    /// Appends the lines as `///` comments, each after `indent`.
+    pub(crate) fn write(&self, out: &mut String, indent: &str) {
+        for l in &self.0 {
+            out.push_str(indent);
+            if l.is_empty() {
+                out.push_str("///\n");
+            } else if l.starts_with('/') || l.chars().any(|c| c.is_control() && c != '\t') {
+                // Text a line comment cannot hold as it is.
+                out.push_str("#[doc = ");
+                out.push_str(&Literal::string(&format!(" {l}")).to_string());
+                out.push_str("]\n");
+            } else {
+                out.push_str("/// ");
+                out.push_str(l);
+                out.push('\n');
+            }
         }
-    });
-    quote!(#(#[doc = #lines])*)
+    }
+}
+
+impl ToTokens for Docs {
+    /// `#[doc = "..."]` attributes (each line gets a leading space, as
+    /// `///` comments have).
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        let lines = self.0.iter().map(|l| {
+            if l.is_empty() {
+                String::new()
+            } else {
+                format!(" {l}")
+            }
+        });
+        tokens.extend(quote!(#(#[doc = #lines])*));
+    }
 }
 
 /// `#[deprecated]` when the features include `deprecated`.
@@ -34,6 +66,15 @@ pub(crate) fn deprecated_attr(features: &[Feature]) -> TokenStream {
         quote!(#[deprecated])
     } else {
         quote!()
+    }
+}
+
+/// [`deprecated_attr`] as source text (with its line break).
+pub(crate) fn deprecated_text(features: &[Feature]) -> &'static str {
+    if features.iter().any(Feature::is_deprecated) {
+        "#[deprecated]\n"
+    } else {
+        ""
     }
 }
 
@@ -50,7 +91,7 @@ fn doc_of<'s>(g: &Generator<'s>, id: DefId) -> Option<&'s Doc> {
 }
 
 /// Docs for a type, command or event.
-pub(crate) fn definition(g: &Generator, id: DefId) -> TokenStream {
+pub(crate) fn definition(g: &Generator, id: DefId) -> Docs {
     let def = g.schema.def(id);
     let mut lines = Vec::new();
     let doc = doc_of(g, id);
@@ -98,7 +139,7 @@ pub(crate) fn definition(g: &Generator, id: DefId) -> TokenStream {
         push_text(&mut lines, &condition(c));
     }
     push_features(g, &mut lines, &def.features, doc);
-    attrs(&lines)
+    Docs(lines)
 }
 
 /// The first paragraph of a definition's documentation, as Markdown: a
@@ -116,7 +157,7 @@ pub(crate) fn summary(g: &Generator, id: DefId) -> Option<String> {
 }
 
 /// Docs for a member, from the documentation of the type defining it.
-pub(crate) fn member(g: &Generator, _container: DefId, m: &Member) -> TokenStream {
+pub(crate) fn member(g: &Generator, _container: DefId, m: &Member) -> Docs {
     let mut lines = Vec::new();
     let doc = doc_of(g, m.defined_in);
     if let Some(a) = doc.and_then(|d| d.arg(&m.name)) {
@@ -129,11 +170,11 @@ pub(crate) fn member(g: &Generator, _container: DefId, m: &Member) -> TokenStrea
         push_text(&mut lines, &condition(c));
     }
     push_features(g, &mut lines, &m.features, doc);
-    attrs(&lines)
+    Docs(lines)
 }
 
 /// Docs for an enumeration value.
-pub(crate) fn enum_value(g: &Generator, id: DefId, v: &EnumValue) -> TokenStream {
+pub(crate) fn enum_value(g: &Generator, id: DefId, v: &EnumValue) -> Docs {
     let mut lines = Vec::new();
     let doc = doc_of(g, id);
     if let Some(a) = doc.and_then(|d| d.arg(&v.name)) {
@@ -146,11 +187,11 @@ pub(crate) fn enum_value(g: &Generator, id: DefId, v: &EnumValue) -> TokenStream
         push_text(&mut lines, &condition(c));
     }
     push_features(g, &mut lines, &v.features, doc);
-    attrs(&lines)
+    Docs(lines)
 }
 
 /// Docs for a branch of a union or alternate.
-pub(crate) fn branch(g: &Generator, id: DefId, v: &Variant) -> TokenStream {
+pub(crate) fn branch(g: &Generator, id: DefId, v: &Variant) -> Docs {
     let mut lines = Vec::new();
     if let Some(a) = doc_of(g, id).and_then(|d| d.arg(&v.name)) {
         push_arg(g, &mut lines, id, a);
@@ -169,14 +210,14 @@ pub(crate) fn branch(g: &Generator, id: DefId, v: &Variant) -> TokenStream {
     if let Some(c) = v.ifcond.as_ref().filter(|_| !g.sel.evaluates_conditions()) {
         push_text(&mut lines, &condition(c));
     }
-    attrs(&lines)
+    Docs(lines)
 }
 
 /// Docs for a union's branch field, from the tag member's description.
-pub(crate) fn union_tag(g: &Generator, id: DefId, v: &Variants) -> TokenStream {
+pub(crate) fn union_tag(g: &Generator, id: DefId, v: &Variants) -> Docs {
     let mut lines = Vec::new();
     let DefKind::Object(o) = &g.schema.def(id).kind else {
-        return quote!();
+        return Docs(lines);
     };
     if let Some(m) = o.members.iter().find(|m| m.name == v.tag)
         && let Some(a) = doc_of(g, m.defined_in).and_then(|d| d.arg(&m.name))
@@ -188,7 +229,7 @@ pub(crate) fn union_tag(g: &Generator, id: DefId, v: &Variants) -> TokenStream {
         "The branch, selected by the value of `{}` on the wire.",
         v.tag
     ));
-    attrs(&lines)
+    Docs(lines)
 }
 
 fn push_arg(g: &Generator, lines: &mut Vec<String>, owner: DefId, a: &ArgSection) {
@@ -218,12 +259,12 @@ fn push_features(g: &Generator, lines: &mut Vec<String>, features: &[Feature], d
             .map(|a| ctx.markdown(&a.text, false))
             .unwrap_or_default();
         let desc = desc.replace('\n', " ");
-        text.push_str(&format!("- `{}`", f.name));
+        put!(text, "- `{}`", f.name);
         if !desc.is_empty() {
-            text.push_str(&format!(": {desc}"));
+            put!(text, ": {desc}");
         }
         if let Some(c) = f.ifcond.as_ref().filter(|_| !g.sel.evaluates_conditions()) {
-            text.push_str(&format!(" (only when `{c}`)"));
+            put!(text, " (only when `{c}`)");
         }
         text.push('\n');
     }

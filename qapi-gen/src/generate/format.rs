@@ -1,6 +1,6 @@
 //! Turning generated items into source text: formatted by prettyplease,
-//! or as plain token text.  Calls of `qapi_types`' macros are laid out by
-//! the generator either way.
+//! or as plain token text.  Items the generator wrote as text are kept as
+//! they are either way.
 
 use proc_macro2::TokenStream;
 
@@ -13,9 +13,9 @@ pub(crate) fn render(pieces: Vec<Piece>, format: bool) -> Result<String, Generat
     for piece in pieces {
         match piece {
             Piece::Tokens(t) => pending.extend(t),
-            Piece::Macro(m) => {
+            Piece::Text(t) => {
                 flush(&mut out, std::mem::take(&mut pending), format)?;
-                out.push_str(&m.text());
+                out.push_str(&t);
             }
         }
     }

@@ -13,6 +13,14 @@
 //!
 //! [`qapi_types::object`]: https://docs.rs/qapi-types
 
+/// Appends formatted text to a `String` (which cannot fail).
+macro_rules! put {
+    ($out:expr, $($arg:tt)*) => {{
+        use ::std::fmt::Write as _;
+        let _ = ::std::write!($out, $($arg)*);
+    }};
+}
+
 mod commands;
 mod docs;
 mod format;
@@ -141,81 +149,85 @@ impl Generated<'_> {
     /// The source text: an `@generated` header, then the items, formatted
     /// if `format` is set.  The work is spread over all cores.
     pub fn to_source(&self, format: bool) -> Result<String, GenerateError> {
+        use std::sync::Mutex;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+
+        // Small chunks of definitions, and the items over the whole schema
+        // (the biggest) as chunks of their own, taken first.
+        let mut chunks: Vec<&[Unit]> = Vec::new();
+        let defs = self
+            .units
+            .iter()
+            .position(|u| !matches!(u, Unit::Def(_)))
+            .unwrap_or(self.units.len());
+        let (per_def, whole) = self.units.split_at(defs);
+        chunks.extend(whole.chunks(1));
+        chunks.extend(per_def.chunks(16));
         let threads = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
-            .clamp(1, 8);
-        // Small interleaved chunks balance the load; their order is kept.
-        let chunks: Vec<&[Unit]> = self.units.chunks(32).collect();
-        let results: Vec<Vec<Result<String, GenerateError>>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..threads)
-                .map(|t| {
-                    let chunks = &chunks;
-                    scope.spawn(move || {
-                        chunks
-                            .iter()
-                            .skip(t)
-                            .step_by(threads)
-                            .map(|chunk| {
-                                let mut out = String::new();
-                                for &unit in *chunk {
-                                    let text = format::render(self.emit(unit), format)?;
-                                    if !text.is_empty() {
-                                        out.push_str(&text);
-                                        if format {
-                                            out.push('\n');
-                                        }
-                                    }
-                                }
-                                Ok(out)
-                            })
-                            .collect()
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| {
-                    h.join().unwrap_or_else(|_| {
-                        vec![Err(GenerateError::Internal("generator panicked".into()))]
-                    })
-                })
-                .collect()
+            .clamp(1, 8)
+            .min(chunks.len().max(1));
+        let next = AtomicUsize::new(0);
+        let results: Vec<Mutex<Option<Result<String, GenerateError>>>> =
+            chunks.iter().map(|_| Mutex::new(None)).collect();
+        let work = || {
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(chunk) = chunks.get(i) else { break };
+                let text = self.render_units(chunk, format);
+                *results[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(text);
+            }
+        };
+        std::thread::scope(|scope| {
+            for _ in 1..threads {
+                scope.spawn(work);
+            }
+            work();
         });
-        let mut parts: Vec<Option<Result<String, GenerateError>>> =
-            (0..chunks.len()).map(|_| None).collect();
-        for (t, list) in results.into_iter().enumerate() {
-            for (k, r) in list.into_iter().enumerate() {
-                if let Some(slot) = parts.get_mut(t + k * threads) {
-                    *slot = Some(r);
+        let mut parts: Vec<String> = Vec::with_capacity(chunks.len());
+        for r in results {
+            let r = r.into_inner().unwrap_or_else(|e| e.into_inner());
+            parts.push(r.unwrap_or_else(|| Err(GenerateError::Internal("missing output".into())))?);
+        }
+        // Back in schema order: definitions, then the whole-schema items.
+        let whole_parts = whole.len();
+        let mut out = String::with_capacity(parts.iter().map(String::len).sum::<usize>() + 128);
+        out.push_str(&self.header);
+        for p in parts[whole_parts..].iter().chain(&parts[..whole_parts]) {
+            out.push_str(p);
+        }
+        Ok(out)
+    }
+
+    /// The source text of some units.
+    fn render_units(&self, units: &[Unit], format: bool) -> Result<String, GenerateError> {
+        let mut out = String::new();
+        for &unit in units {
+            let text = format::render(self.emit(unit), format)?;
+            if !text.is_empty() {
+                out.push_str(&text);
+                if format {
+                    out.push('\n');
                 }
             }
-        }
-        let mut out = self.header.clone();
-        for p in parts {
-            out.push_str(
-                &p.unwrap_or_else(|| Err(GenerateError::Internal("missing output".into())))?,
-            );
         }
         Ok(out)
     }
 }
 
-/// A piece of output: items as tokens, or a call of one of `qapi_types`'
-/// declarative macros, which is laid out by hand because a formatter
-/// cannot see inside macro calls.
+/// A piece of output: items as tokens, or as source text the generator
+/// laid out itself (the most common items, and calls of `qapi_types`'
+/// macros, which prettyplease would leave on one line).
 pub(crate) enum Piece {
     Tokens(TokenStream),
-    Macro(MacroCall),
+    Text(String),
 }
 
 impl Piece {
     fn into_tokens(self) -> TokenStream {
         match self {
             Piece::Tokens(t) => t,
-            Piece::Macro(m) => m
-                .text()
-                .parse()
-                .expect("generated macro calls are valid tokens"),
+            Piece::Text(t) => t.parse().expect("generated source text is valid tokens"),
         }
     }
 }

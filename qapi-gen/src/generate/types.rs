@@ -255,9 +255,7 @@ fn defaultable(g: &Generator, id: DefId, seen: &mut Vec<DefId>) -> bool {
 pub(crate) struct Field<'a> {
     pub ident: Ident,
     pub member: &'a Member,
-    /// The field's type: `Option<T>` for optional members.
-    pub ty: TokenStream,
-    /// The value's type, as source text.
+    /// The value's type (boxed if it must be), as source text.
     pub inner_text: String,
 }
 
@@ -274,31 +272,11 @@ pub(crate) fn fields<'a>(
         .filter(|m| g.sel.item(m.ifcond.as_ref(), &m.features))
         .map(|m| {
             let name = ns.claim(names::snake(&m.name), "_");
-            let inner = member_type(g, container, m.ty);
-            let ty = if m.optional {
-                quote!(::std::option::Option<#inner>)
-            } else {
-                inner
-            };
             Field {
                 ident: ident(&name),
                 member: m,
-                ty,
                 inner_text: member_type_text(g, container, m.ty),
             }
-        })
-        .collect()
-}
-
-/// Declarations of the fields, with their documentation.
-pub(crate) fn field_decls(g: &Generator, container: DefId, fields: &[Field]) -> Vec<TokenStream> {
-    fields
-        .iter()
-        .map(|f| {
-            let doc = docs::member(g, container, f.member);
-            let deprecated = docs::deprecated_attr(&f.member.features);
-            let (ident, ty) = (&f.ident, &f.ty);
-            quote!(#doc #deprecated pub #ident: #ty,)
         })
         .collect()
 }
@@ -335,12 +313,12 @@ fn object_call(
     }
 }
 
-/// Derives for a struct.
-fn struct_derives(g: &Generator, id: DefId) -> TokenStream {
+/// Derives for a struct, as source text.
+fn struct_derives(g: &Generator, id: DefId) -> &'static str {
     if defaultable(g, id, &mut Vec::new()) {
-        quote!(#[derive(Clone, Debug, PartialEq, Default)])
+        "#[derive(Clone, Debug, PartialEq, Default)]\n"
     } else {
-        quote!(#[derive(Clone, Debug, PartialEq)])
+        "#[derive(Clone, Debug, PartialEq)]\n"
     }
 }
 
@@ -364,27 +342,21 @@ pub(crate) fn emit_plain_struct(
     fields: &[Field],
     out: &mut Vec<Piece>,
 ) {
-    let doc = docs::definition(g, doc_id);
-    let deprecated = docs::deprecated_attr(&g.schema.def(doc_id).features);
-    let derives = struct_derives(g, members_id);
-    let decls = field_decls(g, members_id, fields);
-    let body = if fields.is_empty() {
-        quote!({})
+    // The most common item, written as text: formatting it through tokens
+    // and prettyplease would cost most of the generator's time.
+    let mut t = String::with_capacity(256 + 128 * fields.len());
+    docs::definition(g, doc_id).write(&mut t, "");
+    t.push_str(docs::deprecated_text(&g.schema.def(doc_id).features));
+    t.push_str(struct_derives(g, members_id));
+    if fields.is_empty() {
+        put!(t, "pub struct {name} {{}}\n");
     } else {
-        quote!({ #(#decls)* })
-    };
-    out.push(Piece::Tokens(quote! {
-        #doc
-        #deprecated
-        #derives
-        pub struct #name #body
-    }));
-    out.push(Piece::Macro(object_call(
-        &name.to_string(),
-        wire_name,
-        fields,
-        None,
-    )));
+        put!(t, "pub struct {name} {{\n");
+        write_fields(g, members_id, fields, &mut t);
+        t.push_str("}\n");
+    }
+    t.push_str(&object_call(&name.to_string(), wire_name, fields, None).text());
+    out.push(Piece::Text(t));
 }
 
 /// Rust names of an enumeration's kept values and its catch-all variant.
@@ -406,33 +378,33 @@ pub(crate) fn enum_variants<'e>(
 /// An enumeration: a Rust enum with a catch-all variant for values the
 /// schema does not know.
 pub(crate) fn emit_enum(g: &Generator, id: DefId, e: &EnumType, out: &mut Vec<Piece>) {
-    let name = format_ident!("{}", g.name(id));
-    let doc = docs::definition(g, id);
+    let name = g.name(id);
     let (values, unknown) = enum_variants(g, e);
-    let variants = values.iter().map(|(v, value)| {
-        let doc = docs::enum_value(g, id, value);
-        let deprecated = docs::deprecated_attr(&value.features);
-        quote!(#doc #deprecated #v,)
-    });
-    out.push(Piece::Tokens(quote! {
-        #doc
-        #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-        pub enum #name {
-            #(#variants)*
-            /// A value this schema does not know, as sent by a newer QEMU.
-            #unknown(::std::string::String),
+    let mut t = String::with_capacity(256 + 96 * values.len());
+    docs::definition(g, id).write(&mut t, "");
+    t.push_str("#[derive(Clone, Debug, PartialEq, Eq, Hash)]\n");
+    put!(t, "pub enum {name} {{\n");
+    for (v, value) in &values {
+        docs::enum_value(g, id, value).write(&mut t, "    ");
+        if !docs::deprecated_text(&value.features).is_empty() {
+            t.push_str("    #[deprecated]\n");
         }
-    }));
+        put!(t, "    {v},\n");
+    }
+    t.push_str("    /// A value this schema does not know, as sent by a newer QEMU.\n");
+    put!(t, "    {unknown}(::std::string::String),\n}}\n");
     let body = values
         .iter()
         .map(|(v, value)| format!("{v} = {}", Literal::string(&value.name)))
         .collect();
-    out.push(Piece::Macro(MacroCall {
+    let call = MacroCall {
         name: "enumeration",
         head: name.to_string(),
         body,
         tail: format!(" {unknown}"),
-    }));
+    };
+    t.push_str(&call.text());
+    out.push(Piece::Text(t));
 }
 
 /// A flat union: a struct of the base members and a field, named after the
@@ -445,10 +417,8 @@ pub(crate) fn emit_union(
     out: &mut Vec<Piece>,
 ) {
     let def = g.schema.def(id);
-    let name = format_ident!("{}", g.name(id));
+    let name = g.name(id);
     let (branch_name, slots_name) = &g.branch_enums[&id];
-    let branch_ty = format_ident!("{branch_name}");
-    let slots_ty = format_ident!("{slots_name}");
     let mut ns = Namespace::default();
     let branch_field = ident(&ns.claim(names::snake(&v.tag), "_"));
     let base_members: Vec<Member> = o
@@ -458,185 +428,275 @@ pub(crate) fn emit_union(
         .cloned()
         .collect();
     let fields = fields(g, id, &base_members, &mut ns);
-    let doc = docs::definition(g, id);
-    let decls = field_decls(g, id, &fields);
-    let tag_doc = docs::union_tag(g, id, v);
-    let tag_ty = rust_type(g, v.tag_type);
-    let accessor_doc = format!(" The value of the tag member `{}`.", v.tag);
-    out.push(Piece::Tokens(quote! {
-        #doc
-        #[derive(Clone, Debug, PartialEq)]
-        pub struct #name {
-            #(#decls)*
-            #tag_doc
-            pub #branch_field: #branch_ty,
-        }
-        #[allow(deprecated)]
-        impl #name {
-            #[doc = #accessor_doc]
-            pub fn #branch_field(&self) -> #tag_ty {
-                ::qapi_types::object::Variants::tag(&self.#branch_field)
-            }
-        }
-    }));
+    let mut t = String::with_capacity(1024 + 128 * fields.len());
+    docs::definition(g, id).write(&mut t, "");
+    t.push_str("#[derive(Clone, Debug, PartialEq)]\n");
+    put!(t, "pub struct {name} {{\n");
+    write_fields(g, id, &fields, &mut t);
+    docs::union_tag(g, id, v).write(&mut t, "    ");
+    put!(t, "    pub {branch_field}: {branch_name},\n}}\n");
+    put!(
+        t,
+        "#[allow(deprecated)]\n\
+         impl {name} {{\n\
+         \x20   /// The value of the tag member `{}`.\n\
+         \x20   pub fn {branch_field}(&self) -> {} {{\n\
+         \x20       ::qapi_types::object::Variants::tag(&self.{branch_field})\n\
+         \x20   }}\n\
+         }}\n",
+        v.tag,
+        type_text(g, v.tag_type)
+    );
     let call = object_call(
-        &name.to_string(),
+        name,
         &def.name,
         &fields,
         Some((&branch_field, &v.tag, branch_name)),
     );
-    out.push(Piece::Macro(call));
-    out.push(Piece::Tokens(emit_branch_enum(
-        g, id, v, &branch_ty, &slots_ty,
-    )));
+    t.push_str(&call.text());
+    write_branch_enum(g, id, v, branch_name, slots_name, &mut t);
+    out.push(Piece::Text(t));
+}
+
+/// The declarations of `fields` of `container`, with their documentation.
+fn write_fields(g: &Generator, container: DefId, fields: &[Field], t: &mut String) {
+    for f in fields {
+        docs::member(g, container, f.member).write(t, "    ");
+        if !docs::deprecated_text(&f.member.features).is_empty() {
+            t.push_str("    #[deprecated]\n");
+        }
+        if f.member.optional {
+            put!(
+                t,
+                "    pub {}: ::std::option::Option<{}>,\n",
+                f.ident,
+                f.inner_text
+            );
+        } else {
+            put!(t, "    pub {}: {},\n", f.ident, f.inner_text);
+        }
+    }
+}
+
+/// A match arm at `indent` columns: on one line when it fits in 89
+/// columns, else with its expression in a block, as prettyplease lays it
+/// out.
+fn arm(out: &mut String, indent: usize, pat: &str, expr: &str) {
+    let pad = " ".repeat(indent);
+    if indent + pat.len() + expr.len() + 5 <= 89 {
+        put!(out, "{pad}{pat} => {expr},\n");
+    } else {
+        put!(out, "{pad}{pat} => {{\n{pad}    {expr}\n{pad}}}\n");
+    }
 }
 
 /// The enum holding a flat union's branch, and its `Variants` impl.
-fn emit_branch_enum(
+fn write_branch_enum(
     g: &Generator,
     id: DefId,
     v: &Variants,
-    name: &Ident,
-    slots: &Ident,
-) -> TokenStream {
+    name: &str,
+    slots: &str,
+    t: &mut String,
+) {
     let tag_def = g.schema.def(v.tag_type);
     let DefKind::Enum(tag_enum) = &tag_def.kind else {
         unreachable!("a union tag is an enumeration")
     };
-    let tag_ty = format_ident!("{}", g.name(v.tag_type));
-    let (tag_values, _) = enum_variants(g, tag_enum);
+    let tag_ty = g.name(v.tag_type);
+    let (tag_values, tag_unknown) = enum_variants(g, tag_enum);
     let mut ns = Namespace::default();
-    let mut variants = Vec::new();
-    let mut slot_variants = Vec::new();
-    let mut arms_slots = Vec::new();
-    let mut arms_member = Vec::new();
-    let mut arms_finish = Vec::new();
-    let mut arms_tag = Vec::new();
-    let mut arms_ser = Vec::new();
+    let mut variants = String::new();
+    let mut slot_variants = String::new();
+    let mut arms_slots = String::new();
+    let mut arms_member = String::new();
+    let mut arms_finish = String::new();
+    let mut arms_tag = String::new();
+    let mut arms_ser = String::new();
     let kept: Vec<_> = v
         .variants
         .iter()
         .filter(|b| g.sel.cond(b.ifcond.as_ref()))
         .collect();
+    const OBJECT: &str = "::qapi_types::object::Object";
     for b in &kept {
         let var = ident(&ns.claim(names::upper_camel(&b.name), "_"));
         let Some((tag_var, _)) = tag_values.iter().find(|(_, tv)| tv.name == b.name) else {
             continue;
         };
-        let doc = docs::branch(g, id, b);
-        let empty = g.schema.def(b.ty).name == "q_empty";
-        if empty {
-            variants.push(quote!(#doc #var,));
-            slot_variants.push(quote!(#var,));
-            arms_slots.push(quote!(#tag_ty::#tag_var => #slots::#var,));
-            arms_member.push(quote!(#slots::#var => ::std::result::Result::Ok(false),));
-            arms_finish.push(quote!(#slots::#var => Self::#var,));
-            arms_tag.push(quote!(Self::#var => #tag_ty::#tag_var,));
-            arms_ser.push(quote!(Self::#var => ::std::result::Result::Ok(()),));
+        docs::branch(g, id, b).write(&mut variants, "    ");
+        let tag_pat = format!("{tag_ty}::{tag_var}");
+        if g.schema.def(b.ty).name == "q_empty" {
+            put!(variants, "    {var},\n");
+            put!(slot_variants, "    {var},\n");
+            arm(&mut arms_slots, 12, &tag_pat, &format!("{slots}::{var}"));
+            arm(
+                &mut arms_member,
+                12,
+                &format!("{slots}::{var}"),
+                "::std::result::Result::Ok(false)",
+            );
+            arm(
+                &mut arms_finish,
+                16,
+                &format!("{slots}::{var}"),
+                &format!("Self::{var}"),
+            );
+            arm(&mut arms_tag, 12, &format!("Self::{var}"), &tag_pat);
+            arm(
+                &mut arms_ser,
+                12,
+                &format!("Self::{var}"),
+                "::std::result::Result::Ok(())",
+            );
         } else {
-            let ty = member_type(g, id, b.ty);
-            let plain = rust_type(g, b.ty);
-            let boxed = ty.to_string() != plain.to_string();
-            variants.push(quote!(#doc #var(#ty),));
-            slot_variants.push(quote!(#var(<#plain as ::qapi_types::object::Object>::Slots),));
-            arms_slots.push(quote!(#tag_ty::#tag_var => #slots::#var(<#plain as ::qapi_types::object::Object>::slots()),));
-            arms_member.push(quote!(#slots::#var(s) => <#plain as ::qapi_types::object::Object>::member(s, key, map),));
-            let built = quote!(<#plain as ::qapi_types::object::Object>::finish(s)?);
-            let built = if boxed {
-                quote!(::std::boxed::Box::new(#built))
-            } else {
-                built
-            };
-            arms_finish.push(quote!(#slots::#var(s) => Self::#var(#built),));
-            arms_tag.push(quote!(Self::#var(_) => #tag_ty::#tag_var,));
-            let value = if boxed { quote!(&**v) } else { quote!(v) };
-            arms_ser.push(quote!(Self::#var(v) => ::qapi_types::object::Object::serialize_members(#value, map),));
+            // A boxed branch decodes as its type does (`Box<T>` is an
+            // object too).
+            let ty = member_type_text(g, id, b.ty);
+            put!(variants, "    {var}({ty}),\n");
+            put!(slot_variants, "    {var}(<{ty} as {OBJECT}>::Slots),\n");
+            arm(
+                &mut arms_slots,
+                12,
+                &tag_pat,
+                &format!("{slots}::{var}(<{ty} as {OBJECT}>::slots())"),
+            );
+            arm(
+                &mut arms_member,
+                12,
+                &format!("{slots}::{var}(s)"),
+                &format!("<{ty} as {OBJECT}>::member(s, key, map)"),
+            );
+            arm(
+                &mut arms_finish,
+                16,
+                &format!("{slots}::{var}(s)"),
+                &format!("Self::{var}(<{ty} as {OBJECT}>::finish(s)?)"),
+            );
+            arm(&mut arms_tag, 12, &format!("Self::{var}(_)"), &tag_pat);
+            arm(
+                &mut arms_ser,
+                12,
+                &format!("Self::{var}(v)"),
+                &format!("{OBJECT}::serialize_members(v, map)"),
+            );
         }
     }
+    let unknown = ident(&ns.claim("Unknown".to_string(), "Branch"));
     // Tag values whose branch the options left out decode as unknown ones.
     let covered: Vec<&str> = kept.iter().map(|b| b.name.as_str()).collect();
-    let uncovered: Vec<&Ident> = tag_values
+    let uncovered: Vec<String> = tag_values
         .iter()
         .filter(|(_, tv)| !covered.contains(&tv.name.as_str()))
-        .map(|(i, _)| i)
+        .map(|(i, _)| format!("{tag_ty}::{i}"))
         .collect();
-    let unknown = ident(&ns.claim("Unknown".to_string(), "Branch"));
-    let (_, tag_unknown) = enum_variants(g, tag_enum);
-    let union_name = &g.schema.def(id).name;
-    let doc = format!(
-        " The branch of [`{}`], selected by its tag member `{}`.",
-        g.name(id),
-        v.tag
-    );
-    let _ = union_name;
-    let extra_slot_arm = if uncovered.is_empty() {
-        quote!()
-    } else {
-        quote!(#(#tag_ty::#uncovered)|* => #slots::#unknown(tag.as_str().to_owned(), ::std::default::Default::default()),)
-    };
-    quote! {
-        #[doc = #doc]
-        #[derive(Clone, Debug, PartialEq)]
-        pub enum #name {
-            #(#variants)*
-            /// A branch this schema does not know, as sent by a newer QEMU:
-            /// the tag value and the branch's members.
-            #unknown {
-                /// The tag value.
-                tag: ::std::string::String,
-                /// The branch's members.
-                members: ::qapi_types::object::UnknownMembers,
-            },
-        }
-        #[doc(hidden)]
-        pub enum #slots {
-            #(#slot_variants)*
-            #unknown(::std::string::String, ::qapi_types::object::UnknownMembers),
-        }
-        #[allow(deprecated)]
-        impl ::qapi_types::object::Variants for #name {
-            type Tag = #tag_ty;
-            type Slots = #slots;
-            fn slots(tag: #tag_ty) -> #slots {
-                match tag {
-                    #(#arms_slots)*
-                    #extra_slot_arm
-                    #tag_ty::#tag_unknown(tag) => #slots::#unknown(tag, ::std::default::Default::default()),
-                }
-            }
-            fn member<'de, A: ::qapi_types::serde::de::MapAccess<'de>>(
-                slots: &mut #slots,
-                key: &str,
-                map: &mut A,
-            ) -> ::std::result::Result<bool, A::Error> {
-                match slots {
-                    #(#arms_member)*
-                    #slots::#unknown(_, m) => ::qapi_types::object::unknown_member(m, key, map),
-                }
-            }
-            fn finish<E: ::qapi_types::serde::de::Error>(slots: #slots) -> ::std::result::Result<Self, E> {
-                ::std::result::Result::Ok(match slots {
-                    #(#arms_finish)*
-                    #slots::#unknown(tag, members) => Self::#unknown { tag, members },
-                })
-            }
-            fn tag(&self) -> #tag_ty {
-                match self {
-                    #(#arms_tag)*
-                    Self::#unknown { tag, .. } => #tag_ty::from_wire(tag),
-                }
-            }
-            fn serialize_members<M: ::qapi_types::serde::ser::SerializeMap>(
-                &self,
-                map: &mut M,
-            ) -> ::std::result::Result<(), M::Error> {
-                match self {
-                    #(#arms_ser)*
-                    Self::#unknown { members, .. } => ::qapi_types::object::serialize_unknown(members, map),
-                }
-            }
-        }
+    if !uncovered.is_empty() {
+        arm(
+            &mut arms_slots,
+            12,
+            &uncovered.join(" | "),
+            &format!(
+                "{slots}::{unknown}(tag.as_str().to_owned(), ::std::default::Default::default())"
+            ),
+        );
     }
+    arm(
+        &mut arms_slots,
+        12,
+        &format!("{tag_ty}::{tag_unknown}(tag)"),
+        &format!("{slots}::{unknown}(tag, ::std::default::Default::default())"),
+    );
+    arm(
+        &mut arms_member,
+        12,
+        &format!("{slots}::{unknown}(_, m)"),
+        "::qapi_types::object::unknown_member(m, key, map)",
+    );
+    arm(
+        &mut arms_finish,
+        16,
+        &format!("{slots}::{unknown}(tag, members)"),
+        &format!("Self::{unknown} {{ tag, members }}"),
+    );
+    arm(
+        &mut arms_tag,
+        12,
+        &format!("Self::{unknown} {{ tag, .. }}"),
+        &format!("{tag_ty}::from_wire(tag)"),
+    );
+    arm(
+        &mut arms_ser,
+        12,
+        &format!("Self::{unknown} {{ members, .. }}"),
+        "::qapi_types::object::serialize_unknown(members, map)",
+    );
+    put!(
+        t,
+        "/// The branch of [`{union}`], selected by its tag member `{tag}`.\n\
+         #[derive(Clone, Debug, PartialEq)]\n\
+         pub enum {name} {{\n\
+         {variants}\
+         \x20   /// A branch this schema does not know, as sent by a newer QEMU:\n\
+         \x20   /// the tag value and the branch's members.\n\
+         \x20   {unknown} {{\n\
+         \x20       /// The tag value.\n\
+         \x20       tag: ::std::string::String,\n\
+         \x20       /// The branch's members.\n\
+         \x20       members: ::qapi_types::object::UnknownMembers,\n\
+         \x20   }},\n\
+         }}\n\
+         #[doc(hidden)]\n\
+         pub enum {slots} {{\n\
+         {slot_variants}\
+         \x20   {unknown}(::std::string::String, ::qapi_types::object::UnknownMembers),\n\
+         }}\n",
+        union = g.name(id),
+        tag = v.tag,
+    );
+    put!(
+        t,
+        "#[allow(deprecated)]\n\
+         impl ::qapi_types::object::Variants for {name} {{\n\
+         \x20   type Tag = {tag_ty};\n\
+         \x20   type Slots = {slots};\n\
+         \x20   fn slots(tag: {tag_ty}) -> {slots} {{\n\
+         \x20       match tag {{\n\
+         {arms_slots}\
+         \x20       }}\n\
+         \x20   }}\n\
+         \x20   fn member<'de, A: ::qapi_types::serde::de::MapAccess<'de>>(\n\
+         \x20       slots: &mut {slots},\n\
+         \x20       key: &str,\n\
+         \x20       map: &mut A,\n\
+         \x20   ) -> ::std::result::Result<bool, A::Error> {{\n\
+         \x20       match slots {{\n\
+         {arms_member}\
+         \x20       }}\n\
+         \x20   }}\n\
+         \x20   fn finish<E: ::qapi_types::serde::de::Error>(\n\
+         \x20       slots: {slots},\n\
+         \x20   ) -> ::std::result::Result<Self, E> {{\n\
+         \x20       ::std::result::Result::Ok(\n\
+         \x20           match slots {{\n\
+         {arms_finish}\
+         \x20           }},\n\
+         \x20       )\n\
+         \x20   }}\n\
+         \x20   fn tag(&self) -> {tag_ty} {{\n\
+         \x20       match self {{\n\
+         {arms_tag}\
+         \x20       }}\n\
+         \x20   }}\n\
+         \x20   fn serialize_members<M: ::qapi_types::serde::ser::SerializeMap>(\n\
+         \x20       &self,\n\
+         \x20       map: &mut M,\n\
+         \x20   ) -> ::std::result::Result<(), M::Error> {{\n\
+         \x20       match self {{\n\
+         {arms_ser}\
+         \x20       }}\n\
+         \x20   }}\n\
+         }}\n",
+    );
 }
 
 /// A QEMU 5.2 simple union: an enum whose variants hold the branch values,

@@ -181,6 +181,11 @@ where
 pub struct Runner<C>(PhantomData<C>);
 
 impl<C: Command + Send> Runner<C> {
+    /// The answer to [`Dispatch::command_info`] for `C`.
+    pub fn info() -> Option<CommandInfo> {
+        Some(CommandInfo::of::<C>())
+    }
+
     /// For a handler method taking the decoded arguments.
     pub fn with_args<'a, H, F, Fut>(
         handler: &'a H,
@@ -215,4 +220,10 @@ impl<C: Command + Send> Runner<C> {
 /// The reply to a command the dispatcher does not know.
 pub fn not_found(name: &str) -> DispatchFuture<'static> {
     Box::pin(std::future::ready(Err(QmpError::command_not_found(name))))
+}
+
+/// The default of a generated handler method: QEMU's answer for a command
+/// it lacks, `CommandNotFound`.
+pub fn not_implemented<T>(name: &str) -> std::future::Ready<Result<T, QmpError>> {
+    std::future::ready(Err(QmpError::command_not_found(name)))
 }

@@ -60,6 +60,7 @@ use tracing::{Instrument, warn};
 pub use args::check_arguments;
 pub use dispatch::{
     CommandInfo, Dispatch, DispatchFuture, Runner, call, decode_arguments, not_found,
+    not_implemented,
 };
 
 use crate::wire::OutgoingEvent;
