@@ -11,7 +11,7 @@
 //! warnings instead, so that the documentation of older schemas is read
 //! without loss.
 
-use crate::Ctx;
+use crate::FileCtx;
 use crate::diag::{Diagnostic, Lint};
 use crate::source::{FileId, Loc, Span};
 
@@ -345,15 +345,14 @@ fn leading_whitespace(line: &str) -> usize {
 /// counts as one), and `next_error` the error QEMU's lexer reports for it,
 /// which QEMU reports as soon as it reads that token.
 pub(crate) fn parse_block(
-    ctx: &mut Ctx,
-    file: FileId,
+    ctx: &mut FileCtx,
     lines: &[(u32, &str)],
     next_offset: u32,
     next_error: Option<Diagnostic>,
 ) -> Result<Doc, Diagnostic> {
     let mut p = DocParser {
+        file: ctx.id,
         ctx,
-        file,
         lines,
         idx: 0,
         next_offset,
@@ -364,8 +363,8 @@ pub(crate) fn parse_block(
     p.get_doc()
 }
 
-struct DocParser<'a, 'l> {
-    ctx: &'a mut Ctx,
+struct DocParser<'a, 'f, 'l> {
+    ctx: &'a mut FileCtx<'f>,
     file: FileId,
     lines: &'l [(u32, &'l str)],
     /// The current token: an index into `lines`, or `lines.len()` for the
@@ -379,7 +378,7 @@ struct DocParser<'a, 'l> {
 
 type Line<'l> = Option<&'l str>;
 
-impl<'l> DocParser<'_, 'l> {
+impl<'l> DocParser<'_, '_, 'l> {
     fn offset(&self) -> u32 {
         self.lines.get(self.idx).map_or(self.next_offset, |l| l.0)
     }
@@ -387,7 +386,7 @@ impl<'l> DocParser<'_, 'l> {
     fn loc_at(&self, offset: u32) -> Loc {
         Loc {
             file: self.file,
-            line: self.ctx.sources.file(self.file).line_of(offset),
+            line: self.ctx.src.line_of(offset),
         }
     }
 
@@ -402,7 +401,7 @@ impl<'l> DocParser<'_, 'l> {
     }
 
     fn error_at(&self, offset: u32, message: impl Into<String>) -> Diagnostic {
-        let col = self.ctx.sources.file(self.file).column_of(offset);
+        let col = self.ctx.src.column_of(offset);
         let len = self.lines.get(self.idx).map_or(1, |l| l.1.len() as u32);
         Diagnostic::error(self.loc_at(offset), message)
             .with_col(col)
@@ -476,7 +475,7 @@ impl<'l> DocParser<'_, 'l> {
         if let Some(at) = single_space_sentence(line) {
             // QEMU computes the column as if the comment started the line;
             // the snippet marks the actual spot.
-            let file = self.ctx.sources.file(self.file);
+            let file = self.ctx.src;
             let source_line = file.line_text(file.line_of(offset));
             let line_start = file.line_start(file.line_of(offset));
             let byte = source_line

@@ -167,6 +167,44 @@ fn finish(mut ctx: Ctx, result: Result<Schema, Diagnostic>) -> Result<Schema, Er
     }
 }
 
+/// A house-style rule was broken: an error in strict mode, otherwise a
+/// warning in `warnings`.
+fn style(
+    mode: Mode,
+    warnings: &mut Vec<Diagnostic>,
+    lint: Lint,
+    mut d: Diagnostic,
+) -> Result<(), Diagnostic> {
+    if mode == Mode::Strict {
+        return Err(d);
+    }
+    d.severity = Severity::Warning;
+    d.lint = Some(lint);
+    warnings.push(d);
+    Ok(())
+}
+
+/// What parsing one file needs: the file, the mode, and a place for the
+/// warnings found, which the caller merges in order.  Files are parsed on
+/// several threads.
+pub(crate) struct FileCtx<'a> {
+    pub mode: Mode,
+    pub id: source::FileId,
+    pub src: &'a source::SourceFile,
+    pub warnings: Vec<Diagnostic>,
+}
+
+impl FileCtx<'_> {
+    pub(crate) fn strict(&self) -> bool {
+        self.mode == Mode::Strict
+    }
+
+    /// A house-style rule was broken: see [`Ctx::style`].
+    pub(crate) fn style(&mut self, lint: Lint, d: Diagnostic) -> Result<(), Diagnostic> {
+        style(self.mode, &mut self.warnings, lint, d)
+    }
+}
+
 /// State shared by the phases of checking one schema.
 pub(crate) struct Ctx {
     pub mode: Mode,
@@ -195,14 +233,8 @@ impl Ctx {
 
     /// A house-style rule was broken: an error in strict mode, otherwise a
     /// warning and checking goes on.
-    pub(crate) fn style(&mut self, lint: Lint, mut d: Diagnostic) -> Result<(), Diagnostic> {
-        if self.strict() {
-            return Err(d);
-        }
-        d.severity = Severity::Warning;
-        d.lint = Some(lint);
-        self.warnings.push(d);
-        Ok(())
+    pub(crate) fn style(&mut self, lint: Lint, d: Diagnostic) -> Result<(), Diagnostic> {
+        style(self.mode, &mut self.warnings, lint, d)
     }
 
     /// The definition context of a diagnostic on line `loc`.

@@ -35,7 +35,7 @@ pub struct Loc {
 }
 
 /// One schema file as read from disk.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct SourceFile {
     /// The path the file was opened by: the root path as given, or the
     /// including file's directory joined with the `include` value, unnormalized,
@@ -114,10 +114,12 @@ impl SourceFile {
     }
 }
 
-/// All files read for one schema, in the order they were read.
+/// All files read for one schema: the root first, then the files it
+/// includes in the order they were found.
 #[derive(Debug, Default)]
 pub struct SourceMap {
-    files: Vec<SourceFile>,
+    /// Shared with the threads that parse them.
+    files: Vec<Arc<SourceFile>>,
 }
 
 impl SourceMap {
@@ -127,7 +129,7 @@ impl SourceMap {
     }
 
     pub(crate) fn add(&mut self, file: SourceFile) -> FileId {
-        self.files.push(file);
+        self.files.push(Arc::new(file));
         FileId(self.files.len() as u32 - 1)
     }
 
@@ -136,9 +138,30 @@ impl SourceMap {
         &self.files[id.index()]
     }
 
+    /// The file with this id, to hand to another thread.
+    pub(crate) fn shared(&self, id: FileId) -> Arc<SourceFile> {
+        self.files[id.index()].clone()
+    }
+
+    /// The file with this id, to change (copied first if another thread
+    /// still holds it).
+    pub(crate) fn file_mut(&mut self, id: FileId) -> &mut SourceFile {
+        Arc::make_mut(&mut self.files[id.index()])
+    }
+
+    /// The number of files.
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    /// Whether there are no files.
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
     /// Every file, the root first.
-    pub fn files(&self) -> &[SourceFile] {
-        &self.files
+    pub fn files(&self) -> impl Iterator<Item = &SourceFile> {
+        self.files.iter().map(|f| &**f)
     }
 
     /// The path of the file, as QEMU prints it.

@@ -32,7 +32,7 @@ fn an_error_value() {
                     t.json: In enum 'Foo':\nt.json:1: previous definition";
     assert_eq!(d.render(&e.sources), rendered);
     assert_eq!(e.to_string(), rendered);
-    assert_eq!(e.sources.files().len(), 1);
+    assert_eq!(e.sources.len(), 1);
     assert_eq!(
         e.sources.path(d.loc.unwrap().file),
         std::path::Path::new("t.json")

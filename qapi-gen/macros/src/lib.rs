@@ -159,7 +159,7 @@ fn expand(args: Args) -> proc_macro2::TokenStream {
                 .collect::<Vec<_>>()
                 .join("\n");
             let message = message.replace(&format!("{}/", base.display()), "");
-            let tracked = track(e.sources.files().iter().map(|f| &f.path));
+            let tracked = track(e.sources.files().map(|f| &f.path));
             let error = syn::Error::new(args.path.span(), message).to_compile_error();
             return quote!(#error #tracked);
         }
@@ -170,7 +170,7 @@ fn expand(args: Args) -> proc_macro2::TokenStream {
     match qapi_gen::generate::generate(&schema, &args.options, &name) {
         Ok(g) => {
             let tokens = g.tokens();
-            let tracked = track(schema.sources.files().iter().map(|f| &f.path));
+            let tracked = track(schema.sources.files().map(|f| &f.path));
             quote!(#tokens #tracked)
         }
         Err(e) => syn::Error::new(args.path.span(), e.to_string()).to_compile_error(),

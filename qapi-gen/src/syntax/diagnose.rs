@@ -8,7 +8,7 @@
 use pest::Parser as _;
 
 use super::{Grammar, Rule, check_string};
-use crate::Ctx;
+use crate::FileCtx;
 use crate::diag::Diagnostic;
 use crate::source::{FileId, Loc, Span};
 
@@ -37,7 +37,7 @@ struct Token<'t> {
 }
 
 struct Walker<'a, 't> {
-    ctx: &'a Ctx,
+    ctx: &'a FileCtx<'a>,
     file: FileId,
     tokens: Vec<Token<'t>>,
     /// Index of the current token.
@@ -46,8 +46,8 @@ struct Walker<'a, 't> {
 }
 
 /// The error QEMU reports for the item starting at byte `start` of `text`.
-pub(super) fn broken_item(ctx: &Ctx, file: FileId, text: &str, start: usize) -> Diagnostic {
-    let mut w = Walker::new(ctx, file, text, start);
+pub(super) fn broken_item(ctx: &FileCtx, text: &str, start: usize) -> Diagnostic {
+    let mut w = Walker::new(ctx, text, start);
     let result = w.accept(0).and_then(|()| w.get_expr(0));
     match result {
         Err(e) => e,
@@ -58,18 +58,13 @@ pub(super) fn broken_item(ctx: &Ctx, file: FileId, text: &str, start: usize) -> 
 }
 
 /// The error QEMU's lexer reports for the token at byte `start`, if any.
-pub(super) fn first_token_error(
-    ctx: &Ctx,
-    file: FileId,
-    text: &str,
-    start: usize,
-) -> Option<Diagnostic> {
-    let mut w = Walker::new(ctx, file, text, start);
+pub(super) fn first_token_error(ctx: &FileCtx, text: &str, start: usize) -> Option<Diagnostic> {
+    let mut w = Walker::new(ctx, text, start);
     w.accept(0).err()
 }
 
 impl<'a, 't> Walker<'a, 't> {
-    fn new(ctx: &'a Ctx, file: FileId, text: &'t str, start: usize) -> Self {
+    fn new(ctx: &'a FileCtx<'a>, text: &'t str, start: usize) -> Self {
         let rest = &text[start..];
         let mut tokens = Vec::new();
         // The `tokens` rule accepts any input.
@@ -99,8 +94,8 @@ impl<'a, 't> Walker<'a, 't> {
         }
         let eof = text.len() - 1;
         Walker {
+            file: ctx.id,
             ctx,
-            file,
             tokens,
             pos: 0,
             eof,
@@ -108,7 +103,7 @@ impl<'a, 't> Walker<'a, 't> {
     }
 
     fn error_at(&self, offset: usize, message: impl Into<String>) -> Diagnostic {
-        let f = self.ctx.sources.file(self.file);
+        let f = self.ctx.src;
         let loc = Loc {
             file: self.file,
             line: f.line_of(offset as u32),

@@ -11,19 +11,18 @@
 mod diagnose;
 mod value;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
-use std::sync::Arc;
 
 use pest::Parser as _;
 use pest::iterators::Pair;
 
 pub use value::{Object, Str, Value};
 
-use crate::Ctx;
 use crate::diag::Diagnostic;
 use crate::doc::{self, Doc};
 use crate::source::{FileId, Loc, SourceFile, Span};
+use crate::{Ctx, FileCtx};
 
 #[derive(pest_derive::Parser)]
 #[grammar = "syntax/qapi.pest"]
@@ -96,12 +95,235 @@ pub(crate) fn parse_schema(ctx: &mut Ctx, path: &Path) -> Result<Parsed, Diagnos
 }
 
 /// Reads a schema whose root file was already added to `ctx.sources`.
+///
+/// Files are parsed on worker threads as they are found: each file's parse
+/// is independent ([`FileOutput`]).  The results are then walked in QEMU's
+/// order, depth first from the root ([`Assembler`]), which applies the
+/// include and pragma directives and reports the first error QEMU would.
 pub(crate) fn parse_root(ctx: &mut Ctx, root: FileId) -> Result<Parsed, Diagnostic> {
-    let mut parsed = Parsed::default();
-    let mut included = HashSet::new();
-    included.insert(absolute(ctx.sources.path(root)));
-    FileParser::new(ctx, &mut parsed, &mut included, root).parse()?;
-    Ok(parsed)
+    let (outputs, ids) = parse_files(ctx, root);
+    let mut asm = Assembler {
+        ctx,
+        outputs,
+        ids,
+        parsed: Parsed::default(),
+        included: HashSet::new(),
+    };
+    asm.included.insert(absolute(asm.ctx.sources.path(root)));
+    asm.file(root)?;
+    Ok(asm.parsed)
+}
+
+/// Parses `root` and every file it includes, directly or not, on worker
+/// threads.  Included files are read (and added to `ctx.sources`) in the
+/// order of the files that include them, so file ids do not depend on
+/// thread timing.  The outputs are indexed by file id; the map gives the
+/// file read for each absolute path.
+fn parse_files(ctx: &mut Ctx, root: FileId) -> (Vec<Option<FileOutput>>, HashMap<PathBuf, FileId>) {
+    use std::sync::mpsc;
+    use std::sync::{Arc, Mutex};
+
+    let mode = ctx.mode;
+    let parse = move |id: FileId, src: &SourceFile| FileParser::new(mode, id, src).parse();
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
+    let mut outputs: Vec<Option<FileOutput>> = Vec::new();
+    let mut known: HashMap<PathBuf, FileId> = HashMap::new();
+    let (job_tx, job_rx) = mpsc::channel::<(FileId, Arc<SourceFile>)>();
+    let job_rx = Mutex::new(job_rx);
+    let (done_tx, done_rx) = mpsc::channel::<(FileId, FileOutput)>();
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            let (job_rx, done_tx) = (&job_rx, done_tx.clone());
+            scope.spawn(move || {
+                loop {
+                    let job = job_rx
+                        .lock()
+                        .map_err(drop)
+                        .and_then(|rx| rx.recv().map_err(drop));
+                    let Ok((id, src)) = job else { break };
+                    if done_tx.send((id, parse(id, &src))).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(done_tx);
+        known.insert(absolute(ctx.sources.path(root)), root);
+        let mut pending = vec![root];
+        let _ = job_tx.send((root, ctx.sources.shared(root)));
+        // Results are taken in the order files were found; the includes of
+        // each are read then.
+        let mut next = 0;
+        while next < pending.len() {
+            let id = pending[next];
+            while outputs.get(id.index()).is_none_or(Option::is_none) {
+                let Ok((done, out)) = done_rx.recv() else {
+                    return;
+                };
+                if outputs.len() <= done.index() {
+                    outputs.resize_with(done.index() + 1, || None);
+                }
+                outputs[done.index()] = Some(out);
+            }
+            let Some(out) = outputs[id.index()].as_mut() else {
+                return;
+            };
+            for item in &mut out.items {
+                let Item::Include(inc) = item else { continue };
+                if known.contains_key(&inc.abs) {
+                    continue;
+                }
+                match std::fs::read_to_string(&inc.path) {
+                    Ok(text) => {
+                        let file = SourceFile::new(inc.path.clone(), text, Some(inc.loc));
+                        let new = ctx.sources.add(file);
+                        known.insert(inc.abs.clone(), new);
+                        pending.push(new);
+                        let _ = job_tx.send((new, ctx.sources.shared(new)));
+                    }
+                    Err(e) => inc.unreadable = Some(strerror(&e)),
+                }
+            }
+            next += 1;
+        }
+        drop(job_tx);
+    });
+    (outputs, known)
+}
+
+/// What parsing one file gives, independently of the other files: its
+/// items in source order, up to the first error, which ends it.
+struct FileOutput {
+    items: Vec<Item>,
+    end: Result<(), Diagnostic>,
+}
+
+/// One thing a file holds, in source order.
+enum Item {
+    /// A warning found while parsing what follows.
+    Warning(Diagnostic),
+    /// A documentation block.
+    Doc(Doc),
+    /// A definition; its `doc` is a position among the file's own
+    /// documentation blocks.
+    Definition(Expression),
+    Include(Include),
+    Pragma {
+        name: Str,
+        value: Value,
+        loc: Loc,
+    },
+}
+
+/// An include directive.
+struct Include {
+    /// Its value, for messages.
+    include: Str,
+    loc: Loc,
+    /// The file to read (spelled from the name the including file was
+    /// found by), and its absolute path.
+    path: PathBuf,
+    abs: PathBuf,
+    /// Why the file cannot be read, when it cannot.
+    unreadable: Option<String>,
+}
+
+/// Walks the parsed files in QEMU's order: each included file's items
+/// right where the directive stands, the first time it is included.
+struct Assembler<'c> {
+    ctx: &'c mut Ctx,
+    outputs: Vec<Option<FileOutput>>,
+    /// The file read for each absolute path.
+    ids: HashMap<PathBuf, FileId>,
+    parsed: Parsed,
+    included: HashSet<PathBuf>,
+}
+
+impl Assembler<'_> {
+    fn file(&mut self, id: FileId) -> Result<(), Diagnostic> {
+        let Some(out) = self.outputs.get_mut(id.index()).and_then(Option::take) else {
+            return Err(Diagnostic::global(format!(
+                "internal error: '{}' was not parsed",
+                self.ctx.sources.path(id).display()
+            )));
+        };
+        // The file's documentation blocks, by their position in the file.
+        let mut docs: Vec<usize> = Vec::new();
+        for item in out.items {
+            match item {
+                Item::Warning(w) => self.ctx.warnings.push(w),
+                Item::Doc(doc) => {
+                    docs.push(self.parsed.docs.len());
+                    self.parsed.docs.push(doc);
+                }
+                Item::Definition(mut e) => {
+                    e.doc = e.doc.and_then(|d| docs.get(d).copied());
+                    self.parsed.exprs.push(e);
+                }
+                Item::Include(inc) => self.include(id, inc)?,
+                Item::Pragma { name, value, loc } => pragma(
+                    self.ctx.strict(),
+                    &mut self.parsed.pragma,
+                    &name,
+                    &value,
+                    loc,
+                )?,
+            }
+        }
+        out.end
+    }
+
+    fn include(&mut self, from: FileId, inc: Include) -> Result<(), Diagnostic> {
+        // Spelled from the including file's name as QEMU's order gave it
+        // (the same file may have been found first by another name).
+        let dir = self
+            .ctx
+            .sources
+            .path(from)
+            .parent()
+            .unwrap_or(Path::new(""));
+        let path = dir.join(&inc.include.text);
+        self.parsed.exprs.push(Expression {
+            kind: ExprKind::Include(path.clone()),
+            loc: inc.loc,
+            doc: None,
+        });
+        // An inclusion loop: the file is this one or one that includes it.
+        let mut file = Some(from);
+        while let Some(f) = file {
+            if absolute(self.ctx.sources.path(f)) == inc.abs {
+                return Err(Diagnostic::error(
+                    inc.loc,
+                    format!("inclusion loop for {}", inc.include.text),
+                )
+                .with_span(inc.include.span));
+            }
+            file = self.ctx.sources.file(f).included_from.map(|l| l.file);
+        }
+        if !self.included.insert(inc.abs.clone()) {
+            return Ok(());
+        }
+        if let Some(why) = &inc.unreadable {
+            return Err(Diagnostic::error(
+                inc.loc,
+                format!("can't read include file '{}': {why}", path.display()),
+            )
+            .with_span(inc.include.span));
+        }
+        let Some(&id) = self.ids.get(&inc.abs) else {
+            return Err(Diagnostic::error(
+                inc.loc,
+                format!("internal error: '{}' was not read", path.display()),
+            ));
+        };
+        // Named and placed as by its first inclusion in QEMU's order.
+        let src = self.ctx.sources.file_mut(id);
+        src.included_from = Some(inc.loc);
+        src.path = path;
+        self.file(id)
+    }
 }
 
 /// The text of an I/O error the way Python's `strerror` gives it.
@@ -136,13 +358,14 @@ fn absolute(path: &Path) -> PathBuf {
     out
 }
 
-/// Parses one file, recursing into its includes.
-struct FileParser<'c> {
-    ctx: &'c mut Ctx,
-    out: &'c mut Parsed,
-    included: &'c mut HashSet<PathBuf>,
-    file: FileId,
-    text: Arc<str>,
+/// Parses one file into its items, without reading other files.
+struct FileParser<'s> {
+    fcx: FileCtx<'s>,
+    items: Vec<Item>,
+    /// The symbol and line of the file's documentation blocks so far
+    /// (`cur_doc` indexes them).
+    docs: Vec<(Option<String>, Loc)>,
+    text: &'s str,
     /// Offset in `text` of the input the current grammar pass parses.
     base: usize,
 }
@@ -165,27 +388,25 @@ struct DocEnd<'t> {
     early_end: Option<usize>,
 }
 
-impl<'c> FileParser<'c> {
-    fn new(
-        ctx: &'c mut Ctx,
-        out: &'c mut Parsed,
-        included: &'c mut HashSet<PathBuf>,
-        file: FileId,
-    ) -> Self {
-        let text = ctx.sources.file(file).text.clone();
+impl<'s> FileParser<'s> {
+    fn new(mode: crate::Mode, id: FileId, src: &'s SourceFile) -> Self {
         FileParser {
-            ctx,
-            out,
-            included,
-            file,
-            text,
+            fcx: FileCtx {
+                mode,
+                id,
+                src,
+                warnings: Vec::new(),
+            },
+            items: Vec::new(),
+            docs: Vec::new(),
+            text: &src.text,
             base: 0,
         }
     }
 
     fn span(&self, start: usize, end: usize) -> Span {
         Span {
-            file: self.file,
+            file: self.fcx.id,
             start: start as u32,
             end: end as u32,
         }
@@ -203,14 +424,14 @@ impl<'c> FileParser<'c> {
 
     fn loc(&self, offset: usize) -> Loc {
         Loc {
-            file: self.file,
-            line: self.ctx.sources.file(self.file).line_of(offset as u32),
+            file: self.fcx.id,
+            line: self.fcx.src.line_of(offset as u32),
         }
     }
 
     /// A syntax error at byte `offset`, with QEMU's column.
     fn syntax_error(&self, offset: usize, message: impl Into<String>) -> Diagnostic {
-        let file = self.ctx.sources.file(self.file);
+        let file = self.fcx.src;
         Diagnostic::error(self.loc(offset), message)
             .with_col(file.column_of(offset as u32))
             .with_span(self.span(offset, offset + 1))
@@ -222,13 +443,28 @@ impl<'c> FileParser<'c> {
         self.text.len() - 1
     }
 
-    fn parse(mut self) -> Result<(), Diagnostic> {
+    fn parse(mut self) -> FileOutput {
         let mut cur_doc: Option<usize> = None;
         let mut base = 0;
-        while let Some(restart) = self.parse_from(base, &mut cur_doc)? {
-            base = restart;
+        let end = loop {
+            match self.parse_from(base, &mut cur_doc) {
+                Ok(Some(restart)) => base = restart,
+                Ok(None) => break self.reject_expr_doc(cur_doc),
+                Err(e) => break Err(e),
+            }
+        };
+        self.flush_warnings();
+        FileOutput {
+            items: self.items,
+            end,
         }
-        self.reject_expr_doc(cur_doc)
+    }
+
+    /// Moves the warnings found so far into the items, before what comes
+    /// next.
+    fn flush_warnings(&mut self) {
+        self.items
+            .extend(self.fcx.warnings.drain(..).map(Item::Warning));
     }
 
     /// One grammar pass over the text from `base`.  Returns where to start
@@ -239,7 +475,7 @@ impl<'c> FileParser<'c> {
         cur_doc: &mut Option<usize>,
     ) -> Result<Option<usize>, Diagnostic> {
         self.base = base;
-        let text = self.text.clone();
+        let text = self.text;
         let pairs = match Grammar::parse(Rule::file, &text[base..]) {
             Ok(pairs) => pairs,
             // The grammar accepts any input; this is only a safety net
@@ -264,32 +500,26 @@ impl<'c> FileParser<'c> {
                     self.reject_expr_doc(*cur_doc)?;
                     let block = self.doc_lines(self.start(item), item.as_str());
                     let (next_offset, next_error) = match block.early_end {
-                        Some(at) => (
-                            at,
-                            diagnose::first_token_error(self.ctx, self.file, &text, at),
-                        ),
+                        Some(at) => (at, diagnose::first_token_error(&self.fcx, text, at)),
                         None => (self.next_offset(next), self.next_token_error(next)),
                     };
                     let parsed = doc::parse_block(
-                        self.ctx,
-                        self.file,
+                        &mut self.fcx,
                         &block.lines,
                         next_offset as u32,
                         next_error,
-                    )?;
-                    self.out.docs.push(parsed);
-                    *cur_doc = Some(self.out.docs.len() - 1);
+                    );
+                    self.flush_warnings();
+                    let parsed = parsed?;
+                    self.docs.push((parsed.symbol.clone(), parsed.loc));
+                    self.items.push(Item::Doc(parsed));
+                    *cur_doc = Some(self.docs.len() - 1);
                     if let Some(at) = block.early_end {
                         return Ok(Some(at));
                     }
                 }
                 Rule::rest => {
-                    return Err(diagnose::broken_item(
-                        self.ctx,
-                        self.file,
-                        &text,
-                        self.start(item),
-                    ));
+                    return Err(diagnose::broken_item(&self.fcx, text, self.start(item)));
                 }
                 _ => {
                     let loc = self.loc(self.start(item));
@@ -363,19 +593,17 @@ impl<'c> FileParser<'c> {
         let Next::Item(pair) = next else { return None };
         match pair.as_rule() {
             Rule::string => self.string(pair.clone()).err(),
-            Rule::rest => {
-                diagnose::first_token_error(self.ctx, self.file, &self.text, self.start(pair))
-            }
+            Rule::rest => diagnose::first_token_error(&self.fcx, self.text, self.start(pair)),
             _ => None,
         }
     }
 
     fn reject_expr_doc(&self, doc: Option<usize>) -> Result<(), Diagnostic> {
         if let Some(d) = doc {
-            let doc = &self.out.docs[d];
-            if let Some(symbol) = &doc.symbol {
+            let (symbol, loc) = &self.docs[d];
+            if let Some(symbol) = symbol {
                 return Err(Diagnostic::error(
-                    doc.loc,
+                    *loc,
                     format!("documentation for '{symbol}' is not followed by the definition"),
                 ));
             }
@@ -409,7 +637,16 @@ impl<'c> FileParser<'c> {
                         .with_span(include.span()),
                 );
             };
-            self.include(include, loc)
+            let dir = self.fcx.src.path.parent().unwrap_or(Path::new(""));
+            let path = dir.join(&include.text);
+            self.items.push(Item::Include(Include {
+                include: include.clone(),
+                loc,
+                abs: absolute(&path),
+                path,
+                unreadable: None,
+            }));
+            Ok(())
         } else if let Some((_, pragma)) = obj.entry("pragma") {
             self.reject_expr_doc(cur_doc.take())?;
             if obj.len() != 1 {
@@ -424,110 +661,30 @@ impl<'c> FileParser<'c> {
                 );
             };
             for (name, value) in &pragma.members {
-                self.pragma(name, value, loc)?;
+                self.items.push(Item::Pragma {
+                    name: name.clone(),
+                    value: value.clone(),
+                    loc,
+                });
             }
             Ok(())
         } else {
             if let Some(d) = *cur_doc {
-                let doc = &self.out.docs[d];
-                if doc.symbol.is_none() {
+                let (symbol, doc_loc) = &self.docs[d];
+                if symbol.is_none() {
                     return Err(Diagnostic::error(
-                        doc.loc,
+                        *doc_loc,
                         "definition documentation required",
                     ));
                 }
             }
-            self.out.exprs.push(Expression {
+            self.items.push(Item::Definition(Expression {
                 kind: ExprKind::Definition(obj),
                 loc,
                 doc: cur_doc.take(),
-            });
+            }));
             Ok(())
         }
-    }
-
-    fn include(&mut self, include: &Str, loc: Loc) -> Result<(), Diagnostic> {
-        let dir = self
-            .ctx
-            .sources
-            .path(self.file)
-            .parent()
-            .unwrap_or(Path::new(""));
-        let path = dir.join(&include.text);
-        self.out.exprs.push(Expression {
-            kind: ExprKind::Include(path.clone()),
-            loc,
-            doc: None,
-        });
-        let abs = absolute(&path);
-        // An inclusion loop: the file is this one or one that includes it.
-        let mut file = Some(self.file);
-        while let Some(f) = file {
-            if absolute(self.ctx.sources.path(f)) == abs {
-                return Err(
-                    Diagnostic::error(loc, format!("inclusion loop for {}", include.text))
-                        .with_span(include.span),
-                );
-            }
-            file = self.ctx.sources.file(f).included_from.map(|l| l.file);
-        }
-        if !self.included.insert(abs) {
-            return Ok(());
-        }
-        let text = std::fs::read_to_string(&path).map_err(|e| {
-            Diagnostic::error(
-                loc,
-                format!(
-                    "can't read include file '{}': {}",
-                    path.display(),
-                    strerror(&e)
-                ),
-            )
-            .with_span(include.span)
-        })?;
-        let id = self.ctx.sources.add(SourceFile::new(path, text, Some(loc)));
-        FileParser::new(self.ctx, self.out, self.included, id).parse()
-    }
-
-    fn pragma(&mut self, name: &Str, value: &Value, loc: Loc) -> Result<(), Diagnostic> {
-        let list = |what: &str| -> Result<Vec<String>, Diagnostic> {
-            match value.as_list() {
-                Some(items) if items.iter().all(|v| v.as_str().is_some()) => Ok(items
-                    .iter()
-                    .filter_map(|v| v.as_str().map(str::to_string))
-                    .collect()),
-                _ => Err(Diagnostic::error(
-                    loc,
-                    format!("pragma {what} must be a list of strings"),
-                )
-                .with_span(value.span())),
-            }
-        };
-        let strict = self.ctx.strict();
-        let pragma = &mut self.out.pragma;
-        match name.text.as_str() {
-            "doc-required" => match value {
-                Value::Bool(b, _) => pragma.doc_required = *b,
-                _ => {
-                    return Err(
-                        Diagnostic::error(loc, "pragma 'doc-required' must be boolean")
-                            .with_span(value.span()),
-                    );
-                }
-            },
-            "command-name-exceptions" => pragma.command_name_exceptions = list(&name.text)?,
-            "command-returns-exceptions" => pragma.command_returns_exceptions = list(&name.text)?,
-            "documentation-exceptions" => pragma.documentation_exceptions = list(&name.text)?,
-            "member-name-exceptions" => pragma.member_name_exceptions = list(&name.text)?,
-            // QEMU 5.2's names for two of them.
-            "returns-whitelist" if !strict => pragma.command_returns_exceptions = list(&name.text)?,
-            "name-case-whitelist" if !strict => pragma.member_name_exceptions = list(&name.text)?,
-            other => {
-                return Err(Diagnostic::error(loc, format!("unknown pragma '{other}'"))
-                    .with_span(name.span));
-            }
-        }
-        Ok(())
     }
 
     /// Converts a value, checking its strings and keys in QEMU's order.
@@ -585,6 +742,52 @@ impl<'c> FileParser<'c> {
             Err(message) => Err(self.syntax_error(span.start as usize, message)),
         }
     }
+}
+
+/// Applies one pragma, or rejects it.
+fn pragma(
+    strict: bool,
+    pragma: &mut Pragma,
+    name: &Str,
+    value: &Value,
+    loc: Loc,
+) -> Result<(), Diagnostic> {
+    let list = |what: &str| -> Result<Vec<String>, Diagnostic> {
+        match value.as_list() {
+            Some(items) if items.iter().all(|v| v.as_str().is_some()) => Ok(items
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect()),
+            _ => Err(
+                Diagnostic::error(loc, format!("pragma {what} must be a list of strings"))
+                    .with_span(value.span()),
+            ),
+        }
+    };
+    match name.text.as_str() {
+        "doc-required" => match value {
+            Value::Bool(b, _) => pragma.doc_required = *b,
+            _ => {
+                return Err(
+                    Diagnostic::error(loc, "pragma 'doc-required' must be boolean")
+                        .with_span(value.span()),
+                );
+            }
+        },
+        "command-name-exceptions" => pragma.command_name_exceptions = list(&name.text)?,
+        "command-returns-exceptions" => pragma.command_returns_exceptions = list(&name.text)?,
+        "documentation-exceptions" => pragma.documentation_exceptions = list(&name.text)?,
+        "member-name-exceptions" => pragma.member_name_exceptions = list(&name.text)?,
+        // QEMU 5.2's names for two of them.
+        "returns-whitelist" if !strict => pragma.command_returns_exceptions = list(&name.text)?,
+        "name-case-whitelist" if !strict => pragma.member_name_exceptions = list(&name.text)?,
+        other => {
+            return Err(
+                Diagnostic::error(loc, format!("unknown pragma '{other}'")).with_span(name.span)
+            );
+        }
+    }
+    Ok(())
 }
 
 /// How deeply values may nest.  QEMU's real schemas nest a handful of
