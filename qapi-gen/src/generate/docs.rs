@@ -170,6 +170,13 @@ pub(crate) fn member(g: &Generator, _container: DefId, m: &Member) -> Docs {
         push_text(&mut lines, &condition(c));
     }
     push_features(g, &mut lines, &m.features, doc);
+    if !m.optional && m.features.iter().any(Feature::is_deprecated) {
+        push_text(
+            &mut lines,
+            "Required by this schema, but an `Option`: it is deprecated,\n\
+             and QEMU versions that dropped it leave it out.",
+        );
+    }
     Docs(lines)
 }
 

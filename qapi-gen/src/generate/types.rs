@@ -11,8 +11,8 @@ use super::names::{self, Namespace, ident};
 use super::select::Selection;
 use super::{Generator, MacroCall, Piece};
 use crate::schema::{
-    AlternateType, Builtin, DefId, DefKind, EnumType, Member, ObjectType, Schema, UnionKind,
-    Variants,
+    AlternateType, Builtin, DefId, DefKind, EnumType, Feature, Member, ObjectType, Schema,
+    UnionKind, Variants,
 };
 
 /// The Rust type of a schema type, as a member, branch or return type.
@@ -243,12 +243,20 @@ fn defaultable(g: &Generator, id: DefId, seen: &mut Vec<DefId>) -> bool {
                 .members
                 .iter()
                 .filter(|m| g.sel.item(m.ifcond.as_ref(), &m.features))
-                .all(|m| m.optional || defaultable(g, m.ty, seen));
+                .all(|m| optional(m) || defaultable(g, m.ty, seen));
             seen.pop();
             ok
         }
         _ => false,
     }
+}
+
+/// Whether a member's field is an `Option`: when the member is optional,
+/// and when it is deprecated, since QEMU removes deprecated members after
+/// a while, and bindings from an older schema must still decode the
+/// replies of a newer QEMU.
+pub(crate) fn optional(m: &Member) -> bool {
+    m.optional || m.features.iter().any(Feature::is_deprecated)
 }
 
 /// One field of a generated struct.
@@ -292,7 +300,7 @@ fn object_call(
     let body = fields
         .iter()
         .map(|f| {
-            let kind = if f.member.optional { "Opt" } else { "Req" };
+            let kind = if optional(f.member) { "Opt" } else { "Req" };
             format!(
                 "{}: {kind}<{}> = {}",
                 f.ident,
@@ -465,7 +473,7 @@ fn write_fields(g: &Generator, container: DefId, fields: &[Field], t: &mut Strin
         if !docs::deprecated_text(&f.member.features).is_empty() {
             t.push_str("    #[deprecated]\n");
         }
-        if f.member.optional {
+        if optional(f.member) {
             put!(
                 t,
                 "    pub {}: ::std::option::Option<{}>,\n",
