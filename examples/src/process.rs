@@ -231,11 +231,11 @@ impl Qemu {
     ///
     /// QEMU 7.2 sometimes mishandles a QMP connection made while it is
     /// still starting: it sends an event before the greeting, or the
-    /// greeting twice, or never answers `qmp_capabilities` (and then no
-    /// later connection either).  The client rejects the first two as
-    /// protocol errors.  So the greeting and negotiation get a short
-    /// timeout of their own, and when they fail, QEMU is killed and
-    /// started again (up to five times).
+    /// greeting twice (both of which the client tolerates), or never
+    /// answers `qmp_capabilities` (and then no later connection either).
+    /// So the greeting and negotiation get a short timeout of their own,
+    /// and when they fail, QEMU is killed and started again (up to five
+    /// times).
     pub async fn start<E: EventSet, S: AsRef<OsStr>>(
         bin: &Path,
         dir: &TempDir,

@@ -650,7 +650,10 @@ fn handle_line<E: EventSet>(
         }
     };
     if msg.greeting.is_some() {
-        return Err(malformed("unexpected greeting"));
+        // QEMU 7.2 sometimes greets twice a client that connects while it
+        // is still starting.  A greeting asks for nothing: ignored.
+        warn!("second greeting, ignored");
+        return Ok(());
     }
     if let Some(name) = &msg.event {
         let timestamp = msg.timestamp.unwrap_or_default();

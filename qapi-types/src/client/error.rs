@@ -20,8 +20,8 @@ pub enum Error {
     #[error("I/O error: {0}")]
     Io(#[source] Arc<io::Error>),
     /// The peer broke the protocol: a malformed message, a reply to an id
-    /// the client never sent, a second greeting, a message larger than the
-    /// configured limit...  The connection is closed and every pending call
+    /// the client never sent, a message larger than the configured
+    /// limit...  The connection is closed and every pending call
     /// fails with this error.
     #[error("protocol error: {0}")]
     Protocol(String),

@@ -29,7 +29,7 @@
 //!
 //! The connection ends at the first of: the server hanging up, an I/O
 //! error, a protocol violation (a malformed message, a reply to an id the
-//! client never sent, a second greeting...), [`Client::close`], or the last
+//! client never sent...), [`Client::close`], or the last
 //! handle being dropped.  Every pending call then fails with the reason
 //! ([`Error::Disconnected`], [`Error::Io`], [`Error::Protocol`]), later calls
 //! fail the same way, and event streams end.  A server that stops answering
@@ -191,12 +191,18 @@ impl ClientBuilder {
     }
 }
 
-/// Reads the greeting, the server's first message.
+/// Reads the greeting, the server's first message.  Events that come
+/// before it are skipped: QEMU 7.2 sometimes sends one first to a client
+/// that connects while it is still starting.
 async fn read_greeting(reader: &mut LineReader) -> Result<Greeting, Error> {
     #[derive(serde::Deserialize)]
     struct Message {
         #[serde(rename = "QMP")]
         qmp: Greeting,
+    }
+    #[derive(serde::Deserialize)]
+    struct AnEvent {
+        event: String,
     }
     loop {
         match reader.read_line().await? {
@@ -209,6 +215,10 @@ async fn read_greeting(reader: &mut LineReader) -> Result<Greeting, Error> {
             }
         }
         if reader.buf.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        if let Ok(AnEvent { event }) = serde_json::from_slice::<AnEvent>(&reader.buf) {
+            tracing::warn!(event = %event, "event before the greeting, skipped");
             continue;
         }
         return serde_json::from_slice::<Message>(&reader.buf)
