@@ -5,7 +5,7 @@
 use proc_macro2::{Ident, Literal};
 use quote::{format_ident, quote};
 
-use super::docs::{self, Docs};
+use super::docs::{self, Docs, Lines};
 use super::names::{self, Namespace, ident};
 use super::types::{self, emit_plain_struct, fields, rust_type};
 use super::{Generator, Piece};
@@ -285,10 +285,12 @@ fn returns(g: &Generator, c: &Command) -> String {
 /// rest is.
 fn method_doc(g: &Generator, id: DefId) -> Docs {
     let def = g.schema.def(id);
-    let mut lines: Vec<String> = Vec::new();
+    let mut lines = Lines::default();
     if let Some(summary) = docs::summary(g, id) {
-        lines.extend(summary.lines().map(str::to_string));
-        lines.push(String::new());
+        for l in summary.lines() {
+            lines.push(l);
+        }
+        lines.push("");
     }
     lines.push(format!("Runs `{}`: see [`{}`].", def.name, g.name(id)));
     Docs::new(lines)

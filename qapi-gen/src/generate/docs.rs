@@ -15,19 +15,42 @@ use super::Generator;
 use crate::doc::{ArgSection, Doc, SectionKind, SectionRef};
 use crate::schema::{Cond, DefId, DefKind, EnumValue, Feature, Member, Variant, Variants};
 
+/// Lines of documentation, kept in one buffer.
+#[derive(Default)]
+pub(crate) struct Lines {
+    /// The lines, each followed by a newline.
+    text: String,
+}
+
+impl Lines {
+    pub(crate) fn is_empty(&self) -> bool {
+        self.text.is_empty()
+    }
+
+    /// Appends one line (without newlines).
+    pub(crate) fn push(&mut self, line: impl AsRef<str>) {
+        self.text.push_str(line.as_ref());
+        self.text.push('\n');
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &str> {
+        self.text.split_terminator('\n')
+    }
+}
+
 /// The documentation of an item, as lines of Markdown.  It becomes `///`
 /// comments in source text, `#[doc]` attributes in tokens.
-pub(crate) struct Docs(Vec<String>);
+pub(crate) struct Docs(Lines);
 
 impl Docs {
     /// Docs of these lines.
-    pub(crate) fn new(lines: Vec<String>) -> Self {
+    pub(crate) fn new(lines: Lines) -> Self {
         Docs(lines)
     }
 
     /// Appends the lines as `///` comments, each after `indent`.
     pub(crate) fn write(&self, out: &mut String, indent: &str) {
-        for l in &self.0 {
+        for l in self.0.iter() {
             out.push_str(indent);
             if l.is_empty() {
                 out.push_str("///\n");
@@ -93,7 +116,7 @@ fn doc_of<'s>(g: &Generator<'s>, id: DefId) -> Option<&'s Doc> {
 /// Docs for a type, command or event.
 pub(crate) fn definition(g: &Generator, id: DefId) -> Docs {
     let def = g.schema.def(id);
-    let mut lines = Vec::new();
+    let mut lines = Lines::default();
     let doc = doc_of(g, id);
     if let Some(doc) = doc {
         let ctx = Context { g, owner: Some(id) };
@@ -158,7 +181,7 @@ pub(crate) fn summary(g: &Generator, id: DefId) -> Option<String> {
 
 /// Docs for a member, from the documentation of the type defining it.
 pub(crate) fn member(g: &Generator, _container: DefId, m: &Member) -> Docs {
-    let mut lines = Vec::new();
+    let mut lines = Lines::default();
     let doc = doc_of(g, m.defined_in);
     if let Some(a) = doc.and_then(|d| d.arg(&m.name)) {
         push_arg(g, &mut lines, m.defined_in, a);
@@ -182,7 +205,7 @@ pub(crate) fn member(g: &Generator, _container: DefId, m: &Member) -> Docs {
 
 /// Docs for an enumeration value.
 pub(crate) fn enum_value(g: &Generator, id: DefId, v: &EnumValue) -> Docs {
-    let mut lines = Vec::new();
+    let mut lines = Lines::default();
     let doc = doc_of(g, id);
     if let Some(a) = doc.and_then(|d| d.arg(&v.name)) {
         push_arg(g, &mut lines, id, a);
@@ -199,7 +222,7 @@ pub(crate) fn enum_value(g: &Generator, id: DefId, v: &EnumValue) -> Docs {
 
 /// Docs for a branch of a union or alternate.
 pub(crate) fn branch(g: &Generator, id: DefId, v: &Variant) -> Docs {
-    let mut lines = Vec::new();
+    let mut lines = Lines::default();
     if let Some(a) = doc_of(g, id).and_then(|d| d.arg(&v.name)) {
         push_arg(g, &mut lines, id, a);
     }
@@ -222,7 +245,7 @@ pub(crate) fn branch(g: &Generator, id: DefId, v: &Variant) -> Docs {
 
 /// Docs for a union's branch field, from the tag member's description.
 pub(crate) fn union_tag(g: &Generator, id: DefId, v: &Variants) -> Docs {
-    let mut lines = Vec::new();
+    let mut lines = Lines::default();
     let DefKind::Object(o) = &g.schema.def(id).kind else {
         return Docs(lines);
     };
@@ -230,7 +253,7 @@ pub(crate) fn union_tag(g: &Generator, id: DefId, v: &Variants) -> Docs {
         && let Some(a) = doc_of(g, m.defined_in).and_then(|d| d.arg(&m.name))
     {
         push_arg(g, &mut lines, m.defined_in, a);
-        lines.push(String::new());
+        lines.push("");
     }
     lines.push(format!(
         "The branch, selected by the value of `{}` on the wire.",
@@ -239,7 +262,7 @@ pub(crate) fn union_tag(g: &Generator, id: DefId, v: &Variants) -> Docs {
     Docs(lines)
 }
 
-fn push_arg(g: &Generator, lines: &mut Vec<String>, owner: DefId, a: &ArgSection) {
+fn push_arg(g: &Generator, lines: &mut Lines, owner: DefId, a: &ArgSection) {
     if a.text.is_empty() {
         return;
     }
@@ -250,7 +273,7 @@ fn push_arg(g: &Generator, lines: &mut Vec<String>, owner: DefId, a: &ArgSection
     push_text(lines, &ctx.markdown(&a.text, false));
 }
 
-fn push_features(g: &Generator, lines: &mut Vec<String>, features: &[Feature], doc: Option<&Doc>) {
+fn push_features(g: &Generator, lines: &mut Lines, features: &[Feature], doc: Option<&Doc>) {
     let shown: Vec<&Feature> = features
         .iter()
         .filter(|f| g.sel.item(f.ifcond.as_ref(), &[]))
@@ -283,14 +306,16 @@ fn condition(c: &Cond) -> String {
 }
 
 /// Appends a paragraph (possibly several lines) after a blank line.
-fn push_text(lines: &mut Vec<String>, text: &str) {
+fn push_text(lines: &mut Lines, text: &str) {
     if text.trim().is_empty() {
         return;
     }
     if !lines.is_empty() {
-        lines.push(String::new());
+        lines.push("");
     }
-    lines.extend(text.lines().map(str::to_string));
+    for l in text.lines() {
+        lines.push(l);
+    }
 }
 
 /// Converts QAPI text to Markdown.
