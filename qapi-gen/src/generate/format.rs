@@ -6,21 +6,23 @@ use proc_macro2::TokenStream;
 
 use super::{GenerateError, Piece};
 
-/// The source text of some pieces of output.
-pub(crate) fn render(pieces: Vec<Piece>, format: bool) -> Result<String, GenerateError> {
-    let mut out = String::new();
+/// Appends the source text of some pieces of output to `out`.
+pub(crate) fn render(
+    out: &mut String,
+    pieces: Vec<Piece>,
+    format: bool,
+) -> Result<(), GenerateError> {
     let mut pending = TokenStream::new();
     for piece in pieces {
         match piece {
             Piece::Tokens(t) => pending.extend(t),
             Piece::Text(t) => {
-                flush(&mut out, std::mem::take(&mut pending), format)?;
+                flush(out, std::mem::take(&mut pending), format)?;
                 out.push_str(&t);
             }
         }
     }
-    flush(&mut out, pending, format)?;
-    Ok(out)
+    flush(out, pending, format)
 }
 
 fn flush(out: &mut String, items: TokenStream, format: bool) -> Result<(), GenerateError> {

@@ -201,14 +201,12 @@ impl Generated<'_> {
 
     /// The source text of some units.
     fn render_units(&self, units: &[Unit], format: bool) -> Result<String, GenerateError> {
-        let mut out = String::new();
+        let mut out = String::with_capacity(units.len() * 2048);
         for &unit in units {
-            let text = format::render(self.emit(unit), format)?;
-            if !text.is_empty() {
-                out.push_str(&text);
-                if format {
-                    out.push('\n');
-                }
+            let start = out.len();
+            format::render(&mut out, self.emit(unit), format)?;
+            if format && out.len() > start {
+                out.push('\n');
             }
         }
         Ok(out)

@@ -41,7 +41,13 @@ pub fn ident(name: &str) -> Ident {
 
 /// The text of an identifier as written in source (`r#type` for raw ones).
 pub fn ident_text(name: &str) -> String {
-    ident(name).to_string()
+    if NOT_RAW.contains(&name) {
+        format!("{name}_")
+    } else if KEYWORDS.contains(&name) {
+        format!("r#{name}")
+    } else {
+        name.to_string()
+    }
 }
 
 /// UpperCamelCase for a type, command, event, enum value or branch name.

@@ -261,7 +261,8 @@ pub(crate) fn optional(m: &Member) -> bool {
 
 /// One field of a generated struct.
 pub(crate) struct Field<'a> {
-    pub ident: Ident,
+    /// The field's name, as written in source.
+    pub ident: String,
     pub member: &'a Member,
     /// The value's type (boxed if it must be), as source text.
     pub inner_text: String,
@@ -281,7 +282,7 @@ pub(crate) fn fields<'a>(
         .map(|m| {
             let name = ns.claim(names::snake(&m.name), "_");
             Field {
-                ident: ident(&name),
+                ident: names::ident_text(&name),
                 member: m,
                 inner_text: member_type_text(g, container, m.ty),
             }
