@@ -5,7 +5,7 @@
 //! walked in source order, doing what QEMU's parser does as it meets them:
 //! resolving escapes, rejecting duplicate keys, reading included files,
 //! applying pragmas and parsing documentation.  An item the grammar cannot
-//! parse is diagnosed token by token ([`diagnose`]), so that the first error
+//! parse is diagnosed token by token (`diagnose`), so that the first error
 //! reported is the one QEMU reports, with its message and column.
 
 mod diagnose;
@@ -51,7 +51,7 @@ pub enum ExprKind {
     /// `{ 'include': ... }`: the path of the included file, the including
     /// file's directory joined with the value, as QEMU spells it.
     Include(PathBuf),
-    /// A definition, to be checked by [`crate::expr`].
+    /// A definition, to be checked by the checker (`crate::expr`).
     Definition(Object),
 }
 
