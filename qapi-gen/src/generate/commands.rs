@@ -6,7 +6,7 @@ use proc_macro2::{Ident, Literal};
 use quote::{format_ident, quote};
 
 use super::docs::{self, Docs, Lines};
-use super::names::{self, Namespace, ident};
+use super::names::{self, Lit, Namespace, ident};
 use super::types::{self, emit_plain_struct, fields, rust_type};
 use super::{Generator, Piece};
 use crate::schema::{Builtin, Command, DefId, DefKind, Event};
@@ -98,11 +98,7 @@ pub(crate) fn emit_command(g: &Generator, id: DefId, c: &Command, out: &mut Vec<
     let mut t = String::with_capacity(512);
     t.push_str("#[allow(deprecated)]\n");
     put!(t, "impl ::qapi_types::Command for {name} {{\n");
-    put!(
-        t,
-        "    const NAME: &'static str = {};\n",
-        Literal::string(&def.name)
-    );
+    put!(t, "    const NAME: &'static str = {};\n", Lit(&def.name));
     put!(t, "    type Returns = {returns};\n");
     if c.allow_oob {
         t.push_str("    const ALLOW_OOB: bool = true;\n");
@@ -142,7 +138,7 @@ fn arguments_table(g: &Generator, arg: Option<DefId>, t: &mut String) {
         put!(
             t,
             "            ::qapi_types::ArgInfo::{which}({}, {}),\n",
-            Literal::string(&m.name),
+            Lit(&m.name),
             json_kind(g, m.ty)
         );
     }
@@ -156,7 +152,7 @@ pub(crate) fn emit_event(g: &Generator, id: DefId, e: &Event, out: &mut Vec<Piec
     emit_args_struct(g, id, &name, e.arg_type, out);
     out.push(Piece::Text(format!(
         "#[allow(deprecated)]\nimpl ::qapi_types::Event for {name} {{\n    const NAME: &'static str = {};\n}}\n",
-        Literal::string(&def.name)
+        Lit(&def.name)
     )));
 }
 
@@ -373,7 +369,7 @@ pub(crate) fn emit_server(g: &Generator, items: &mut Vec<Piece>) {
         put!(
             t,
             "        ::qapi_types::server::not_implemented({})\n    }}\n",
-            Literal::string(&g.schema.def(*id).name)
+            Lit(&g.schema.def(*id).name)
         );
     }
     t.push_str(
@@ -398,7 +394,7 @@ pub(crate) fn emit_server(g: &Generator, items: &mut Vec<Piece>) {
             put!(
                 t,
                 "            {} => Runner::<{}>::info(),\n",
-                Literal::string(&g.schema.def(*id).name),
+                Lit(&g.schema.def(*id).name),
                 g.name(*id)
             );
         }
@@ -430,7 +426,7 @@ pub(crate) fn emit_server(g: &Generator, items: &mut Vec<Piece>) {
             put!(
                 t,
                 "            {} => Runner::<{}>::{run}(&self.0, arguments, H::{method}),\n",
-                Literal::string(&g.schema.def(*id).name),
+                Lit(&g.schema.def(*id).name),
                 g.name(*id)
             );
         }

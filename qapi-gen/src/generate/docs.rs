@@ -332,6 +332,27 @@ impl Context<'_, '_> {
         if literal {
             return fence(text.lines().map(|l| l.to_string()).collect());
         }
+        // Plain paragraphs, the common case: no directive, option or
+        // literal block.
+        if !text.contains("::") && !text.lines().any(|l| l.trim_start().starts_with([':', '.'])) {
+            let mut out = String::with_capacity(text.len() + 16);
+            let mut blank = true;
+            for line in text.lines() {
+                let trimmed = line.trim();
+                if trimmed.is_empty() {
+                    if !blank {
+                        out.push('\n');
+                        blank = true;
+                    }
+                    continue;
+                }
+                out.push_str(&self.inline(trimmed));
+                out.push('\n');
+                blank = false;
+            }
+            out.truncate(out.trim_end().len());
+            return out;
+        }
         let mut out: Vec<String> = Vec::new();
         let mut block: Option<(usize, Vec<String>)> = None;
         let mut pending_literal = false;
@@ -421,9 +442,21 @@ impl Context<'_, '_> {
 
     /// Inline markup: `@name` references, rST literals, escapes.
     fn inline(&self, text: &str) -> String {
+        /// The bytes that may start markup (all ASCII, so a match is at a
+        /// character boundary).
+        const SPECIAL: [bool; 256] = {
+            let mut t = [false; 256];
+            let mut i = 0;
+            let bytes = b"@[]<>`h|\\_*";
+            while i < bytes.len() {
+                t[bytes[i] as usize] = true;
+                i += 1;
+            }
+            t
+        };
         let mut out = String::with_capacity(text.len() + 8);
         let mut rest = text;
-        while let Some(i) = rest.find(['@', '[', ']', '<', '>', '`', 'h', '|', '\\', '_', '*']) {
+        while let Some(i) = rest.bytes().position(|b| SPECIAL[b as usize]) {
             out.push_str(&rest[..i]);
             rest = &rest[i..];
             let c = rest.as_bytes()[0];

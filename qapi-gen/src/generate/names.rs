@@ -203,3 +203,21 @@ mod tests {
         assert_eq!(ns.claim("Foo".into(), "Command"), "FooCommand2");
     }
 }
+
+/// A string literal in source text: `"name"`, escaped as Rust requires.
+pub struct Lit<'a>(pub &'a str);
+
+impl std::fmt::Display for Lit<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Schema names are plain ASCII: no escaping to do.
+        if self
+            .0
+            .bytes()
+            .all(|b| (b' '..=b'~').contains(&b) && b != b'"' && b != b'\\')
+        {
+            write!(f, "\"{}\"", self.0)
+        } else {
+            write!(f, "{}", proc_macro2::Literal::string(self.0))
+        }
+    }
+}

@@ -7,7 +7,7 @@ use proc_macro2::{Ident, Literal, TokenStream};
 use quote::{format_ident, quote};
 
 use super::docs;
-use super::names::{self, Namespace, ident};
+use super::names::{self, Lit, Namespace, ident};
 use super::select::Selection;
 use super::{Generator, MacroCall, Piece};
 use crate::schema::{
@@ -306,17 +306,17 @@ fn object_call(
                 "{}: {kind}<{}> = {}",
                 f.ident,
                 f.inner_text,
-                Literal::string(&f.member.name)
+                Lit(&f.member.name)
             )
         })
         .collect();
     let tail = match branch {
-        Some((field, tag, ty)) => format!("\n    {field}: {ty} = {}", Literal::string(tag)),
+        Some((field, tag, ty)) => format!("\n    {field}: {ty} = {}", Lit(tag)),
         None => String::new(),
     };
     MacroCall {
         name: "object",
-        head: format!("{name} = {}", Literal::string(wire_name)),
+        head: format!("{name} = {}", Lit(wire_name)),
         body,
         tail,
     }
@@ -404,7 +404,7 @@ pub(crate) fn emit_enum(g: &Generator, id: DefId, e: &EnumType, out: &mut Vec<Pi
     put!(t, "    {unknown}(::std::string::String),\n}}\n");
     let body = values
         .iter()
-        .map(|(v, value)| format!("{v} = {}", Literal::string(&value.name)))
+        .map(|(v, value)| format!("{v} = {}", Lit(&value.name)))
         .collect();
     let call = MacroCall {
         name: "enumeration",
