@@ -8,6 +8,15 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use qapi_gen::{Diagnostic, Mode, SourceMap};
 
+/// The command line's allocator (the library leaves the choice to its
+/// users).  A `generate` run of the full QMP schema makes about 230,000
+/// small allocations, and glibc's malloc took a fifth of its CPU; with
+/// mimalloc the run's median wall time fell from 33.7 to 28.5 ms here.
+/// Built without transparent huge pages: zeroing 2 MiB pages for a process
+/// that lives 30 ms made some runs several times slower.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// QEMU QAPI schemas to typed Rust.
 #[derive(Parser)]
 #[command(name = "qapi-gen", version, about)]
