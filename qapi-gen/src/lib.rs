@@ -55,6 +55,10 @@
 //! QEMU: `PATH:LINE[:COL]: message`, after `In file included from` lines and an
 //! `In struct 'Name':` line where they apply.
 
+// The build-script examples in these docs are whole `build.rs` files, whose
+// `fn main` is the point.
+#![allow(clippy::needless_doctest_main)]
+
 mod builder;
 pub mod diag;
 pub mod doc;

@@ -318,6 +318,47 @@ fn push_text(lines: &mut Lines, text: &str) {
     }
 }
 
+/// Where a paragraph is inside a Markdown list item.  The schema's text
+/// keeps continuation lines at any indentation, and its lines arrive here
+/// trimmed; indenting them under the item's text keeps the item whole
+/// without leaning on Markdown's lazy continuation (which rustdoc renders
+/// the same, but clippy's `doc_lazy_continuation` flags).
+#[derive(Default)]
+struct ListItem {
+    /// The width of the current item's marker (`* `, `1. `, `2) `).
+    width: Option<usize>,
+}
+
+impl ListItem {
+    /// The indentation for a trimmed, non-blank line, updating the state.
+    fn indent(&mut self, line: &str) -> &'static str {
+        const SPACES: &str = "        ";
+        if let Some(w) = list_marker_width(line) {
+            self.width = Some(w);
+            return "";
+        }
+        self.width.map_or("", |w| &SPACES[..w.min(SPACES.len())])
+    }
+}
+
+/// The width of the Markdown list marker that starts `line`, with the space
+/// after it: bullets `*`, `-`, `+`, and numbers of up to nine digits followed
+/// by `.` or `)`.
+fn list_marker_width(line: &str) -> Option<usize> {
+    let b = line.as_bytes();
+    if b.len() >= 2 && matches!(b[0], b'*' | b'-' | b'+') && b[1] == b' ' {
+        return Some(2);
+    }
+    let digits = b.iter().take_while(|c| c.is_ascii_digit()).count();
+    if (1..=9).contains(&digits)
+        && matches!(b.get(digits), Some(b'.' | b')'))
+        && b.get(digits + 1) == Some(&b' ')
+    {
+        return Some(digits + 2);
+    }
+    None
+}
+
 /// Converts QAPI text to Markdown.
 struct Context<'a, 's> {
     g: &'a Generator<'s>,
@@ -337,6 +378,7 @@ impl Context<'_, '_> {
         if !text.contains("::") && !text.lines().any(|l| l.trim_start().starts_with([':', '.'])) {
             let mut out = String::with_capacity(text.len() + 16);
             let mut blank = true;
+            let mut item = ListItem::default();
             for line in text.lines() {
                 let trimmed = line.trim();
                 if trimmed.is_empty() {
@@ -344,8 +386,10 @@ impl Context<'_, '_> {
                         out.push('\n');
                         blank = true;
                     }
+                    item = ListItem::default();
                     continue;
                 }
+                out.push_str(item.indent(trimmed));
                 out.push_str(&self.inline(trimmed));
                 out.push('\n');
                 blank = false;
@@ -356,6 +400,7 @@ impl Context<'_, '_> {
         let mut out: Vec<String> = Vec::new();
         let mut block: Option<(usize, Vec<String>)> = None;
         let mut pending_literal = false;
+        let mut item = ListItem::default();
         for line in text.lines() {
             let indent = line.len() - line.trim_start().len();
             if let Some((min, body)) = &mut block {
@@ -377,6 +422,9 @@ impl Context<'_, '_> {
                 out.push(fence(body));
             }
             let trimmed = line.trim();
+            if trimmed.is_empty() {
+                item = ListItem::default();
+            }
             if pending_literal && trimmed.is_empty() {
                 continue;
             }
@@ -424,7 +472,8 @@ impl Context<'_, '_> {
                 pending_literal = false;
                 continue;
             }
-            out.push(self.inline(trimmed));
+            let indent = item.indent(trimmed);
+            out.push(format!("{indent}{}", self.inline(trimmed)));
         }
         if let Some((_, body)) = block {
             out.push(fence(body));
@@ -531,14 +580,13 @@ impl Context<'_, '_> {
         if let Some(id) = self.g.schema.lookup(name)
             && self.g.sel.keep(id)
             && let Some(rust) = self.g.names.get(&id)
+            && Some(id) != self.owner
         {
-            if Some(id) != self.owner {
-                return if name == rust {
-                    format!("[`{name}`]")
-                } else {
-                    format!("[`{name}`]({rust})")
-                };
-            }
+            return if name == rust {
+                format!("[`{name}`]")
+            } else {
+                format!("[`{name}`]({rust})")
+            };
         }
         format!("`{name}`")
     }

@@ -159,6 +159,24 @@ impl Namespace {
     }
 }
 
+/// A string literal in source text: `"name"`, escaped as Rust requires.
+pub struct Lit<'a>(pub &'a str);
+
+impl std::fmt::Display for Lit<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Schema names are plain ASCII: no escaping to do.
+        if self
+            .0
+            .bytes()
+            .all(|b| (b' '..=b'~').contains(&b) && b != b'"' && b != b'\\')
+        {
+            write!(f, "\"{}\"", self.0)
+        } else {
+            write!(f, "{}", proc_macro2::Literal::string(self.0))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -195,29 +213,18 @@ mod tests {
     }
 
     #[test]
+    fn string_literals() {
+        assert_eq!(Lit("query-status").to_string(), "\"query-status\"");
+        assert_eq!(Lit("a\"b\\c").to_string(), "\"a\\\"b\\\\c\"");
+        assert_eq!(Lit("tab\there").to_string(), "\"tab\\there\"");
+    }
+
+    #[test]
     fn collisions() {
         let mut ns = Namespace::with_reserved(&["Event"]);
         assert_eq!(ns.claim("Event".into(), "Type"), "EventType");
         assert_eq!(ns.claim("Foo".into(), "Command"), "Foo");
         assert_eq!(ns.claim("Foo".into(), "Command"), "FooCommand");
         assert_eq!(ns.claim("Foo".into(), "Command"), "FooCommand2");
-    }
-}
-
-/// A string literal in source text: `"name"`, escaped as Rust requires.
-pub struct Lit<'a>(pub &'a str);
-
-impl std::fmt::Display for Lit<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // Schema names are plain ASCII: no escaping to do.
-        if self
-            .0
-            .bytes()
-            .all(|b| (b' '..=b'~').contains(&b) && b != b'"' && b != b'\\')
-        {
-            write!(f, "\"{}\"", self.0)
-        } else {
-            write!(f, "{}", proc_macro2::Literal::string(self.0))
-        }
     }
 }

@@ -418,6 +418,11 @@ pub(crate) fn emit_enum(g: &Generator, id: DefId, e: &EnumType, out: &mut Vec<Pi
 
 /// A flat union: a struct of the base members and a field, named after the
 /// tag, holding the branch enum.
+///
+/// Branch enums (here, in simple unions and in alternates) allow clippy's
+/// `large_enum_variant`: QEMU's branches differ in size by hundreds of
+/// bytes (`ObjectOptions`), and boxing them would make every value harder
+/// to build and match for a saving nobody asked for.
 pub(crate) fn emit_union(
     g: &Generator,
     id: DefId,
@@ -643,6 +648,7 @@ fn write_branch_enum(
         t,
         "/// The branch of [`{union}`], selected by its tag member `{tag}`.\n\
          #[derive(Clone, Debug, PartialEq)]\n\
+         #[allow(clippy::large_enum_variant)]\n\
          pub enum {name} {{\n\
          {variants}\
          \x20   /// A branch this schema does not know, as sent by a newer QEMU:\n\
@@ -655,6 +661,7 @@ fn write_branch_enum(
          \x20   }},\n\
          }}\n\
          #[doc(hidden)]\n\
+         #[allow(clippy::large_enum_variant)]\n\
          pub enum {slots} {{\n\
          {slot_variants}\
          \x20   {unknown}(::std::string::String, ::qapi_types::object::UnknownMembers),\n\
@@ -775,6 +782,7 @@ pub(crate) fn emit_simple_union(g: &Generator, id: DefId, v: &Variants) -> Token
     quote! {
         #doc
         #[derive(Clone, Debug, PartialEq)]
+        #[allow(clippy::large_enum_variant)]
         pub enum #name {
             #(#variants)*
             /// A branch this schema does not know, as sent by a newer QEMU.
@@ -786,6 +794,7 @@ pub(crate) fn emit_simple_union(g: &Generator, id: DefId, v: &Variants) -> Token
             },
         }
         #[doc(hidden)]
+        #[allow(clippy::large_enum_variant)]
         pub enum #slots {
             #(#slot_variants)*
             #unknown(::std::string::String, ::qapi_types::object::UnknownMembers),
@@ -806,15 +815,10 @@ pub(crate) fn emit_simple_union(g: &Generator, id: DefId, v: &Variants) -> Token
                 key: &str,
                 map: &mut A,
             ) -> ::std::result::Result<bool, A::Error> {
-                if let #slots::#unknown(_, m) = slots {
-                    return ::qapi_types::object::unknown_member(m, key, map);
-                }
-                if key != "data" {
-                    return ::std::result::Result::Ok(false);
-                }
                 match slots {
+                    #slots::#unknown(_, m) => return ::qapi_types::object::unknown_member(m, key, map),
+                    _ if key != "data" => return ::std::result::Result::Ok(false),
                     #(#arms_member)*
-                    #slots::#unknown(..) => {}
                 }
                 ::std::result::Result::Ok(true)
             }
@@ -912,8 +916,9 @@ pub(crate) fn emit_alternate(g: &Generator, id: DefId, a: &AlternateType) -> Tok
             DefKind::Builtin(Builtin::Number) => {
                 expecting.push("a number");
                 let e = wrap(quote!(v as f64));
+                let e_f64 = wrap(quote!(v));
                 visits.push(quote! {
-                    fn visit_f64<E: #de::Error>(self, v: f64) -> ::std::result::Result<Self::Value, E> { ::std::result::Result::Ok(#e) }
+                    fn visit_f64<E: #de::Error>(self, v: f64) -> ::std::result::Result<Self::Value, E> { ::std::result::Result::Ok(#e_f64) }
                     fn visit_i64<E: #de::Error>(self, v: i64) -> ::std::result::Result<Self::Value, E> { ::std::result::Result::Ok(#e) }
                     fn visit_u64<E: #de::Error>(self, v: u64) -> ::std::result::Result<Self::Value, E> { ::std::result::Result::Ok(#e) }
                 });
@@ -956,6 +961,7 @@ pub(crate) fn emit_alternate(g: &Generator, id: DefId, a: &AlternateType) -> Tok
     quote! {
         #doc
         #[derive(Clone, Debug, PartialEq)]
+        #[allow(clippy::large_enum_variant)]
         pub enum #name {
             #(#variants)*
         }
