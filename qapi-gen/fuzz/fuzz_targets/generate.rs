@@ -1,0 +1,116 @@
+//! Fuzzes the generator: every input the front end accepts (default mode)
+//! is generated with three sets of options, formatted and not.  Besides "no
+//! panic", it checks that for every accepted schema:
+//!
+//! - generation succeeds with the default options (an error there is a
+//!   generator bug: the checked model is all it reads); with conditions
+//!   evaluated or unstable items left out, it may only fail for the reasons
+//!   the options give (a condition it cannot evaluate, a kept item using one
+//!   left out);
+//! - the output parses as a Rust file (`syn`), formatted and unformatted;
+//! - both hold the same code (equal after formatting both with prettyplease);
+//! - generating twice gives the same text.
+//!
+//! Compiling the output is beyond a fuzzer's budget; the test suite compiles
+//! the bindings of every real schema and of focused fixtures.
+#![no_main]
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use libfuzzer_sys::fuzz_target;
+use qapi_gen::Mode;
+use qapi_gen::generate::{GenerateError, Options, generate};
+
+/// The path the input is checked under: a temporary directory with one
+/// file to include.
+fn root() -> &'static PathBuf {
+    static ROOT: OnceLock<PathBuf> = OnceLock::new();
+    ROOT.get_or_init(|| {
+        let dir = std::env::temp_dir().join("qapi-gen-fuzz-generate");
+        let _ = std::fs::create_dir_all(&dir);
+        let _ = std::fs::write(
+            dir.join("sub.json"),
+            "{ 'enum': 'Sub', 'data': [ 'a', 'b' ] }\n{ 'struct': 'SubS', 'data': { 'x': 'Sub' } }\n",
+        );
+        dir.join("fuzz-input.json")
+    })
+}
+
+/// See the `load` target: keeps include directives from reading files that
+/// never end.
+fn reads_special_files(text: &str) -> bool {
+    text.contains("include") && ["dev/", "proc/", "sys/"].iter().any(|p| text.contains(p))
+}
+
+/// The code of a Rust file, in one canonical layout.
+fn normal(src: &str, what: &str) -> String {
+    match syn::parse_file(src) {
+        Ok(file) => prettyplease::unparse(&file),
+        Err(e) => panic!("{what} output does not parse: {e}\n{src}"),
+    }
+}
+
+fn check(schema: &qapi_gen::Schema, opts: Options, may_fail: fn(&GenerateError) -> bool) {
+    let g = match generate(schema, &opts, "fuzz-input.json") {
+        Ok(g) => g,
+        Err(e) if may_fail(&e) => return,
+        Err(e) => panic!("generation failed on an accepted schema: {e}"),
+    };
+    let formatted = g
+        .to_source(true)
+        .unwrap_or_else(|e| panic!("formatting failed: {e}"));
+    let plain = g
+        .to_source(false)
+        .unwrap_or_else(|e| panic!("unformatted output failed: {e}"));
+    assert_eq!(
+        normal(&formatted, "formatted"),
+        normal(&plain, "unformatted"),
+        "formatted and unformatted output differ"
+    );
+    let again = generate(schema, &opts, "fuzz-input.json")
+        .and_then(|g| g.to_source(true))
+        .expect("it worked once");
+    assert_eq!(formatted, again, "generation is not deterministic");
+}
+
+fuzz_target!(|data: &[u8]| {
+    let text = String::from_utf8_lossy(data);
+    if reads_special_files(&text) {
+        return;
+    }
+    let Ok(schema) = qapi_gen::load_str(root(), &text, Mode::Default) else {
+        return;
+    };
+    check(&schema, Options::default(), |_| false);
+    // Conditions evaluated against a symbol set (both dialects), unstable
+    // items left out, no client or server side.
+    check(
+        &schema,
+        Options {
+            cfg: Some(BTreeSet::from(["CONFIG_A".to_string()])),
+            exclude_unstable: true,
+            client: false,
+            server: false,
+            ..Options::default()
+        },
+        |e| matches!(e, GenerateError::Condition(_) | GenerateError::Dangling { .. }),
+    );
+    // Only what the first command or event needs.
+    if let Some(name) = schema
+        .commands()
+        .map(|c| c.name.clone())
+        .next()
+        .or_else(|| schema.events().map(|e| e.name.clone()).next())
+    {
+        check(
+            &schema,
+            Options {
+                only: Some(vec![name]),
+                ..Options::default()
+            },
+            |_| false,
+        );
+    }
+});
