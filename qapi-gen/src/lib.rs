@@ -15,7 +15,17 @@
 //!
 //! # Generating bindings
 //!
-//! From a build script, with [`Builder`]:
+//! From a build script, with [`Builder`].  In `Cargo.toml` (the default
+//! `cli` feature builds the command line, which a build script does not
+//! need):
+//!
+//! ```toml
+//! [dependencies]
+//! qapi-types = "0.1"
+//!
+//! [build-dependencies]
+//! qapi-gen = { version = "0.1", default-features = false }
+//! ```
 //!
 //! ```no_run
 //! // build.rs; qapi-gen is a build-dependency, qapi-types a dependency.
