@@ -1,7 +1,8 @@
 //! Property test: real schemas from the shared directory, mutated (bytes
 //! inserted, deleted and replaced, tokens swapped, lines duplicated, text
 //! truncated; always valid UTF-8), through `load_str` in both modes.  No
-//! input may panic; an error renders in QEMU's format; a valid schema dumps.
+//! input may panic; an error renders in QEMU's format; a valid schema dumps,
+//! and generates Rust that parses (formatted and not, the same code).
 //!
 //! A few hundred cases by default, from a fixed seed; `PROPTEST_CASES` raises
 //! the number, `PROPTEST_RNG_SEED` picks other inputs.  The fuzz
@@ -309,6 +310,9 @@ fn check_one(corpus: &Corpus, file: usize, muts: &[Mutation], snippets: bool) {
                     }
                 }
                 accepted[k] = Some((qapi_gen::dump::dump(&schema), schema.warnings.len()));
+                if mode == Mode::Default && !snippets {
+                    generates(&schema);
+                }
             }
             Err(e) => {
                 let rendered = e.error().render(&e.sources);
@@ -338,6 +342,19 @@ fn check_one(corpus: &Corpus, file: usize, muts: &[Mutation], snippets: bool) {
             }
         }
     }
+}
+
+/// What the front end accepts, the generator turns into Rust that parses,
+/// the same code formatted or not.
+fn generates(schema: &qapi_gen::Schema) {
+    let g = qapi_gen::generate::generate(schema, &Default::default(), "mutated.json")
+        .unwrap_or_else(|e| panic!("generation failed on an accepted schema: {e}"));
+    let parse = |src: String| {
+        let file = syn::parse_file(&src).unwrap_or_else(|e| panic!("output does not parse: {e}"));
+        prettyplease::unparse(&file)
+    };
+    let formatted = parse(g.to_source(true).expect("formatted"));
+    assert_eq!(formatted, parse(g.to_source(false).expect("unformatted")));
 }
 
 fn run(test: &str, snippets: bool) {
