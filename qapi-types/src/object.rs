@@ -109,6 +109,8 @@ macro_rules! object {
             const NAME: &'static str = $name;
             const MEMBERS: &'static [&'static str] = &[$($wire),*];
             type Slots = $crate::__slot_list!($($crate::object::$kind<$fty>),*);
+            // The schema names the bindings (QEMU's own tests use `foo`).
+            #[allow(clippy::disallowed_names)]
             fn build($crate::__member_pat!($($field),*): <Self::Slots as $crate::object::Slots>::Values) -> Self {
                 Self { $($field),* }
             }
@@ -127,6 +129,7 @@ macro_rules! object {
             const MEMBERS: &'static [&'static str] = &[$($wire),*];
             const TAG: &'static str = $tag;
             type Slots = $crate::object::UnionSlots<$crate::__slot_list!($($crate::object::$kind<$fty>),*), $bty>;
+            #[allow(clippy::disallowed_names)]
             fn build(($crate::__member_pat!($($field),*), $branch): <Self::Slots as $crate::object::Slots>::Values) -> Self {
                 Self { $($field,)* $branch }
             }

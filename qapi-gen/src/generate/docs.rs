@@ -27,9 +27,26 @@ impl Lines {
         self.text.is_empty()
     }
 
-    /// Appends one line (without newlines).
+    /// Appends one line (without newlines).  Tabs are expanded to stops
+    /// of eight columns, as QEMU counts them: rustdoc's Markdown gives a tab
+    /// no fixed width.
     pub(crate) fn push(&mut self, line: impl AsRef<str>) {
-        self.text.push_str(line.as_ref());
+        let line = line.as_ref();
+        if line.contains('\t') {
+            let mut col = 0;
+            for c in line.chars() {
+                if c == '\t' {
+                    let next = (col / 8 + 1) * 8;
+                    self.text.extend(std::iter::repeat_n(' ', next - col));
+                    col = next;
+                } else {
+                    self.text.push(c);
+                    col += 1;
+                }
+            }
+        } else {
+            self.text.push_str(line);
+        }
         self.text.push('\n');
     }
 
@@ -54,7 +71,7 @@ impl Docs {
             out.push_str(indent);
             if l.is_empty() {
                 out.push_str("///\n");
-            } else if l.starts_with('/') || l.chars().any(|c| c.is_control() && c != '\t') {
+            } else if l.starts_with('/') || l.chars().any(char::is_control) {
                 // Text a line comment cannot hold as it is.
                 out.push_str("#[doc = ");
                 out.push_str(&Literal::string(&format!(" {l}")).to_string());

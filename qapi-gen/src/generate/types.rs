@@ -569,12 +569,24 @@ fn write_branch_enum(
             let ty = member_type_text(g, id, b.ty);
             put!(variants, "    {var}({ty}),\n");
             put!(slot_variants, "    {var}(<{ty} as {OBJECT}>::Slots),\n");
-            arm(
-                &mut arms_slots,
-                12,
-                &tag_pat,
-                &format!("{slots}::{var}(<{ty} as {OBJECT}>::slots())"),
-            );
+            // A branch struct without members (after conditions) has `()`
+            // for slots: written as such, not as a call returning it.
+            let empty = match &g.schema.def(b.ty).kind {
+                DefKind::Object(o) => {
+                    o.variants.is_none()
+                        && !o
+                            .members
+                            .iter()
+                            .any(|m| g.sel.item(m.ifcond.as_ref(), &m.features))
+                }
+                _ => false,
+            };
+            let new_slots = if empty {
+                format!("{slots}::{var}(())")
+            } else {
+                format!("{slots}::{var}(<{ty} as {OBJECT}>::slots())")
+            };
+            arm(&mut arms_slots, 12, &tag_pat, &new_slots);
             arm(
                 &mut arms_member,
                 12,
