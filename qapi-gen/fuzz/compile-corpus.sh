@@ -8,7 +8,8 @@
 # Every input in corpus/*/ is run through `qapi-gen generate` with the options
 # given (say `--cfg CONFIG_A --exclude-unstable`); the distinct outputs become
 # the modules of one throwaway crate, checked with `cargo clippy` under
-# `#![deny(warnings)]`.
+# `#![deny(warnings)]`, then documented with `cargo doc` (rustdoc's lints
+# denied too).
 #
 # Environment (optional):
 #   QAPI_GEN        the qapi-gen binary (default: built here in release)
@@ -74,4 +75,6 @@ EOF
 
 echo "${#inputs[@]} inputs, $accepted accepted, ${#seen[@]} distinct outputs: cargo clippy" >&2
 (cd "$work" && cargo clippy -q)
-echo "all ${#seen[@]} compile, without warnings or clippy lints" >&2
+echo "all ${#seen[@]} compile, without warnings or clippy lints: cargo doc" >&2
+(cd "$work" && RUSTDOCFLAGS="-D warnings" cargo doc -q --no-deps)
+echo "all ${#seen[@]} document without rustdoc warnings" >&2

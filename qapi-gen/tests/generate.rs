@@ -169,3 +169,31 @@ fn project_schema() {
     let code = generated(&path, &Options::default());
     insta::assert_snapshot!("project-schema", code);
 }
+
+/// Text that Markdown would read otherwise than rST: found by compiling
+/// the fuzz corpus's output with `cargo doc -D warnings`.
+#[test]
+fn docs_keep_markdown_from_misreading_text() {
+    let text = "##\n\
+                # @Thing:\n\
+                #\n\
+                # See https://example.org/a\u{7}b for more.\n\
+                #\n\
+                # -     a bullet written with wide spacing\n\
+                # 2)      a numbered one\n\
+                ##\n\
+                { 'struct': 'Thing', 'data': {} }\n";
+    let schema =
+        qapi_gen::load_str("odd.json", text, Mode::Default).unwrap_or_else(|e| panic!("{e}"));
+    let code = generate(&schema, &Options::default(), "odd.json")
+        .and_then(|g| g.to_source(true))
+        .unwrap();
+    // A URL ends where an autolink must (at the control character).
+    assert!(code.contains("<https://example.org/a>"), "{code}");
+    // Five spaces after a marker would start a code block in Markdown.
+    assert!(
+        code.contains("/// - a bullet written with wide spacing\n"),
+        "{code}"
+    );
+    assert!(code.contains("/// 2) a numbered one\n"), "{code}");
+}

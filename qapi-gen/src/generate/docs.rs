@@ -8,6 +8,8 @@
 //! Markdown or rustdoc would misread are escaped.  Each item's docs also say
 //! under which condition QEMU has it and which features it has.
 
+use std::borrow::Cow;
+
 use proc_macro2::{Literal, TokenStream};
 use quote::{ToTokens, quote};
 
@@ -347,14 +349,25 @@ struct ListItem {
 }
 
 impl ListItem {
-    /// The indentation for a trimmed, non-blank line, updating the state.
-    fn indent(&mut self, line: &str) -> &'static str {
+    /// A trimmed, non-blank line as Markdown should see it, and the
+    /// indentation to put before it, updating the state.  rST allows any
+    /// number of spaces after a list marker; Markdown reads five or more as
+    /// a code block, so they become one.
+    fn line<'l>(&mut self, line: &'l str) -> (&'static str, Cow<'l, str>) {
         const SPACES: &str = "        ";
         if let Some(w) = list_marker_width(line) {
             self.width = Some(w);
-            return "";
+            let text = &line[w..];
+            if text.starts_with(' ') {
+                return (
+                    "",
+                    Cow::Owned(format!("{}{}", &line[..w], text.trim_start())),
+                );
+            }
+            return ("", Cow::Borrowed(line));
         }
-        self.width.map_or("", |w| &SPACES[..w.min(SPACES.len())])
+        let indent = self.width.map_or("", |w| &SPACES[..w.min(SPACES.len())]);
+        (indent, Cow::Borrowed(line))
     }
 }
 
@@ -406,8 +419,9 @@ impl Context<'_, '_> {
                     item = ListItem::default();
                     continue;
                 }
-                out.push_str(item.indent(trimmed));
-                out.push_str(&self.inline(trimmed));
+                let (indent, line) = item.line(trimmed);
+                out.push_str(indent);
+                out.push_str(&self.inline(&line));
                 out.push('\n');
                 blank = false;
             }
@@ -489,8 +503,8 @@ impl Context<'_, '_> {
                 pending_literal = false;
                 continue;
             }
-            let indent = item.indent(trimmed);
-            out.push(format!("{indent}{}", self.inline(trimmed)));
+            let (indent, line) = item.line(trimmed);
+            out.push(format!("{indent}{}", self.inline(&line)));
         }
         if let Some((_, body)) = block {
             out.push(fence(body));
@@ -563,7 +577,12 @@ impl Context<'_, '_> {
                 b'h' => {
                     if rest.starts_with("http://") || rest.starts_with("https://") {
                         let end = rest
-                            .find(|ch: char| ch.is_whitespace() || ch == '>' || ch == ')')
+                            // (What a Markdown autolink cannot hold ends it.)
+                            .find(|ch: char| {
+                                ch.is_whitespace()
+                                    || ch.is_control()
+                                    || matches!(ch, '<' | '>' | ')')
+                            })
                             .unwrap_or(rest.len());
                         let url = rest[..end].trim_end_matches(['.', ',', ';']);
                         out.push('<');
