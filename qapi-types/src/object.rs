@@ -579,11 +579,6 @@ pub fn deserialize_enum<'de, T, D: Deserializer<'de>>(
     d.deserialize_str(EnumVisitor(from_wire))
 }
 
-/// Serializes a string: the `Serialize` impl of enumerations.
-pub fn serialize_str<S: Serializer>(s: S, value: &str) -> Result<S::Ok, S::Error> {
-    s.serialize_str(value)
-}
-
 /// The branches of a union: implemented by the generated enum a union keeps
 /// its branch in.
 pub trait Variants: Sized {

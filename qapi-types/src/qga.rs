@@ -48,20 +48,9 @@ impl EventSet for NoEvents {
 }
 
 /// Settings for connecting a guest-agent [`Client`].
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct Builder {
     config: Config,
-}
-
-impl Default for Builder {
-    fn default() -> Self {
-        Builder {
-            config: Config {
-                oob: false,
-                ..Config::default()
-            },
-        }
-    }
 }
 
 impl Builder {

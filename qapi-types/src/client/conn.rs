@@ -147,6 +147,16 @@ struct State {
     resync: Option<Resync>,
 }
 
+impl State {
+    /// The error for a call on a connection that is (or turned out to be)
+    /// closed.
+    fn closed_error(&self) -> Error {
+        self.closed
+            .as_ref()
+            .map_or(Error::Disconnected, CloseReason::error)
+    }
+}
+
 /// State shared by the client handles and the two tasks.
 struct Shared<E: EventSet> {
     state: Mutex<State>,
@@ -188,13 +198,16 @@ impl<E: EventSet> Shared<E> {
     }
 
     fn closed_error(&self) -> Error {
-        lock(&self.state)
-            .closed
-            .as_ref()
-            .map_or(Error::Disconnected, CloseReason::error)
+        lock(&self.state).closed_error()
     }
 
+    /// The resynchronisation under way, if any.  Only the guest agent
+    /// resynchronises: on a QMP connection the reader never takes the lock
+    /// for it.
     fn resync_state(&self) -> Option<Resync> {
+        if self.mode != Mode::Qga {
+            return None;
+        }
         lock(&self.state).resync
     }
 
@@ -494,10 +507,7 @@ impl<E: EventSet> Conn<E> {
         };
         if self.frames.send(frame).is_err() {
             st.pending.remove(&id);
-            return Err(st
-                .closed
-                .as_ref()
-                .map_or(Error::Disconnected, CloseReason::error));
+            return Err(st.closed_error());
         }
         Ok(id)
     }

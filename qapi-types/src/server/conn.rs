@@ -338,11 +338,7 @@ fn negotiate<D: Dispatch>(
     state: &ConnState,
     arguments: Option<&RawValue>,
 ) -> Result<serde_json::Value, QmpError> {
-    const SPEC: &[ArgInfo] = &[ArgInfo {
-        name: "enable",
-        optional: true,
-        kind: JsonKind::Array,
-    }];
+    const SPEC: &[ArgInfo] = &[ArgInfo::optional("enable", JsonKind::Array)];
     check_arguments(SPEC, arguments)?;
     let mut enable: Vec<String> = Vec::new();
     let list = super::args::members(arguments)?

@@ -213,13 +213,13 @@ impl<C: Command + Send> Runner<C> {
         F: FnOnce(&'a H) -> Fut + Send + 'a,
         Fut: Future<Output = Result<C::Returns, QmpError>> + Send + 'a,
     {
-        Box::pin(call(arguments, move |_: C| method(handler)))
+        Self::with_args(handler, arguments, move |h, _: C| method(h))
     }
 }
 
 /// The reply to a command the dispatcher does not know.
 pub fn not_found(name: &str) -> DispatchFuture<'static> {
-    Box::pin(std::future::ready(Err(QmpError::command_not_found(name))))
+    Box::pin(not_implemented(name))
 }
 
 /// The default of a generated handler method: QEMU's answer for a command
