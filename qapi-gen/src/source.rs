@@ -1,6 +1,6 @@
 //! Schema source files and positions in them, counted the way QEMU counts.
 
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
 /// Index of a file in a [`SourceMap`].
@@ -37,9 +37,11 @@ pub struct Loc {
 /// One schema file as read from disk.
 #[derive(Clone, Debug)]
 pub struct SourceFile {
-    /// The path the file was opened by: the root path as given, or the
-    /// including file's directory joined with the `include` value, unnormalized,
-    /// exactly as QEMU names it in messages.
+    /// The file's name as QEMU gives it in messages: the root path as
+    /// given, or the directory of the file that includes it first (in
+    /// QEMU's order) joined with the `include` value, unnormalized.  (It
+    /// may differ from the path the file was read by, when another file
+    /// named it first.)
     pub path: PathBuf,
     /// The file's text, with a final newline added when it lacked one.
     pub text: Arc<str>,
@@ -181,4 +183,29 @@ impl SourceMap {
     pub fn text(&self, span: Span) -> &str {
         &self.file(span.file).text[span.start as usize..span.end as usize]
     }
+}
+
+/// `os.path.abspath`: absolute and lexically normalized, symlinks untouched.
+pub(crate) fn absolute(path: &Path) -> PathBuf {
+    let joined = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir().unwrap_or_default().join(path)
+    };
+    let mut out = PathBuf::new();
+    for c in joined.components() {
+        match c {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The file an `include` directive names: relative to the including file.
+pub(crate) fn include_path(including: &Path, text: &str) -> PathBuf {
+    including.parent().unwrap_or(Path::new("")).join(text)
 }

@@ -226,12 +226,11 @@ fn a_stray_non_ascii_character() {
 
 #[test]
 fn deep_nesting_the_grammar_accepts() {
-    // The grammar stops at about 4,100 levels with "nesting too deep"; the
-    // recursive conversion of what it parsed (syntax/mod.rs,
-    // `FileParser::value`) overflows the main thread's 8 MiB stack sooner:
-    // at 2,000 levels in a debug build, about 4,100 in a release build (and
-    // on a 2 MiB thread at a quarter of that).  Run in a child process, as
-    // the overflow aborts it.
+    // Nesting the grammar accepts but deeper than `MAX_NESTING` (256): the
+    // conversion of what it parsed (syntax/mod.rs, `FileParser::value`)
+    // stops with "nesting too deep" instead of recursing on.  Run in a
+    // child process, so that a stack overflow, were one to come back, fails
+    // this test instead of aborting the test binary.
     let d = TempDir::new("cli-deep");
     let cases = [
         (

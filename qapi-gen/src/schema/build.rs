@@ -10,7 +10,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use super::{
@@ -22,7 +22,7 @@ use crate::Ctx;
 use crate::diag::{Diagnostic, Lint, Note};
 use crate::doc::Doc;
 use crate::expr::{self, DefBody, FeatureDef, Item, MemberDef, TypeOrMembers, TypeRef};
-use crate::source::Loc;
+use crate::source::{Loc, absolute};
 use crate::syntax::{Parsed, Pragma};
 
 const BUILTIN_MODULE: &str = "./builtin";
@@ -227,26 +227,6 @@ pub(crate) fn build(ctx: &mut Ctx, parsed: Parsed, items: Vec<Item>) -> Result<S
     }
     b.check()?;
     b.finish()
-}
-
-/// `os.path.abspath`.
-fn absolute(path: &Path) -> PathBuf {
-    let joined = if path.is_absolute() {
-        path.to_path_buf()
-    } else {
-        std::env::current_dir().unwrap_or_default().join(path)
-    };
-    let mut out = PathBuf::new();
-    for c in joined.components() {
-        match c {
-            Component::ParentDir => {
-                out.pop();
-            }
-            Component::CurDir => {}
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// `os.path.relpath(path, start)`, for absolute normalized paths.

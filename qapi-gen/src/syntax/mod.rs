@@ -1,18 +1,20 @@
 //! Reading schema files: the pest grammar, include and pragma directives, and
 //! documentation blocks, with QEMU's diagnostics in QEMU's order.
 //!
-//! The whole file is parsed by the grammar in one pass.  The items are then
-//! walked in source order, doing what QEMU's parser does as it meets them:
-//! resolving escapes, rejecting duplicate keys, reading included files,
-//! applying pragmas and parsing documentation.  An item the grammar cannot
-//! parse is diagnosed token by token (`diagnose`), so that the first error
-//! reported is the one QEMU reports, with its message and column.
+//! Each file is parsed by the grammar in one pass, on a worker thread, and
+//! its items walked in source order, doing what QEMU's parser does as it
+//! meets them: resolving escapes, rejecting duplicate keys and parsing
+//! documentation.  An item the grammar cannot parse is diagnosed token by
+//! token (`diagnose`), so that the first error reported is the one QEMU
+//! reports, with its message and column.  Included files are read as the
+//! files naming them are parsed; the `Assembler` then walks all files in
+//! QEMU's order, applying include and pragma directives.
 
 mod diagnose;
 mod value;
 
 use std::collections::{HashMap, HashSet};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use pest::Parser as _;
 use pest::iterators::Pair;
@@ -21,7 +23,7 @@ pub use value::{Object, Str, Value};
 
 use crate::diag::Diagnostic;
 use crate::doc::{self, Doc};
-use crate::source::{FileId, Loc, SourceFile, Span};
+use crate::source::{FileId, Loc, SourceFile, Span, absolute, include_path};
 use crate::{Ctx, FileCtx};
 
 #[derive(pest_derive::Parser)]
@@ -278,13 +280,7 @@ impl Assembler<'_> {
     fn include(&mut self, from: FileId, inc: Include) -> Result<(), Diagnostic> {
         // Spelled from the including file's name as QEMU's order gave it
         // (the same file may have been found first by another name).
-        let dir = self
-            .ctx
-            .sources
-            .path(from)
-            .parent()
-            .unwrap_or(Path::new(""));
-        let path = dir.join(&inc.include.text);
+        let path = include_path(self.ctx.sources.path(from), &inc.include.text);
         self.parsed.exprs.push(Expression {
             kind: ExprKind::Include(path.clone()),
             loc: inc.loc,
@@ -336,26 +332,6 @@ pub(crate) fn strerror(e: &std::io::Error) -> String {
         Some(i) => text[..i].to_string(),
         None => text,
     }
-}
-
-/// `os.path.abspath`: absolute and lexically normalized, symlinks untouched.
-fn absolute(path: &Path) -> PathBuf {
-    let joined = if path.is_absolute() {
-        path.to_path_buf()
-    } else {
-        std::env::current_dir().unwrap_or_default().join(path)
-    };
-    let mut out = PathBuf::new();
-    for c in joined.components() {
-        match c {
-            Component::ParentDir => {
-                out.pop();
-            }
-            Component::CurDir => {}
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// Parses one file into its items, without reading other files.
@@ -637,8 +613,7 @@ impl<'s> FileParser<'s> {
                         .with_span(include.span()),
                 );
             };
-            let dir = self.fcx.src.path.parent().unwrap_or(Path::new(""));
-            let path = dir.join(&include.text);
+            let path = include_path(&self.fcx.src.path, &include.text);
             self.items.push(Item::Include(Include {
                 include: include.clone(),
                 loc,
