@@ -72,7 +72,8 @@ struct GenerateArgs {
     /// rewritten when its contents change.
     #[arg(short, long)]
     output: PathBuf,
-    /// Emit unformatted tokens (faster; equally good for the compiler).
+    /// Skip prettyplease: the items emitted as tokens stay on one line
+    /// each (faster; equally good for the compiler).
     #[arg(long)]
     no_format: bool,
     /// Evaluate conditions with this symbol defined (repeatable); without

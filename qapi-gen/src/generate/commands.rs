@@ -91,10 +91,7 @@ pub(crate) fn emit_command(g: &Generator, id: DefId, c: &Command, out: &mut Vec<
     let def = g.schema.def(id);
     let name = format_ident!("{}", g.name(id));
     emit_args_struct(g, id, &name, c.arg_type, out);
-    let returns = match c.ret_type {
-        Some(t) => types::type_text(g, t),
-        None => "::qapi_types::Empty".to_string(),
-    };
+    let returns = returns(g, c);
     let mut t = String::with_capacity(512);
     t.push_str("#[allow(deprecated)]\n");
     put!(t, "impl ::qapi_types::Command for {name} {{\n");
@@ -129,11 +126,7 @@ fn arguments_table(g: &Generator, arg: Option<DefId>, t: &mut String) {
         return;
     }
     t.push_str("        ::std::option::Option::Some(&[\n");
-    for m in o
-        .members
-        .iter()
-        .filter(|m| g.sel.item(m.ifcond.as_ref(), &m.features))
-    {
+    for m in g.sel.members(&o.members) {
         let which = if m.optional { "optional" } else { "required" };
         put!(
             t,

@@ -30,8 +30,8 @@ impl Lines {
     }
 
     /// Appends one line (without newlines).  Tabs are expanded to stops
-    /// of eight columns, as QEMU counts them: rustdoc's Markdown gives a tab
-    /// no fixed width.
+    /// of eight columns (counted in the converted line): rustdoc's Markdown
+    /// gives a tab no fixed width.
     pub(crate) fn push(&mut self, line: impl AsRef<str>) {
         let line = line.as_ref();
         if line.contains('\t') {
@@ -354,7 +354,8 @@ impl ListItem {
     /// number of spaces after a list marker; Markdown reads five or more as
     /// a code block, so they become one.
     fn line<'l>(&mut self, line: &'l str) -> (&'static str, Cow<'l, str>) {
-        const SPACES: &str = "        ";
+        // As wide as the widest marker: nine digits, `.` and a space.
+        const SPACES: &str = "           ";
         if let Some(w) = list_marker_width(line) {
             self.width = Some(w);
             let text = &line[w..];
@@ -366,7 +367,7 @@ impl ListItem {
             }
             return ("", Cow::Borrowed(line));
         }
-        let indent = self.width.map_or("", |w| &SPACES[..w.min(SPACES.len())]);
+        let indent = self.width.map_or("", |w| &SPACES[..w]);
         (indent, Cow::Borrowed(line))
     }
 }
@@ -430,7 +431,6 @@ impl Context<'_, '_> {
         }
         let mut out: Vec<String> = Vec::new();
         let mut block: Option<(usize, Vec<String>)> = None;
-        let mut pending_literal = false;
         let mut item = ListItem::default();
         for line in text.lines() {
             let indent = line.len() - line.trim_start().len();
@@ -455,9 +455,6 @@ impl Context<'_, '_> {
             let trimmed = line.trim();
             if trimmed.is_empty() {
                 item = ListItem::default();
-            }
-            if pending_literal && trimmed.is_empty() {
-                continue;
             }
             if let Some(rest) = trimmed.strip_prefix("..") {
                 let rest = rest.trim_start();
@@ -500,7 +497,6 @@ impl Context<'_, '_> {
                     out.push(format!("{}:", self.inline(shown)));
                 }
                 block = Some((indent, Vec::new()));
-                pending_literal = false;
                 continue;
             }
             let (indent, line) = item.line(trimmed);

@@ -55,8 +55,11 @@ pub struct Options {
     pub client: bool,
     /// Emit the `Handler` trait and the `Dispatcher`.
     pub server: bool,
-    /// Format the output with prettyplease; otherwise it is one long line
-    /// of tokens, faster to produce and equally good for the compiler.
+    /// Format the output with prettyplease.  Otherwise most items are
+    /// still laid out (they are written as text), but the few emitted as
+    /// tokens (simple unions, alternates, the `Event` enum, newtype
+    /// argument structs) stay on one line each: faster to produce and
+    /// equally good for the compiler.
     pub format: bool,
 }
 
@@ -149,7 +152,7 @@ impl Generated<'_> {
     /// The source text: an `@generated` header, then the items, formatted
     /// if `format` is set.  The work is spread over all cores.
     pub fn to_source(&self, format: bool) -> Result<String, GenerateError> {
-        use std::sync::Mutex;
+        use std::sync::OnceLock;
         use std::sync::atomic::{AtomicUsize, Ordering};
 
         // Small chunks of definitions, and the items over the whole schema
@@ -168,14 +171,15 @@ impl Generated<'_> {
             .clamp(1, 8)
             .min(chunks.len().max(1));
         let next = AtomicUsize::new(0);
-        let results: Vec<Mutex<Option<Result<String, GenerateError>>>> =
-            chunks.iter().map(|_| Mutex::new(None)).collect();
+        // Each index is handed out once; a worker's panic is re-raised by
+        // the scope, so every slot is filled when it ends.
+        let results: Vec<OnceLock<Result<String, GenerateError>>> =
+            chunks.iter().map(|_| OnceLock::new()).collect();
         let work = || {
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(chunk) = chunks.get(i) else { break };
-                let text = self.render_units(chunk, format);
-                *results[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(text);
+                let _ = results[i].set(self.render_units(chunk, format));
             }
         };
         std::thread::scope(|scope| {
@@ -186,8 +190,7 @@ impl Generated<'_> {
         });
         let mut parts: Vec<String> = Vec::with_capacity(chunks.len());
         for r in results {
-            let r = r.into_inner().unwrap_or_else(|e| e.into_inner());
-            parts.push(r.unwrap_or_else(|| Err(GenerateError::Internal("missing output".into())))?);
+            parts.push(r.into_inner().expect("every chunk is rendered")?);
         }
         // Back in schema order: definitions, then the whole-schema items.
         let whole_parts = whole.len();

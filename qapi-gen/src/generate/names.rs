@@ -96,9 +96,9 @@ pub fn snake(name: &str) -> String {
 }
 
 /// Makes a converted name usable: non-identifier characters become `_`, a
-/// leading digit gets a `_` in front, an empty name becomes `_`, and the
-/// keywords that cannot be raw identifiers (`self`, `Self`, `crate`,
-/// `super`) get a `_` after them.  Collisions are then decided on the
+/// leading digit gets a `_` in front, and the keywords that cannot be raw
+/// identifiers (`self`, `Self`, `crate`, `super`, and `_`, which an empty
+/// name becomes) get a `_` after them.  Collisions are then decided on the
 /// result.
 fn finish(name: String) -> String {
     let mut s: String = name

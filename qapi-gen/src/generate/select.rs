@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use super::{GenerateError, Options};
-use crate::schema::{Cond, DefId, DefKind, Feature, Schema};
+use crate::schema::{Cond, DefId, DefKind, Feature, Member, Schema};
 
 /// The definitions, members, values and branches that are generated.
 pub(crate) struct Selection {
@@ -76,6 +76,13 @@ impl Selection {
             return false;
         }
         self.cond(ifcond)
+    }
+
+    /// The members of an object type that are generated, in order.
+    pub fn members<'m>(&self, members: &'m [Member]) -> impl Iterator<Item = &'m Member> {
+        members
+            .iter()
+            .filter(|m| self.item(m.ifcond.as_ref(), &m.features))
     }
 
     /// Whether a condition holds (always, when conditions are not

@@ -239,10 +239,9 @@ fn defaultable(g: &Generator, id: DefId, seen: &mut Vec<DefId>) -> bool {
                 return false;
             }
             seen.push(id);
-            let ok = o
-                .members
-                .iter()
-                .filter(|m| g.sel.item(m.ifcond.as_ref(), &m.features))
+            let ok = g
+                .sel
+                .members(&o.members)
                 .all(|m| optional(m) || defaultable(g, m.ty, seen));
             seen.pop();
             ok
@@ -269,16 +268,15 @@ pub(crate) struct Field<'a> {
 }
 
 /// The fields for `members` of `container`, in order, conditions applied.
-/// `taken` holds names already used (e.g. a union's branch field).
+/// `ns` holds names already used (e.g. a union's branch field).
 pub(crate) fn fields<'a>(
     g: &Generator,
     container: DefId,
     members: &'a [Member],
     ns: &mut Namespace,
 ) -> Vec<Field<'a>> {
-    members
-        .iter()
-        .filter(|m| g.sel.item(m.ifcond.as_ref(), &m.features))
+    g.sel
+        .members(members)
         .map(|m| {
             let name = ns.claim(names::snake(&m.name), "_");
             Field {
@@ -573,11 +571,7 @@ fn write_branch_enum(
             // for slots: written as such, not as a call returning it.
             let empty = match &g.schema.def(b.ty).kind {
                 DefKind::Object(o) => {
-                    o.variants.is_none()
-                        && !o
-                            .members
-                            .iter()
-                            .any(|m| g.sel.item(m.ifcond.as_ref(), &m.features))
+                    o.variants.is_none() && g.sel.members(&o.members).next().is_none()
                 }
                 _ => false,
             };
@@ -891,7 +885,7 @@ pub(crate) fn emit_alternate(g: &Generator, id: DefId, a: &AlternateType) -> Tok
         let var = ident(&ns.claim(names::upper_camel(&b.name), "_"));
         let ty = member_type(g, id, b.ty);
         let plain = rust_type(g, b.ty);
-        let boxed = ty.to_string() != plain.to_string();
+        let boxed = boxed(g, id, b.ty);
         let wrap = |e: TokenStream| {
             if boxed {
                 quote!(#name::#var(::std::boxed::Box::new(#e)))
