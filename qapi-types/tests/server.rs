@@ -655,7 +655,8 @@ async fn typed_clients_against_the_server() {
                 data: Some(json!({"n": 1}))
             }
         );
-        // An event without data arrives without `data`.
+        // An event without data arrives and decodes (its wire form, without
+        // `data`, is checked by `events_reach_negotiated_clients_only`).
         let ev = subscription.recv().await.unwrap().unwrap();
         assert_eq!(ev.event, Event::Resume(ResumeEvent {}));
         let _ = std::fs::remove_dir_all(&dir);

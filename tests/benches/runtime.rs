@@ -26,10 +26,14 @@
 
 #[cfg(not(qapi_shared))]
 fn main() {
-    eprintln!(
-        "skipped: runtime benchmarks: the 7.2 bindings need QEMU's schemas in the shared \
-         directory ({}), absent when the crate was built",
-        qapi_tests::shared::dir().display()
+    assert!(
+        !qapi_tests::peers::required(),
+        "QAPI_REQUIRE_QEMU=1, but the runtime benchmarks were not built: the shared \
+         directory was absent when the crate was built"
+    );
+    qapi_tests::shared::skip(
+        "runtime benchmarks",
+        &qapi_tests::shared::dir().join("qemu/7.2/qapi/qapi-schema.json"),
     );
 }
 

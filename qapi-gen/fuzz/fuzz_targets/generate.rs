@@ -95,7 +95,12 @@ fuzz_target!(|data: &[u8]| {
             server: false,
             ..Options::default()
         },
-        |e| matches!(e, GenerateError::Condition(_) | GenerateError::Dangling { .. }),
+        |e| {
+            matches!(
+                e,
+                GenerateError::Condition(_) | GenerateError::Dangling { .. }
+            )
+        },
     );
     // Only what the first command or event needs.
     if let Some(name) = schema
