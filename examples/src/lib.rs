@@ -27,8 +27,8 @@
 //!   `reset_checkpoint` from a mock QEMU built on [`qapi_types::server`] and
 //!   the generated `Handler` trait, and queries it with the typed client.
 //! - `qga` starts `qemu-ga` on a Unix socket and runs a short session:
-//!   resynchronisation, `guest-ping`, `guest-info`, `guest-get-host-name`,
-//!   `guest-get-osinfo`, `guest-get-time`.  Given a socket (`cargo run -p
+//!   resynchronisation, `guest-sync`, `guest-ping`, `guest-info`,
+//!   `guest-get-host-name`, `guest-get-osinfo`, `guest-get-time`.  Given a socket (`cargo run -p
 //!   qapi-examples --example qga -- /path/to/qga.sock`) it talks to that
 //!   agent instead.
 //!

@@ -129,11 +129,6 @@ impl Process {
         Ok(Process { name, child })
     }
 
-    /// The binary's file name, for messages.
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
     /// The exit status if the process has exited.
     pub fn try_wait(&mut self) -> Result<Option<ExitStatus>, Error> {
         Ok(self.child.try_wait()?)

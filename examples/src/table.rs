@@ -42,11 +42,6 @@ impl Table {
         self.rows.push(row);
         self
     }
-
-    /// The rows added so far.
-    pub fn rows(&self) -> &[Vec<String>] {
-        &self.rows
-    }
 }
 
 impl fmt::Display for Table {

@@ -28,7 +28,7 @@ if [ ${#inputs[@]} -eq 0 ]; then
 fi
 
 if [ -z "${QAPI_GEN:-}" ]; then
-    cargo build --release -q -p qapi-gen --manifest-path "$repo/Cargo.toml"
+    cargo build --release -q -p qapi-gen --manifest-path "$repo/Cargo.toml" --target-dir "$repo/target"
     QAPI_GEN=$repo/target/release/qapi-gen
 fi
 
