@@ -99,6 +99,49 @@ pub fn round_trip<T: Serialize + DeserializeOwned>(what: &str, json: &str) -> Re
     ))
 }
 
+/// [`round_trip`], but numbers compare by value: QEMU writes a QAPI
+/// `number` that happens to be whole as `0`, and it encodes back as `0.0`,
+/// the same JSON number.
+pub fn round_trip_numbers<T: Serialize + DeserializeOwned>(
+    what: &str,
+    json: &str,
+) -> Result<T, String> {
+    let typed: T = decode(what, json)?;
+    let mut received: Value =
+        serde_json::from_str(json).map_err(|e| format!("{what}: not JSON: {e}"))?;
+    let mut encoded =
+        serde_json::to_value(&typed).map_err(|e| format!("{what}: does not encode: {e}"))?;
+    whole_numbers_as_integers(&mut received);
+    whole_numbers_as_integers(&mut encoded);
+    let diffs = differences(&received, &encoded);
+    if diffs.is_empty() {
+        return Ok(typed);
+    }
+    let shown = diffs.len().min(20);
+    Err(format!(
+        "{what}: the value encoded back differs from the one received (left: received, \
+         right: re-encoded), {} difference(s):\n  {}{}",
+        diffs.len(),
+        diffs[..shown].join("\n  "),
+        if diffs.len() > shown { "\n  ..." } else { "" }
+    ))
+}
+
+/// Rewrites every whole floating-point number (`3.0`) as an integer (`3`).
+fn whole_numbers_as_integers(v: &mut Value) {
+    match v {
+        Value::Number(n) if n.is_f64() => {
+            let f = n.as_f64().unwrap_or(f64::NAN);
+            if f.fract() == 0.0 && f.abs() < 9.0e15 {
+                *v = Value::from(f as i64);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(whole_numbers_as_integers),
+        Value::Object(map) => map.values_mut().for_each(whole_numbers_as_integers),
+        _ => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -132,5 +175,15 @@ mod tests {
         assert!(e.contains("$: 3 on the left, 3.0 on the right"), "{e}");
         let e = round_trip::<u8>("byte", "300").unwrap_err();
         assert!(e.starts_with("byte: does not decode"), "{e}");
+    }
+
+    #[test]
+    fn round_trip_numbers_compares_values() {
+        let v: f64 = round_trip_numbers("mbps", "3").unwrap();
+        assert_eq!(v, 3.0);
+        let v: Vec<f64> = round_trip_numbers("rates", "[0, 1.5]").unwrap();
+        assert_eq!(v, [0.0, 1.5]);
+        let e = round_trip_numbers::<qapi_types::Empty>("empty", r#"{"a": 1}"#).unwrap_err();
+        assert!(e.contains("$.a: only on the left: 1"), "{e}");
     }
 }

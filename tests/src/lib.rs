@@ -13,4 +13,5 @@
 pub mod bindings;
 pub mod json;
 pub mod peers;
+pub mod replies;
 pub mod shared;

@@ -1,0 +1,171 @@
+//! Real replies against generated bindings: every request libvirt sent to
+//! QEMU 4.2 ... 7.2 on six targets (`$QAPI_SHARED_DIR/libvirt-replies/`),
+//! decoded with bindings of QEMU 5.2, 7.2 and 10.2.
+//!
+//! Every successful reply must decode into the command's return type, every
+//! request's arguments into the command's struct, every error reply into a
+//! [`QmpError`]; replies of the bindings' own version must also encode back
+//! to the JSON received.
+
+use std::collections::BTreeMap;
+
+use qapi_tests::json;
+use qapi_tests::replies::{self, Exchange, Reply, Transcript, Version};
+use qapi_types::serde_json::{self, Value};
+use qapi_types::{Command, QmpError};
+
+/// What became of one exchange.
+enum Outcome {
+    /// Decoded (and, for the bindings' own version, encoded back equal).
+    Ok,
+    /// The bindings' schema has no such command.
+    NotInSchema,
+    /// Failed: why.
+    Failed(String),
+}
+
+/// Decodes one exchange as command `C`.
+fn check<C: Command>(x: &Exchange, own_version: bool) -> Outcome {
+    if let Some(args) = &x.arguments
+        && let Err(e) = serde_json::from_value::<C>(args.clone())
+    {
+        return Outcome::Failed(format!("arguments {args}: {e}"));
+    }
+    let result = match &x.reply {
+        Reply::Error(msg) => serde_json::from_value::<QmpError>(msg["error"].clone())
+            .map(drop)
+            .map_err(|e| format!("error reply: {e}")),
+        Reply::Return(value) => {
+            let text = value.to_string();
+            if own_version {
+                json::round_trip_numbers::<C::Returns>(C::NAME, &text).map(drop)
+            } else {
+                json::decode::<C::Returns>(C::NAME, &text).map(drop)
+            }
+        }
+    };
+    match result {
+        Ok(()) => Outcome::Ok,
+        Err(e) => Outcome::Failed(e),
+    }
+}
+
+/// `fn $name(exchange, own_version) -> Outcome` decoding with the commands
+/// of bindings module `$m`.
+macro_rules! decoder {
+    ($name:ident, $m:path, [$($ty:ident),* $(,)?]) => {
+        fn $name(x: &Exchange, own_version: bool) -> Outcome {
+            use $m as b;
+            $(
+                if x.command == <b::$ty as Command>::NAME {
+                    return check::<b::$ty>(x, own_version);
+                }
+            )*
+            Outcome::NotInSchema
+        }
+    };
+}
+
+/// The commands in the transcripts, by their generated names.
+macro_rules! with_commands {
+    ($mac:ident, $name:ident, $m:path $(, $extra:ident)*) => {
+        $mac!($name, $m, [
+            QmpCapabilities, QueryQmpSchema, QueryMachines, QueryCpuDefinitions,
+            QueryCpuModelExpansion, DeviceListProperties, QomListProperties,
+            QueryVersion, QueryTarget, QueryKvm, QomListTypes, QueryTpmModels,
+            QueryTpmTypes, QueryCommandLineOptions, QueryMigrateCapabilities,
+            QueryCommands, QueryGicCapabilities, QuerySevCapabilities $(, $extra)*
+        ]);
+    };
+}
+
+/// The tally of one set of bindings over every transcript.
+#[derive(Default)]
+struct Tally {
+    ok: usize,
+    returns: usize,
+    errors: usize,
+    not_in_schema: BTreeMap<String, usize>,
+    failures: Vec<String>,
+    failed_returns: usize,
+    by_command: BTreeMap<String, usize>,
+}
+
+/// Runs `decode` over every exchange of every transcript; `own` is the
+/// version whose replies must also encode back equal.
+fn tally(
+    transcripts: &[Transcript],
+    own: Option<Version>,
+    decode: fn(&Exchange, bool) -> Outcome,
+) -> Tally {
+    let mut t = Tally::default();
+    for tr in transcripts {
+        for x in &tr.exchanges {
+            match x.reply {
+                Reply::Return(_) => t.returns += 1,
+                Reply::Error(_) => t.errors += 1,
+            }
+            match decode(x, own == Some(tr.version)) {
+                Outcome::Ok => t.ok += 1,
+                Outcome::NotInSchema => *t.not_in_schema.entry(x.command.clone()).or_default() += 1,
+                Outcome::Failed(e) => {
+                    if matches!(x.reply, Reply::Return(_)) {
+                        t.failed_returns += 1;
+                    }
+                    *t.by_command.entry(x.command.clone()).or_default() += 1;
+                    t.failures
+                        .push(format!("{} #{} {}: {e}", tr.file, x.index, x.command));
+                }
+            }
+        }
+    }
+    t
+}
+
+fn transcripts(test: &str) -> Option<Vec<Transcript>> {
+    let dir = qapi_tests::shared::path(test, replies::DIR)?;
+    let all = replies::read_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    assert!(all.len() >= 28, "expected 28 transcripts, found {}", all.len());
+    Some(all)
+}
+
+fn report(what: &str, t: &Tally) {
+    eprintln!(
+        "{what}: {} of {} exchanges decoded ({} returns, {} errors); {} returns failed \
+         ({:.1}%); not in the schema: {:?}; failures by command: {:?}",
+        t.ok,
+        t.returns + t.errors,
+        t.returns,
+        t.errors,
+        t.failed_returns,
+        100.0 * t.failed_returns as f64 / t.returns as f64,
+        t.not_in_schema,
+        t.by_command,
+    );
+    for f in t.failures.iter().take(40) {
+        eprintln!("  {f}");
+    }
+}
+
+#[cfg(qapi_shared)]
+mod default_bindings {
+    use super::*;
+    use qapi_tests::bindings::qemu;
+
+    with_commands!(decoder, v5_2, qemu::v5_2::qmp);
+    with_commands!(decoder, v7_2, qemu::v7_2::qmp, QuerySgxCapabilities);
+    with_commands!(decoder, v10_2, qemu::v10_2::qmp, QuerySgxCapabilities);
+
+    #[test]
+    fn measure() {
+        let Some(all) = transcripts("measure") else {
+            return;
+        };
+        let t = tally(&all, Some(Version { major: 5, minor: 2 }), v5_2);
+        report("5.2", &t);
+        let t = tally(&all, Some(Version { major: 7, minor: 2 }), v7_2);
+        report("7.2", &t);
+        let t = tally(&all, None, v10_2);
+        report("10.2", &t);
+    }
+}
