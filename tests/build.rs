@@ -82,6 +82,13 @@ fn bindings(manifest: &Path, shared: &Path, out: &Path) {
             );
         }
     }
+    // The fixture of versions of introduction, for every QEMU from 4.2 on.
+    write_bindings(
+        qapi_gen::Builder::new()
+            .schema(fixtures.join("since.json"))
+            .oldest("4.2"),
+        "fixture_since_oldest.rs",
+    );
     write_bindings(
         qapi_gen::Builder::new().schema(manifest.join("../schema/qapi-schema.json")),
         "project.rs",
@@ -106,6 +113,23 @@ fn bindings(manifest: &Path, shared: &Path, out: &Path) {
         }
     }
 
+    // For the transcripts libvirt recorded from QEMU 4.2 to 7.2: the
+    // commands in them, with bindings for every QEMU from 4.2 on.
+    for version in ["5.2", "7.2", "10.2"] {
+        let v = version.replace('.', "_");
+        let commands = LIBVIRT_COMMANDS
+            .iter()
+            .copied()
+            .filter(|c| version != "5.2" || *c != "query-sgx-capabilities");
+        write_bindings(
+            qapi_gen::Builder::new()
+                .schema(qemu.join(version).join("qapi/qapi-schema.json"))
+                .only(commands)
+                .oldest("4.2"),
+            &format!("libvirt_v{v}_oldest.rs"),
+        );
+    }
+
     // QEMU 5.2 as the fork has it: the COLO extension appended to
     // migration.json, in a copy under OUT_DIR.  Only what the COLO commands
     // need is generated.
@@ -125,6 +149,30 @@ fn bindings(manifest: &Path, shared: &Path, out: &Path) {
         "colo_5_2.rs",
     );
 }
+
+/// The commands libvirt sent in the recorded transcripts.  (QEMU 5.2 has
+/// all but `query-sgx-capabilities`, which came in 6.2.)
+const LIBVIRT_COMMANDS: [&str; 19] = [
+    "qmp_capabilities",
+    "query-qmp-schema",
+    "query-machines",
+    "query-cpu-definitions",
+    "query-cpu-model-expansion",
+    "device-list-properties",
+    "qom-list-properties",
+    "query-version",
+    "query-target",
+    "query-kvm",
+    "qom-list-types",
+    "query-tpm-models",
+    "query-tpm-types",
+    "query-command-line-options",
+    "query-migrate-capabilities",
+    "query-commands",
+    "query-gic-capabilities",
+    "query-sev-capabilities",
+    "query-sgx-capabilities",
+];
 
 fn write_bindings(builder: qapi_gen::Builder, file: &str) {
     // Unformatted: the compiler does not care, and it is faster.

@@ -41,6 +41,7 @@ pub struct Builder {
     out_dir: Option<PathBuf>,
     file_name: Option<String>,
     warnings: bool,
+    oldest: Option<String>,
 }
 
 /// Why [`Builder::generate`] failed.
@@ -53,6 +54,8 @@ pub enum BuildError {
     NoOutDir,
     /// The schema is invalid; the diagnostics in QEMU's format.
     Schema(crate::Error),
+    /// An option's value is invalid: which, and why.
+    Option(&'static str, String),
     /// Generation failed.
     Generate(GenerateError),
     /// The output could not be written.
@@ -74,6 +77,7 @@ impl fmt::Display for BuildError {
                 }
                 Ok(())
             }
+            BuildError::Option(name, why) => write!(f, "qapi_gen::Builder: .{name}(): {why}"),
             BuildError::Generate(e) => write!(f, "qapi-gen: {e}"),
             BuildError::Io(p, e) => write!(f, "qapi-gen: cannot write {}: {e}", p.display()),
         }
@@ -122,6 +126,16 @@ impl Builder {
         self
     }
 
+    /// Generate for every QEMU from `version` on (e.g. `"4.2"`): members
+    /// that QEMU's documentation says came later become `Option`s in the
+    /// types a server sends (replies and events), so that an older QEMU's
+    /// messages decode; types only a client sends keep them as declared.
+    /// An invalid version makes [`Builder::generate`] fail.
+    pub fn oldest(mut self, version: &str) -> Self {
+        self.oldest = Some(version.to_string());
+        self
+    }
+
     /// Emit the client's `Commands` trait (default: yes).
     pub fn client(mut self, yes: bool) -> Self {
         self.options.client = yes;
@@ -162,6 +176,13 @@ impl Builder {
     /// Checks the schema, generates, writes the file and returns its path.
     pub fn generate(self) -> Result<PathBuf, BuildError> {
         let schema_path = self.schema.as_ref().ok_or(BuildError::NoSchema)?;
+        let mut options = self.options.clone();
+        if let Some(v) = &self.oldest {
+            options.oldest =
+                Some(v.parse().map_err(|e: crate::schema::ParseVersionError| {
+                    BuildError::Option("oldest", e.to_string())
+                })?);
+        }
         let out_dir = match &self.out_dir {
             Some(d) => d.clone(),
             None => std::env::var_os("OUT_DIR")
@@ -198,10 +219,10 @@ impl Builder {
             || "schema".to_string(),
             |n| n.to_string_lossy().into_owned(),
         );
-        let generated = generate::generate(&schema, &self.options, &source_name)
-            .map_err(BuildError::Generate)?;
+        let generated =
+            generate::generate(&schema, &options, &source_name).map_err(BuildError::Generate)?;
         let text = generated
-            .to_source(self.options.format)
+            .to_source(options.format)
             .map_err(BuildError::Generate)?;
         let file_name = self.file_name.clone().unwrap_or_else(|| {
             let stem = schema_path

@@ -89,6 +89,11 @@ struct GenerateArgs {
     /// Generate only what these commands and events need (repeatable).
     #[arg(long = "only", value_name = "NAME")]
     only: Vec<String>,
+    /// Generate for every QEMU from VERSION on (e.g. 4.2): members QEMU's
+    /// documentation marks as newer become optional in the types a server
+    /// sends.
+    #[arg(long, value_name = "VERSION")]
+    oldest: Option<qapi_gen::schema::Version>,
     /// Do not emit the client's `Commands` trait.
     #[arg(long)]
     no_client: bool,
@@ -127,6 +132,7 @@ fn generate(args: &GenerateArgs) -> ExitCode {
         cfg: (args.cfg_none || !args.cfg.is_empty()).then(|| args.cfg.iter().cloned().collect()),
         exclude_unstable: args.exclude_unstable,
         only: (!args.only.is_empty()).then(|| args.only.clone()),
+        oldest: args.oldest,
         client: !args.no_client,
         server: !args.no_server,
         format: !args.no_format,

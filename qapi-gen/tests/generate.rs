@@ -87,6 +87,37 @@ fn recursive() {
 }
 
 #[test]
+fn since() {
+    snapshot("since");
+}
+
+/// With an oldest QEMU, members that came later are optional in what the
+/// server sends (`MachineInfo`, the `RESET` event), and only there.
+#[test]
+fn since_oldest() {
+    let opts = Options {
+        oldest: Some("4.2".parse().unwrap()),
+        ..Options::default()
+    };
+    let code = generated(&fixture("since"), &opts);
+    for optional in [
+        "pub acpi: ::std::option::Option<bool>",
+        "pub reason: ::std::option::Option<::std::string::String>",
+    ] {
+        assert!(code.contains(optional), "{optional}");
+    }
+    for required in [
+        "pub cpu_max: i64",
+        "pub size: i64",
+        "pub mode: Mode",
+        "pub guest: bool",
+    ] {
+        assert!(code.contains(required), "{required}");
+    }
+    insta::assert_snapshot!("since-oldest-4.2", code);
+}
+
+#[test]
 fn conditions_evaluated() {
     let opts = Options {
         cfg: Some(["CONFIG_SPICE".to_string()].into()),
@@ -99,6 +130,23 @@ fn conditions_evaluated() {
     assert!(code.contains("pub vnc_or_spice:"));
     assert!(!code.contains("old_style"));
     assert!(code.contains("pub struct QuerySpice"));
+    // A required member whose condition does not hold is left out...
+    assert!(!code.contains("deprecated_props"));
+    // ... and where it holds, it is required, as the schema says.
+    let opts = Options {
+        cfg: Some(["TARGET_S390X".to_string()].into()),
+        ..Options::default()
+    };
+    let code = generated(&fixture("conditional"), &opts);
+    assert!(
+        code.contains("pub deprecated_props: ::std::vec::Vec<::std::string::String>,"),
+        "{code}"
+    );
+    // Without evaluation it may be absent on the wire: an `Option`.
+    let code = generated(&fixture("conditional"), &Options::default());
+    assert!(code.contains(
+        "pub deprecated_props: ::std::option::Option<::std::vec::Vec<::std::string::String>>,"
+    ));
     let opts = Options {
         cfg: Some(Default::default()),
         ..Options::default()

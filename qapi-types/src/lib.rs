@@ -145,6 +145,59 @@ pub trait Command: Serialize + DeserializeOwned + Send + Sync + 'static {
     const ARGUMENTS: Option<&'static [ArgInfo]> = Some(&[]);
 }
 
+/// Where an item of generated bindings comes from: the QEMU version that
+/// introduced it, by QEMU's documentation, and for bindings merged from
+/// several schemas (`qapi-gen generate --merge`) which of them have it.
+///
+/// Every generated type, command and event implements it.  Members,
+/// enumeration values and branches are named by their wire names.
+///
+/// ```
+/// # use qapi_types::{Provenance, VersionTriple};
+/// # struct MachineInfo;
+/// # impl Provenance for MachineInfo {
+/// #     const SINCE: Option<VersionTriple> = Some(VersionTriple::new(1, 2, 0));
+/// #     const MEMBERS_SINCE: &'static [(&'static str, VersionTriple)] =
+/// #         &[("acpi", VersionTriple::new(8, 0, 0))];
+/// # }
+/// // QEMU 1.2 introduced `MachineInfo`, QEMU 8.0 its member `acpi`.
+/// assert_eq!(MachineInfo::SINCE, Some(VersionTriple::new(1, 2, 0)));
+/// assert_eq!(MachineInfo::since_of("acpi"), Some(VersionTriple::new(8, 0, 0)));
+/// assert_eq!(MachineInfo::since_of("name"), MachineInfo::SINCE);
+/// ```
+pub trait Provenance {
+    /// The version that introduced the item; `None` when its documentation
+    /// does not say.
+    const SINCE: Option<VersionTriple>;
+    /// The members, values and branches that came in another version than
+    /// the item itself, with that version.
+    const MEMBERS_SINCE: &'static [(&'static str, VersionTriple)] = &[];
+    /// The labels of the merged schemas that have the item; `None` when all
+    /// of them do (always, for bindings of one schema).
+    const SCHEMAS: Option<&'static [&'static str]> = None;
+    /// The members, values and branches that only some of the merged
+    /// schemas have, with their labels.
+    const MEMBERS_SCHEMAS: &'static [(&'static str, &'static [&'static str])] = &[];
+
+    /// The version that introduced member, value or branch `name`.
+    fn since_of(name: &str) -> Option<VersionTriple> {
+        Self::MEMBERS_SINCE
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|&(_, v)| v)
+            .or(Self::SINCE)
+    }
+
+    /// The labels of the merged schemas that have member, value or branch
+    /// `name` of this item; `None` when all of those that have the item do.
+    fn schemas_of(name: &str) -> Option<&'static [&'static str]> {
+        Self::MEMBERS_SCHEMAS
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|&(_, s)| s)
+    }
+}
+
 /// The data of one event of a schema.
 pub trait Event: Serialize + DeserializeOwned + Send + Sync + 'static {
     /// The event's name on the wire, as in `{"event": NAME}`.

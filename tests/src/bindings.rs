@@ -24,8 +24,15 @@ pub mod fixtures {
         names = "names",
         recursive = "recursive",
         simple_union = "simple_union",
+        since = "since",
         structs = "struct",
     );
+}
+
+/// `qapi-gen/tests/generate/since.json` for every QEMU from 4.2 on
+/// (`.oldest("4.2")`).
+pub mod since_oldest {
+    include!(concat!(env!("OUT_DIR"), "/fixture_since_oldest.rs"));
 }
 
 /// The project's own schema, `schema/qapi-schema.json`.
@@ -62,5 +69,23 @@ pub mod qemu {
     /// need.
     pub mod colo_5_2 {
         include!(concat!(env!("OUT_DIR"), "/colo_5_2.rs"));
+    }
+
+    /// What the commands in libvirt's transcripts need, for every QEMU
+    /// from 4.2 on (`.oldest("4.2")`), from the schemas of QEMU 5.2, 7.2
+    /// and 10.2.
+    pub mod libvirt {
+        /// From QEMU 5.2's schema.
+        pub mod v5_2_oldest {
+            include!(concat!(env!("OUT_DIR"), "/libvirt_v5_2_oldest.rs"));
+        }
+        /// From QEMU 7.2's schema.
+        pub mod v7_2_oldest {
+            include!(concat!(env!("OUT_DIR"), "/libvirt_v7_2_oldest.rs"));
+        }
+        /// From QEMU 10.2's schema.
+        pub mod v10_2_oldest {
+            include!(concat!(env!("OUT_DIR"), "/libvirt_v10_2_oldest.rs"));
+        }
     }
 }

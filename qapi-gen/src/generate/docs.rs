@@ -13,7 +13,7 @@ use std::borrow::Cow;
 use proc_macro2::{Literal, TokenStream};
 use quote::{ToTokens, quote};
 
-use super::Generator;
+use super::{Generator, Optional};
 use crate::doc::{ArgSection, Doc, SectionKind, SectionRef};
 use crate::schema::{Cond, DefId, DefKind, EnumValue, Feature, Member, Variant, Variants};
 
@@ -198,8 +198,9 @@ pub(crate) fn summary(g: &Generator, id: DefId) -> Option<String> {
     (!text.is_empty() && !text.contains("```")).then_some(text)
 }
 
-/// Docs for a member, from the documentation of the type defining it.
-pub(crate) fn member(g: &Generator, _container: DefId, m: &Member) -> Docs {
+/// Docs for a member, from the documentation of the type defining it;
+/// `optional` says why its field is an `Option`.
+pub(crate) fn member(g: &Generator, m: &Member, optional: Option<Optional>) -> Docs {
     let mut lines = Lines::default();
     let doc = doc_of(g, m.defined_in);
     if let Some(a) = doc.and_then(|d| d.arg(&m.name)) {
@@ -212,12 +213,25 @@ pub(crate) fn member(g: &Generator, _container: DefId, m: &Member) -> Docs {
         push_text(&mut lines, &condition(c));
     }
     push_features(g, &mut lines, &m.features, doc);
-    if !m.optional && m.features.iter().any(Feature::is_deprecated) {
-        push_text(
-            &mut lines,
+    let why = match optional {
+        None | Some(Optional::Schema) => None,
+        Some(Optional::Deprecated) => Some(
             "Required by this schema, but an `Option`: it is deprecated,\n\
-             and QEMU versions that dropped it leave it out.",
-        );
+             and QEMU versions that dropped it leave it out."
+                .to_string(),
+        ),
+        Some(Optional::Conditional) => Some(
+            "Required by this schema, but an `Option`: QEMU builds without\n\
+             its condition leave it out."
+                .to_string(),
+        ),
+        Some(Optional::Newer { since, oldest }) => Some(format!(
+            "Required by this schema, but an `Option`: QEMU has it since\n\
+             {since}, and these bindings are for QEMU {oldest} and later."
+        )),
+    };
+    if let Some(why) = why {
+        push_text(&mut lines, &why);
     }
     Docs(lines)
 }

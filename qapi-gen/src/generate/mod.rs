@@ -25,6 +25,7 @@ mod commands;
 mod docs;
 mod format;
 pub mod names;
+mod provenance;
 mod select;
 mod types;
 
@@ -33,7 +34,7 @@ use std::fmt;
 
 use proc_macro2::TokenStream;
 
-use crate::schema::{DefId, DefKind, Definition, Schema, UnionKind};
+use crate::schema::{DefId, DefKind, Definition, Feature, Member, Schema, UnionKind, Version};
 use names::Namespace;
 use select::Selection;
 
@@ -55,6 +56,11 @@ pub struct Options {
     pub client: bool,
     /// Emit the `Handler` trait and the `Dispatcher`.
     pub server: bool,
+    /// Generate for every QEMU from this version on: members that QEMU's
+    /// documentation says came later become `Option`s in the types a
+    /// server sends (replies and events), so that an older QEMU's
+    /// messages decode.  Types only a client sends keep them as declared.
+    pub oldest: Option<Version>,
     /// Format the output with prettyplease.  Otherwise most items are
     /// still laid out (they are written as text), but the few emitted as
     /// tokens (simple unions, alternates, the `Event` enum, newtype
@@ -69,6 +75,7 @@ impl Default for Options {
             cfg: None,
             exclude_unstable: false,
             only: None,
+            oldest: None,
             client: true,
             server: true,
             format: true,
@@ -304,6 +311,27 @@ fn used_types(g: &Generator) -> std::collections::HashSet<DefId> {
         .collect()
 }
 
+/// For each definition, whether a server sends values of it: the types
+/// reachable from commands' return types and events' data.
+fn server_sent(schema: &Schema) -> Vec<bool> {
+    let mut sent = vec![false; schema.defs.len()];
+    let mut stack: Vec<DefId> = schema
+        .defs
+        .iter()
+        .filter_map(|d| match &d.kind {
+            DefKind::Command(c) => c.ret_type,
+            DefKind::Event(e) => e.arg_type,
+            _ => None,
+        })
+        .collect();
+    while let Some(id) = stack.pop() {
+        if !std::mem::replace(&mut sent[id.index()], true) {
+            stack.extend(select::references(schema, id));
+        }
+    }
+    sent
+}
+
 /// Names that no schema name may take: generated items, the dispatcher's
 /// `Runner` import, and the type parameters of generated impls (a schema
 /// type `A` would otherwise be shadowed inside a method generic over `A`).
@@ -322,11 +350,33 @@ const RESERVED: &[&str] = &[
     "T",
 ];
 
+/// Why a member's field is an `Option`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Optional {
+    /// The schema makes it optional.
+    Schema,
+    /// It is deprecated: QEMU removes deprecated members after a while,
+    /// and bindings from an older schema must still decode the replies of
+    /// a newer QEMU.
+    Deprecated,
+    /// It has a condition, and conditions are not evaluated: QEMU builds
+    /// without the condition leave it out.
+    Conditional,
+    /// It came in a QEMU newer than the oldest the bindings are for, in a
+    /// type the server sends.
+    Newer { since: Version, oldest: Version },
+}
+
 /// The generator's view of a schema: what is kept, and what everything is
 /// called.
 pub(crate) struct Generator<'s> {
     pub schema: &'s Schema,
     pub sel: Selection,
+    /// The oldest QEMU the bindings are for.
+    oldest: Option<Version>,
+    /// Whether the server sends values of each type: reachable from a
+    /// command's return type or an event's data.
+    server_sent: Vec<bool>,
     /// Rust names of emitted types, commands and events.
     names: HashMap<DefId, String>,
     /// For flat unions, the enum holding the branch; for unions, the hidden
@@ -384,11 +434,34 @@ impl<'s> Generator<'s> {
         let scc = types::containment_components(schema, &sel);
         Ok(Generator {
             schema,
+            server_sent: server_sent(schema),
+            oldest: opts.oldest,
             sel,
             names,
             branch_enums,
             scc,
         })
+    }
+
+    /// Why the field for member `m` of object type `container` is an
+    /// `Option`; `None` when it is required.
+    pub fn optional(&self, container: DefId, m: &Member) -> Option<Optional> {
+        if m.optional {
+            return Some(Optional::Schema);
+        }
+        if m.features.iter().any(Feature::is_deprecated) {
+            return Some(Optional::Deprecated);
+        }
+        if m.ifcond.is_some() && !self.sel.evaluates_conditions() {
+            return Some(Optional::Conditional);
+        }
+        if let (Some(oldest), Some(since)) = (self.oldest, m.since)
+            && since > oldest
+            && self.server_sent[container.index()]
+        {
+            return Some(Optional::Newer { since, oldest });
+        }
+        None
     }
 
     /// Whether a definition becomes a Rust type of its own.
@@ -419,7 +492,10 @@ impl<'s> Generator<'s> {
             DefKind::Event(e) => commands::emit_event(self, id, e, items),
             // Built-ins and arrays are Rust types already; implicit objects
             // are emitted with what uses them.
-            _ => {}
+            _ => return,
         }
+        let mut t = String::with_capacity(256);
+        provenance::write(self, id, &mut t);
+        items.push(Piece::Text(t));
     }
 }

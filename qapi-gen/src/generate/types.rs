@@ -9,9 +9,9 @@ use quote::{format_ident, quote};
 use super::docs;
 use super::names::{self, Lit, Namespace, ident};
 use super::select::Selection;
-use super::{Generator, MacroCall, Piece};
+use super::{Generator, MacroCall, Optional, Piece};
 use crate::schema::{
-    AlternateType, Builtin, DefId, DefKind, EnumType, Feature, Member, ObjectType, Schema,
+    AlternateType, Builtin, DefId, DefKind, EnumType, Member, ObjectType, Schema,
     UnionKind, Variants,
 };
 
@@ -242,20 +242,12 @@ fn defaultable(g: &Generator, id: DefId, seen: &mut Vec<DefId>) -> bool {
             let ok = g
                 .sel
                 .members(&o.members)
-                .all(|m| optional(m) || defaultable(g, m.ty, seen));
+                .all(|m| g.optional(id, m).is_some() || defaultable(g, m.ty, seen));
             seen.pop();
             ok
         }
         _ => false,
     }
-}
-
-/// Whether a member's field is an `Option`: when the member is optional,
-/// and when it is deprecated, since QEMU removes deprecated members after
-/// a while, and bindings from an older schema must still decode the
-/// replies of a newer QEMU.
-pub(crate) fn optional(m: &Member) -> bool {
-    m.optional || m.features.iter().any(Feature::is_deprecated)
 }
 
 /// One field of a generated struct.
@@ -265,6 +257,8 @@ pub(crate) struct Field<'a> {
     pub member: &'a Member,
     /// The value's type (boxed if it must be), as source text.
     pub inner_text: String,
+    /// Why the field is an `Option`, if it is.
+    pub optional: Option<Optional>,
 }
 
 /// The fields for `members` of `container`, in order, conditions applied.
@@ -283,6 +277,7 @@ pub(crate) fn fields<'a>(
                 ident: names::ident_text(&name),
                 member: m,
                 inner_text: member_type_text(g, container, m.ty),
+                optional: g.optional(container, m),
             }
         })
         .collect()
@@ -299,7 +294,7 @@ fn object_call(
     let body = fields
         .iter()
         .map(|f| {
-            let kind = if optional(f.member) { "Opt" } else { "Req" };
+            let kind = if f.optional.is_some() { "Opt" } else { "Req" };
             format!(
                 "{}: {kind}<{}> = {}",
                 f.ident,
@@ -359,7 +354,7 @@ pub(crate) fn emit_plain_struct(
         put!(t, "pub struct {name} {{}}\n");
     } else {
         put!(t, "pub struct {name} {{\n");
-        write_fields(g, members_id, fields, &mut t);
+        write_fields(g, fields, &mut t);
         t.push_str("}\n");
     }
     t.push_str(&object_call(&name.to_string(), wire_name, fields, None).text());
@@ -444,7 +439,7 @@ pub(crate) fn emit_union(
     docs::definition(g, id).write(&mut t, "");
     t.push_str("#[derive(Clone, Debug, PartialEq)]\n");
     put!(t, "pub struct {name} {{\n");
-    write_fields(g, id, &fields, &mut t);
+    write_fields(g, &fields, &mut t);
     docs::union_tag(g, id, v).write(&mut t, "    ");
     put!(t, "    pub {branch_field}: {branch_name},\n}}\n");
     put!(
@@ -471,13 +466,13 @@ pub(crate) fn emit_union(
 }
 
 /// The declarations of `fields` of `container`, with their documentation.
-fn write_fields(g: &Generator, container: DefId, fields: &[Field], t: &mut String) {
+fn write_fields(g: &Generator, fields: &[Field], t: &mut String) {
     for f in fields {
-        docs::member(g, container, f.member).write(t, "    ");
+        docs::member(g, f.member, f.optional).write(t, "    ");
         if !docs::deprecated_text(&f.member.features).is_empty() {
             t.push_str("    #[deprecated]\n");
         }
-        if optional(f.member) {
+        if f.optional.is_some() {
             put!(
                 t,
                 "    pub {}: ::std::option::Option<{}>,\n",

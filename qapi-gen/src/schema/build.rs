@@ -16,7 +16,7 @@ use std::rc::Rc;
 use super::{
     AlternateType, ArrayType, Builtin, Command, Cond, DefId, DefKind, Definition, EnumType,
     EnumValue, Event, Feature, Member, Module, ModuleId, ModuleItem, ObjectType, Schema, UnionKind,
-    Variant, Variants,
+    Origin, Presence, Variant, Variants,
 };
 use crate::Ctx;
 use crate::diag::{Diagnostic, Lint, Note};
@@ -373,6 +373,8 @@ impl Builder<'_> {
             name: v.to_string(),
             ifcond: None,
             features: Vec::new(),
+            since: None,
+            presence: Presence::FIRST,
         })
         .collect();
         let e = self.entry(
@@ -521,6 +523,8 @@ impl Builder<'_> {
                         name: v.name,
                         ifcond: v.ifcond,
                         features: self.make_features(v.features, Some(loc)),
+                        since: None,
+                        presence: Presence::FIRST,
                     })
                     .collect();
                 Pending::Enum(EnumType { values, prefix })
@@ -586,6 +590,8 @@ impl Builder<'_> {
                         name: v.name.clone(),
                         ifcond: v.ifcond.clone(),
                         features: Vec::new(),
+                        since: None,
+                        presence: Presence::FIRST,
                     })
                     .collect();
                 let mut e = self.entry(
@@ -924,6 +930,8 @@ impl Builder<'_> {
             ifcond: m.ifcond.clone(),
             features: m.features.clone(),
             defined_in: self.index[&m.defined_in],
+            since: None,
+            presence: Presence::FIRST,
         })
     }
 
@@ -1147,6 +1155,8 @@ impl Builder<'_> {
                 ty,
                 ifcond: v.ifcond.clone(),
                 implicit: v.implicit,
+                since: None,
+                presence: Presence::FIRST,
             });
         }
         Ok(Variants {
@@ -1176,6 +1186,8 @@ impl Builder<'_> {
                 ty,
                 ifcond: v.ifcond.clone(),
                 implicit: false,
+                since: None,
+                presence: Presence::FIRST,
             });
         }
         let mut seen = SeenMap::new();
@@ -1380,6 +1392,11 @@ impl Builder<'_> {
     }
 
     fn finish(self) -> Result<Schema, Diagnostic> {
+        let root = self.ctx.sources.path(crate::FileId(0)).to_path_buf();
+        let origin = Origin {
+            label: root.display().to_string(),
+            path: root,
+        };
         let Builder {
             entries,
             kinds,
@@ -1402,9 +1419,11 @@ impl Builder<'_> {
                 features: e.features,
                 module: e.module,
                 implicit: e.implicit,
+                since: None,
+                presence: Presence::FIRST,
             })
             .collect();
-        Ok(Schema {
+        let mut schema = Schema {
             sources: Default::default(),
             warnings: Vec::new(),
             modules,
@@ -1412,8 +1431,11 @@ impl Builder<'_> {
             docs,
             pragma,
             feature_names: feature_dict.into_iter().map(|(n, _)| n).collect(),
+            origins: vec![origin],
             index,
-        })
+        };
+        super::since::annotate(&mut schema);
+        Ok(schema)
     }
 }
 

@@ -12,10 +12,15 @@
 
 mod build;
 mod cond;
+mod since;
+mod version;
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 
 pub use cond::Cond;
+pub use since::since_in;
+pub use version::{ParseVersionError, Version};
 
 use crate::diag::Diagnostic;
 use crate::doc::Doc;
@@ -66,7 +71,65 @@ pub struct Schema {
     pub pragma: Pragma,
     /// Every feature name used, `deprecated` and `unstable` first.
     pub feature_names: Vec<String>,
+    /// The schemas this model was made from: one for a schema read on its
+    /// own, several for a merge.  Every item's [`Presence`] is a set of
+    /// indexes into this list.
+    pub origins: Vec<Origin>,
     index: HashMap<String, DefId>,
+}
+
+/// One of the schemas a model was made from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Origin {
+    /// A short name for it in documentation and messages.
+    pub label: String,
+    /// Its root file.
+    pub path: PathBuf,
+}
+
+/// Which of the schemas a model was made from ([`Schema::origins`]) have an
+/// item: a set of their indexes.  In a schema read on its own every item
+/// has the one origin, `Presence::FIRST`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Presence(u64);
+
+impl Presence {
+    /// Only the first (or only) schema.
+    pub const FIRST: Presence = Presence(1);
+    /// At most this many schemas can be merged.
+    pub const MAX: usize = 64;
+
+    /// Only schema `i`.
+    pub fn only(i: usize) -> Self {
+        debug_assert!(i < Self::MAX);
+        Presence(1 << i)
+    }
+
+    /// Every one of the first `n` schemas.
+    pub fn all(n: usize) -> Self {
+        debug_assert!((1..=Self::MAX).contains(&n));
+        Presence(u64::MAX >> (Self::MAX - n))
+    }
+
+    /// Whether schema `i` has the item.
+    pub fn contains(self, i: usize) -> bool {
+        i < Self::MAX && self.0 & (1 << i) != 0
+    }
+
+    /// The schemas that have either item.
+    pub fn union(self, other: Presence) -> Self {
+        Presence(self.0 | other.0)
+    }
+
+    /// Whether every schema that has `self` also has `other`.
+    pub fn is_subset(self, other: Presence) -> bool {
+        self.0 & !other.0 == 0
+    }
+
+    /// The indexes of the schemas that have the item, in order.
+    pub fn iter(self) -> impl Iterator<Item = usize> {
+        (0..Self::MAX).filter(move |&i| self.contains(i))
+    }
 }
 
 /// A source file of the schema, or the built-in module.
@@ -108,6 +171,12 @@ pub struct Definition {
     /// Whether QEMU made this definition up rather than the schema defining
     /// it: see [`Definition::is_implicit`].
     pub implicit: bool,
+    /// The QEMU version that introduced it, as its documentation says
+    /// (`Since: 2.8`); for implicit types, that of the definition they
+    /// belong to.
+    pub since: Option<Version>,
+    /// Which of the schemas merged into this model have it.
+    pub presence: Presence,
 }
 
 /// The kinds of definition.
@@ -257,6 +326,11 @@ pub struct EnumValue {
     pub ifcond: Option<Cond>,
     /// Its features.
     pub features: Vec<Feature>,
+    /// The QEMU version that introduced it: its description's `(since
+    /// X.Y)`, else the enumeration's.
+    pub since: Option<Version>,
+    /// Which of the schemas merged into this model have it.
+    pub presence: Presence,
 }
 
 /// An array type.
@@ -294,6 +368,11 @@ pub struct Member {
     pub features: Vec<Feature>,
     /// The type that defines it: the base for inherited members.
     pub defined_in: DefId,
+    /// The QEMU version that introduced it: its description's `(since
+    /// X.Y)`, else that of the type defining it.
+    pub since: Option<Version>,
+    /// Which of the schemas merged into this model have it.
+    pub presence: Presence,
 }
 
 /// How a union's branches are laid out on the wire.
@@ -334,6 +413,11 @@ pub struct Variant {
     /// Whether the schema left this tag value without a branch (its type
     /// is then `q_empty`).
     pub implicit: bool,
+    /// The QEMU version that introduced it: its description's `(since
+    /// X.Y)`, else the tag value's, else the union's or alternate's.
+    pub since: Option<Version>,
+    /// Which of the schemas merged into this model have it.
+    pub presence: Presence,
 }
 
 /// An alternate.

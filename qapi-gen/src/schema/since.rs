@@ -1,0 +1,293 @@
+//! When each item was introduced, read from the documentation: the
+//! `Since:` section of a definition, `(since X.Y)` in a member's or value's
+//! description, and `NAME since X.Y` lists in a definition's text.
+//!
+//! QEMU writes these many ways (`Since: 2.8`, `(since 8.0)`, `(since:
+//! 9.1)`, `Since 1.7`, `since 1.5.0`, `(default: false, since 3.0)`); the
+//! first `since` followed by a version is the one that counts.  Where the
+//! documentation gives none, an item was introduced with the definition
+//! that holds it.
+
+use super::{DefId, DefKind, Definition, Schema, Version};
+use crate::doc::{Doc, SectionKind};
+
+/// The version after the first `since` (any case, as a word, optionally
+/// followed by `:`) in `text`.
+///
+/// ```
+/// use qapi_gen::schema::{since_in, Version};
+/// assert_eq!(since_in("total time (since 8.1)"), Some(Version::new(8, 1)));
+/// assert_eq!(since_in("@luks: Since 2.7"), Some(Version::new(2, 7)));
+/// assert_eq!(since_in("(default: false; since: 4.1)"), Some(Version::new(4, 1)));
+/// assert_eq!(since_in("the time since boot"), None);
+/// ```
+pub fn since_in(text: &str) -> Option<Version> {
+    occurrences(text).next().map(|(_, v)| v)
+}
+
+/// Every `since VERSION` in `text`: where the word starts, and the version.
+fn occurrences(text: &str) -> impl Iterator<Item = (usize, Version)> + '_ {
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    std::iter::from_fn(move || {
+        while let Some(i) = find_word(bytes, from) {
+            from = i + 5;
+            let after = &text[i + 5..];
+            let rest = after.strip_prefix(':').unwrap_or(after);
+            let trimmed = rest.trim_start_matches([' ', '\t', '\n']);
+            // `since` must be followed by `:` or white space, not glued to
+            // more letters or digits.
+            if trimmed.len() == after.len() {
+                continue;
+            }
+            if let Some((v, _)) = Version::prefix(trimmed) {
+                return Some((i, v));
+            }
+        }
+        None
+    })
+}
+
+/// The next `since` at or after `from` that is a word of its own.
+fn find_word(bytes: &[u8], mut from: usize) -> Option<usize> {
+    while from + 5 <= bytes.len() {
+        let i = from + bytes[from..].windows(5).position(|w| w.eq_ignore_ascii_case(b"since"))?;
+        let before = i.checked_sub(1).map(|j| bytes[j]);
+        if !before.is_some_and(|b| b.is_ascii_alphanumeric()) {
+            return Some(i);
+        }
+        from = i + 5;
+    }
+    None
+}
+
+/// `NAME since VERSION` pairs in `text`, as definitions list the versions
+/// of some of their values or branches: `Since: 2.1 (poweroff since 2.8,
+/// run since 5.0)`, `@dgram since 7.2`.
+fn named(text: &str) -> impl Iterator<Item = (&str, Version)> + '_ {
+    occurrences(text).filter_map(move |(i, v)| {
+        let before = text[..i].trim_end_matches([' ', '\t', '\n']);
+        let start = before
+            .rfind(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+            .map_or(0, |j| j + 1);
+        let name = before[start..].trim_end_matches('.');
+        (!name.is_empty()).then_some((name, v))
+    })
+}
+
+/// The version `doc` gives `name` among its members, values or branches:
+/// its description's, else a `NAME since X` in the definition's text.
+fn named_since(doc: &Doc, name: &str) -> Option<Version> {
+    if let Some(a) = doc.arg(name)
+        && let Some(v) = since_in(&a.text)
+    {
+        return Some(v);
+    }
+    std::iter::once(&doc.body.text)
+        .chain(doc.sections.iter().map(|s| &s.text))
+        .flat_map(|t| named(t))
+        .find(|&(n, _)| n == name)
+        .map(|(_, v)| v)
+}
+
+/// The documentation block that describes a definition: its own, or for
+/// QEMU's implicit types that of the definition they were made for (the
+/// command of `q_obj_NAME-arg`, the union of `q_obj_NAME-base` and of a
+/// 5.2 simple union's `NAMEKind`).
+pub(crate) fn doc_of<'s>(schema: &'s Schema, def: &Definition) -> Option<&'s Doc> {
+    if let Some(doc) = schema.doc(def) {
+        return Some(doc);
+    }
+    if !def.implicit {
+        return None;
+    }
+    let owner = if let Some(rest) = def.name.strip_prefix("q_obj_") {
+        rest.rsplit_once('-').map_or(rest, |(o, _)| o)
+    } else {
+        def.name.strip_suffix("Kind")?
+    };
+    schema.get(owner).and_then(|d| schema.doc(d))
+}
+
+/// The version in a definition's `Since:` section, or failing that on a
+/// line of its own text that starts with `Since` (`Since 10.1` without the
+/// colon is plain text to QEMU, but means the same).
+fn definition_since(schema: &Schema, def: &Definition) -> Option<Version> {
+    let doc = doc_of(schema, def)?;
+    if let Some(section) = doc.section(SectionKind::Since) {
+        return Version::prefix(section.text.trim_start()).map(|(v, _)| v);
+    }
+    std::iter::once(&doc.body)
+        .chain(doc.sections.iter().filter(|s| s.kind == SectionKind::Plain))
+        .flat_map(|s| s.text.lines())
+        .filter_map(|l| l.trim_start().strip_prefix("Since"))
+        .find_map(|rest| {
+            let rest = rest.strip_prefix(':').unwrap_or(rest);
+            let v = rest.trim_start();
+            (v.len() < rest.len()).then(|| Version::prefix(v).map(|(v, _)| v))?
+        })
+}
+
+/// Fills in `since` of every definition, member, value and branch.
+pub(crate) fn annotate(schema: &mut Schema) {
+    // Definitions: from their documentation; arrays take their element's.
+    let mut since: Vec<Option<Version>> = schema
+        .defs
+        .iter()
+        .map(|d| definition_since(schema, d))
+        .collect();
+    for (i, d) in schema.defs.iter().enumerate() {
+        if let DefKind::Array(a) = &d.kind {
+            since[i] = since[a.element.index()];
+        }
+    }
+    let def_since = |id: DefId| since[id.index()];
+
+    // Enumeration values first: union branches fall back on them.
+    let mut values: Vec<Vec<Option<Version>>> = vec![Vec::new(); schema.defs.len()];
+    for (i, d) in schema.defs.iter().enumerate() {
+        if let DefKind::Enum(e) = &d.kind {
+            let doc = doc_of(schema, d);
+            values[i] = e
+                .values
+                .iter()
+                .map(|v| doc.and_then(|doc| named_since(doc, &v.name)).or(since[i]))
+                .collect();
+        }
+    }
+
+    let mut members: Vec<Vec<Option<Version>>> = vec![Vec::new(); schema.defs.len()];
+    let mut branches: Vec<Vec<Option<Version>>> = vec![Vec::new(); schema.defs.len()];
+    for (i, d) in schema.defs.iter().enumerate() {
+        match &d.kind {
+            DefKind::Object(o) => {
+                members[i] = o
+                    .members
+                    .iter()
+                    .map(|m| {
+                        let owner = schema.def(m.defined_in);
+                        doc_of(schema, owner)
+                            .and_then(|doc| named_since(doc, &m.name))
+                            .or(def_since(m.defined_in))
+                    })
+                    .collect();
+                if let Some(v) = &o.variants {
+                    let doc = doc_of(schema, d);
+                    let tag = match &schema.def(v.tag_type).kind {
+                        DefKind::Enum(e) => Some((v.tag_type, e)),
+                        _ => None,
+                    };
+                    branches[i] = v
+                        .variants
+                        .iter()
+                        .map(|b| {
+                            doc.and_then(|doc| named_since(doc, &b.name))
+                                .or_else(|| {
+                                    let (id, e) = tag?;
+                                    let k = e.values.iter().position(|x| x.name == b.name)?;
+                                    values[id.index()][k]
+                                })
+                                .or(since[i])
+                        })
+                        .collect();
+                }
+            }
+            DefKind::Alternate(a) => {
+                let doc = doc_of(schema, d);
+                branches[i] = a
+                    .variants
+                    .iter()
+                    .map(|b| doc.and_then(|doc| named_since(doc, &b.name)).or(since[i]))
+                    .collect();
+            }
+            _ => {}
+        }
+    }
+
+    for (i, d) in schema.defs.iter_mut().enumerate() {
+        d.since = since[i];
+        match &mut d.kind {
+            DefKind::Enum(e) => {
+                for (v, s) in e.values.iter_mut().zip(&values[i]) {
+                    v.since = *s;
+                }
+            }
+            DefKind::Object(o) => {
+                for (m, s) in o.members.iter_mut().zip(&members[i]) {
+                    m.since = *s;
+                }
+                // Local members are the tail of `members`.
+                let skip = o.members.len() - o.local_members.len();
+                for (m, s) in o.local_members.iter_mut().zip(&members[i][skip..]) {
+                    m.since = *s;
+                }
+                if let Some(v) = &mut o.variants {
+                    for (b, s) in v.variants.iter_mut().zip(&branches[i]) {
+                        b.since = *s;
+                    }
+                }
+            }
+            DefKind::Alternate(a) => {
+                for (b, s) in a.variants.iter_mut().zip(&branches[i]) {
+                    b.since = *s;
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(s: &str) -> Option<Version> {
+        Some(s.parse().unwrap())
+    }
+
+    #[test]
+    fn the_forms_qemu_writes() {
+        assert_eq!(since_in("Since: 2.8"), v("2.8"));
+        assert_eq!(since_in("true if the data is stored compressed (since 8.2)"), v("8.2"));
+        assert_eq!(since_in("Information about child block nodes.  (since: 10.1)"), v("10.1"));
+        assert_eq!(since_in("true if the image is compressed (Since 1.7)"), v("1.7"));
+        assert_eq!(since_in("since 1.5.0"), v("1.5"));
+        assert_eq!(since_in("@hv-balloon: since 8.2."), v("8.2"));
+        assert_eq!(since_in("(default: zlib, since 5.1)"), v("5.1"));
+        assert_eq!(since_in("(since: 10.0; default: false)"), v("10.0"));
+        assert_eq!(since_in("(since 2.4 )"), v("2.4"));
+        assert_eq!(
+            since_in("(Since 2.4 (drive-backup), 3.1 (blockdev-backup))"),
+            v("2.4")
+        );
+        assert_eq!(since_in("width of a refcount entry in bits\n(since\n2.3)"), v("2.3"));
+    }
+
+    #[test]
+    fn other_uses_of_the_word_are_not_versions() {
+        assert_eq!(since_in("time since the last call"), None);
+        assert_eq!(since_in("since boot, 2.5 times"), None);
+        assert_eq!(since_in("convinced since2.8"), None);
+        assert_eq!(since_in("evinces 2.8"), None);
+        assert_eq!(since_in("Since: the beginning"), None);
+        assert_eq!(since_in(""), None);
+        assert_eq!(since_in("since"), None);
+        // The first version counts, even after a `since` without one.
+        assert_eq!(since_in("since boot (since 6.1)"), v("6.1"));
+    }
+
+    #[test]
+    fn named_versions_in_text() {
+        let found: Vec<_> = named("2.1 (poweroff since 2.8, run since 5.0)").collect();
+        assert_eq!(
+            found,
+            [("poweroff", Version::new(2, 8)), ("run", Version::new(5, 0))]
+        );
+        let found: Vec<_> = named("@dgram since 7.2\n@vhost-vdpa since 5.1").collect();
+        assert_eq!(
+            found,
+            [("dgram", Version::new(7, 2)), ("vhost-vdpa", Version::new(5, 1))]
+        );
+        assert_eq!(named("Since 2.1").count(), 0);
+    }
+}
