@@ -178,10 +178,9 @@ impl Builder {
         let schema_path = self.schema.as_ref().ok_or(BuildError::NoSchema)?;
         let mut options = self.options.clone();
         if let Some(v) = &self.oldest {
-            options.oldest =
-                Some(v.parse().map_err(|e: crate::schema::ParseVersionError| {
-                    BuildError::Option("oldest", e.to_string())
-                })?);
+            options.oldest = Some(v.parse().map_err(|e: crate::schema::ParseVersionError| {
+                BuildError::Option("oldest", e.to_string())
+            })?);
         }
         let out_dir = match &self.out_dir {
             Some(d) => d.clone(),

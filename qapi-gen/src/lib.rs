@@ -71,6 +71,7 @@
 
 mod builder;
 pub mod diag;
+pub mod diff;
 pub mod doc;
 pub mod dump;
 mod expr;

@@ -62,6 +62,26 @@ enum Cmd {
     /// Generate Rust: one self-contained file that compiles as a module of
     /// any crate depending on qapi-types.
     Generate(GenerateArgs),
+    /// What changed between two schemas, and whom each change breaks: an
+    /// old client of a new server, or a new client of an old server.
+    Diff(DiffArgs),
+}
+
+#[derive(clap::Args)]
+struct DiffArgs {
+    /// Print the changes as JSON.
+    #[arg(long)]
+    json: bool,
+    /// Report instead what NEW (a fork) adds to OLD (its base), and how
+    /// each addition stands against this third schema (the upstream): if
+    /// it has the same definitions, what changed there in the types the
+    /// additions use, which of its rules they break.
+    #[arg(long, value_name = "UPSTREAM")]
+    against: Option<PathBuf>,
+    /// The old schema.
+    old: PathBuf,
+    /// The new schema.
+    new: PathBuf,
 }
 
 #[derive(clap::Args)]
@@ -108,7 +128,42 @@ fn main() -> ExitCode {
         Cmd::Check(args) => check(&args, false),
         Cmd::Dump(args) => check(&args, true),
         Cmd::Generate(args) => generate(&args),
+        Cmd::Diff(args) => diff(&args),
     }
+}
+
+fn diff(args: &DiffArgs) -> ExitCode {
+    let mut schemas = Vec::new();
+    for path in [Some(&args.old), Some(&args.new), args.against.as_ref()]
+        .into_iter()
+        .flatten()
+    {
+        match qapi_gen::load(path, Mode::Default) {
+            Ok(s) => schemas.push(s),
+            Err(e) => {
+                for d in e.diagnostics.iter().filter(|d| d.is_error()) {
+                    eprintln!("{}", d.render(&e.sources));
+                }
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    if let [base, fork, upstream] = &schemas[..] {
+        let report = qapi_gen::diff::fork_report(base, fork, upstream);
+        if args.json {
+            print!("{}", report.to_json());
+        } else {
+            print!("{}", report.to_text());
+        }
+        return ExitCode::SUCCESS;
+    }
+    let diff = qapi_gen::diff::diff(&schemas[0], &schemas[1]);
+    if args.json {
+        print!("{}", diff.to_json());
+    } else {
+        print!("{}", diff.to_text());
+    }
+    ExitCode::SUCCESS
 }
 
 fn generate(args: &GenerateArgs) -> ExitCode {

@@ -184,8 +184,11 @@ mod tests {
         assert!(matches!(&t.exchanges[0].reply, Reply::Return(v) if v["present"] == true));
         assert_eq!(t.exchanges[1].arguments, Some(serde_json::json!({"a": 1})));
         assert!(matches!(&t.exchanges[1].reply, Reply::Error(_)));
-        std::fs::write(&path, "{\"execute\": \"a\", \"id\": 1}\n{\"return\": {}, \"id\": 2}\n")
-            .unwrap();
+        std::fs::write(
+            &path,
+            "{\"execute\": \"a\", \"id\": 1}\n{\"return\": {}, \"id\": 2}\n",
+        )
+        .unwrap();
         assert!(read(&path).unwrap_err().contains("is not the request's"));
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -125,7 +125,11 @@ fn tally(
 fn transcripts(test: &str) -> Option<Vec<Transcript>> {
     let dir = qapi_tests::shared::path(test, replies::DIR)?;
     let all = replies::read_all(&dir).unwrap_or_else(|e| panic!("{e}"));
-    assert!(all.len() >= 28, "expected 28 transcripts, found {}", all.len());
+    assert!(
+        all.len() >= 28,
+        "expected 28 transcripts, found {}",
+        all.len()
+    );
     Some(all)
 }
 
@@ -182,7 +186,10 @@ mod oldest {
         let t = tally(&all, Some(V5_2), v5_2);
         assert_all_decode("5.2 bindings, --oldest 4.2", &t);
         // QEMU 5.2 had no query-sgx-capabilities (6.2).
-        assert_eq!(t.not_in_schema.keys().collect::<Vec<_>>(), ["query-sgx-capabilities"]);
+        assert_eq!(
+            t.not_in_schema.keys().collect::<Vec<_>>(),
+            ["query-sgx-capabilities"]
+        );
     }
 
     #[test]
@@ -220,7 +227,11 @@ mod default_bindings {
     with_commands!(decoder, v10_2, qemu::v10_2::qmp, QuerySgxCapabilities);
 
     fn own(all: &[Transcript], version: Version) -> Vec<Transcript> {
-        let own: Vec<Transcript> = all.iter().filter(|t| t.version == version).cloned().collect();
+        let own: Vec<Transcript> = all
+            .iter()
+            .filter(|t| t.version == version)
+            .cloned()
+            .collect();
         assert!(!own.is_empty(), "no transcript of QEMU {version}");
         own
     }
@@ -262,8 +273,15 @@ mod default_bindings {
         let t = tally(&all, None, v10_2);
         report("10.2 bindings (default) on QEMU 4.2 ... 7.2", &t);
         // Members that came after 4.2 and are required in 10.2.
-        for command in ["query-machines", "query-cpu-definitions", "query-qmp-schema"] {
-            assert!(t.by_command.contains_key(command), "{command} decoded everywhere");
+        for command in [
+            "query-machines",
+            "query-cpu-definitions",
+            "query-qmp-schema",
+        ] {
+            assert!(
+                t.by_command.contains_key(command),
+                "{command} decoded everywhere"
+            );
         }
     }
 }

@@ -307,7 +307,7 @@ fn used_types(g: &Generator) -> std::collections::HashSet<DefId> {
     g.schema
         .ids()
         .filter(|&id| g.sel.keep(id))
-        .flat_map(|id| select::references(g.schema, id))
+        .flat_map(|id| g.schema.uses(id))
         .collect()
 }
 
@@ -326,7 +326,7 @@ fn server_sent(schema: &Schema) -> Vec<bool> {
         .collect();
     while let Some(id) = stack.pop() {
         if !std::mem::replace(&mut sent[id.index()], true) {
-            stack.extend(select::references(schema, id));
+            stack.extend(schema.uses(id));
         }
     }
     sent

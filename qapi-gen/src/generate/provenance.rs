@@ -130,7 +130,10 @@ pub(crate) fn write(g: &Generator, id: DefId, t: &mut String) {
             labels(g, def.presence)
         );
     }
-    let partial: Vec<&Part> = parts.iter().filter(|p| p.presence != def.presence).collect();
+    let partial: Vec<&Part> = parts
+        .iter()
+        .filter(|p| p.presence != def.presence)
+        .collect();
     if !partial.is_empty() {
         t.push_str(
             "    const MEMBERS_SCHEMAS: &'static [(&'static str, &'static [&'static str])] = &[\n",

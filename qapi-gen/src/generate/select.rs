@@ -54,7 +54,7 @@ impl Selection {
                 if std::mem::replace(&mut wanted[id.index()], true) {
                     continue;
                 }
-                stack.extend(references(schema, id));
+                stack.extend(schema.uses(id));
             }
             for (k, w) in sel.keep.iter_mut().zip(wanted) {
                 *k &= w;
@@ -175,27 +175,6 @@ fn conditions(def: &crate::schema::Definition) -> Vec<&Cond> {
         }
         DefKind::Alternate(a) => out.extend(a.variants.iter().filter_map(|v| v.ifcond.as_ref())),
         _ => {}
-    }
-    out
-}
-
-/// Every type a definition refers to.
-pub(crate) fn references(schema: &Schema, id: DefId) -> Vec<DefId> {
-    let mut out = Vec::new();
-    match &schema.def(id).kind {
-        DefKind::Array(a) => out.push(a.element),
-        DefKind::Object(o) => {
-            out.extend(o.base);
-            out.extend(o.members.iter().map(|m| m.ty));
-            if let Some(v) = &o.variants {
-                out.push(v.tag_type);
-                out.extend(v.variants.iter().map(|v| v.ty));
-            }
-        }
-        DefKind::Alternate(a) => out.extend(a.variants.iter().map(|v| v.ty)),
-        DefKind::Command(c) => out.extend(c.arg_type.iter().chain(&c.ret_type)),
-        DefKind::Event(e) => out.extend(e.arg_type),
-        DefKind::Builtin(_) | DefKind::Enum(_) => {}
     }
     out
 }

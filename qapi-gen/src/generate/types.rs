@@ -11,8 +11,8 @@ use super::names::{self, Lit, Namespace, ident};
 use super::select::Selection;
 use super::{Generator, MacroCall, Optional, Piece};
 use crate::schema::{
-    AlternateType, Builtin, DefId, DefKind, EnumType, Member, ObjectType, Schema,
-    UnionKind, Variants,
+    AlternateType, Builtin, DefId, DefKind, EnumType, Member, ObjectType, Schema, UnionKind,
+    Variants,
 };
 
 /// The Rust type of a schema type, as a member, branch or return type.

@@ -15,8 +15,8 @@ use std::rc::Rc;
 
 use super::{
     AlternateType, ArrayType, Builtin, Command, Cond, DefId, DefKind, Definition, EnumType,
-    EnumValue, Event, Feature, Member, Module, ModuleId, ModuleItem, ObjectType, Schema, UnionKind,
-    Origin, Presence, Variant, Variants,
+    EnumValue, Event, Feature, Member, Module, ModuleId, ModuleItem, ObjectType, Origin, Presence,
+    Schema, UnionKind, Variant, Variants,
 };
 use crate::Ctx;
 use crate::diag::{Diagnostic, Lint, Note};

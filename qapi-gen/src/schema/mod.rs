@@ -12,6 +12,7 @@
 
 mod build;
 mod cond;
+pub(crate) mod shape;
 mod since;
 mod version;
 
@@ -513,6 +514,28 @@ impl Schema {
         self.defs
             .iter()
             .filter(|d| matches!(d.kind, DefKind::Event(_)))
+    }
+
+    /// Every type a definition uses: element, base, members, tag and
+    /// branches, arguments and return type.
+    pub fn uses(&self, id: DefId) -> Vec<DefId> {
+        let mut out = Vec::new();
+        match &self.def(id).kind {
+            DefKind::Array(a) => out.push(a.element),
+            DefKind::Object(o) => {
+                out.extend(o.base);
+                out.extend(o.members.iter().map(|m| m.ty));
+                if let Some(v) = &o.variants {
+                    out.push(v.tag_type);
+                    out.extend(v.variants.iter().map(|v| v.ty));
+                }
+            }
+            DefKind::Alternate(a) => out.extend(a.variants.iter().map(|v| v.ty)),
+            DefKind::Command(c) => out.extend(c.arg_type.iter().chain(&c.ret_type)),
+            DefKind::Event(e) => out.extend(e.arg_type),
+            DefKind::Builtin(_) | DefKind::Enum(_) => {}
+        }
+        out
     }
 
     /// The documentation of a definition.

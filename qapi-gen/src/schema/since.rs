@@ -51,7 +51,10 @@ fn occurrences(text: &str) -> impl Iterator<Item = (usize, Version)> + '_ {
 /// The next `since` at or after `from` that is a word of its own.
 fn find_word(bytes: &[u8], mut from: usize) -> Option<usize> {
     while from + 5 <= bytes.len() {
-        let i = from + bytes[from..].windows(5).position(|w| w.eq_ignore_ascii_case(b"since"))?;
+        let i = from
+            + bytes[from..]
+                .windows(5)
+                .position(|w| w.eq_ignore_ascii_case(b"since"))?;
         let before = i.checked_sub(1).map(|j| bytes[j]);
         if !before.is_some_and(|b| b.is_ascii_alphanumeric()) {
             return Some(i);
@@ -248,9 +251,18 @@ mod tests {
     #[test]
     fn the_forms_qemu_writes() {
         assert_eq!(since_in("Since: 2.8"), v("2.8"));
-        assert_eq!(since_in("true if the data is stored compressed (since 8.2)"), v("8.2"));
-        assert_eq!(since_in("Information about child block nodes.  (since: 10.1)"), v("10.1"));
-        assert_eq!(since_in("true if the image is compressed (Since 1.7)"), v("1.7"));
+        assert_eq!(
+            since_in("true if the data is stored compressed (since 8.2)"),
+            v("8.2")
+        );
+        assert_eq!(
+            since_in("Information about child block nodes.  (since: 10.1)"),
+            v("10.1")
+        );
+        assert_eq!(
+            since_in("true if the image is compressed (Since 1.7)"),
+            v("1.7")
+        );
         assert_eq!(since_in("since 1.5.0"), v("1.5"));
         assert_eq!(since_in("@hv-balloon: since 8.2."), v("8.2"));
         assert_eq!(since_in("(default: zlib, since 5.1)"), v("5.1"));
@@ -260,7 +272,10 @@ mod tests {
             since_in("(Since 2.4 (drive-backup), 3.1 (blockdev-backup))"),
             v("2.4")
         );
-        assert_eq!(since_in("width of a refcount entry in bits\n(since\n2.3)"), v("2.3"));
+        assert_eq!(
+            since_in("width of a refcount entry in bits\n(since\n2.3)"),
+            v("2.3")
+        );
     }
 
     #[test]
@@ -281,12 +296,18 @@ mod tests {
         let found: Vec<_> = named("2.1 (poweroff since 2.8, run since 5.0)").collect();
         assert_eq!(
             found,
-            [("poweroff", Version::new(2, 8)), ("run", Version::new(5, 0))]
+            [
+                ("poweroff", Version::new(2, 8)),
+                ("run", Version::new(5, 0))
+            ]
         );
         let found: Vec<_> = named("@dgram since 7.2\n@vhost-vdpa since 5.1").collect();
         assert_eq!(
             found,
-            [("dgram", Version::new(7, 2)), ("vhost-vdpa", Version::new(5, 1))]
+            [
+                ("dgram", Version::new(7, 2)),
+                ("vhost-vdpa", Version::new(5, 1))
+            ]
         );
         assert_eq!(named("Since 2.1").count(), 0);
     }
