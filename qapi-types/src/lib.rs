@@ -41,6 +41,7 @@ mod wire;
 
 #[cfg(feature = "client")]
 pub mod client;
+pub mod introspect;
 pub mod object;
 #[cfg(feature = "qga")]
 pub mod qga;
