@@ -158,6 +158,13 @@ pub struct VersionTriple {
     pub micro: i64,
 }
 
+impl fmt::Display for VersionTriple {
+    /// `7.2.0`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}.{}", self.major, self.minor, self.micro)
+    }
+}
+
 /// The `version` member of the greeting.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct VersionInfo {
