@@ -28,6 +28,16 @@
 //!   QGA's framing and `guest-sync-delimited` resynchronisation.
 //!
 //! All of them log their traffic as `tracing` events at debug level.
+//!
+//! # One set of bindings, many servers
+//!
+//! [`introspect`] (always compiled) decodes what a server says about
+//! itself in reply to `query-qmp-schema`, and answers path queries such as
+//! `blockdev-add/arg-type/+file/drop-cache`.  [`client::Client::probe`]
+//! reads it once per connection: afterwards the client tells which
+//! commands, events and arguments the server has
+//! ([`client::Capabilities`]), and refuses commands the server lacks
+//! before sending them.
 
 #![warn(missing_docs)]
 
@@ -41,6 +51,7 @@ mod wire;
 
 #[cfg(feature = "client")]
 pub mod client;
+pub mod introspect;
 pub mod object;
 #[cfg(feature = "qga")]
 pub mod qga;

@@ -4,7 +4,7 @@ use std::io;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::QmpError;
+use crate::{QmpError, VersionTriple};
 
 /// Why a client call failed.
 #[derive(Debug, thiserror::Error)]
@@ -62,6 +62,16 @@ pub enum Error {
     /// file descriptors over TCP.
     #[error("unsupported: {0}")]
     Unsupported(&'static str),
+    /// The server lacks this command, as its schema says: the connection
+    /// was probed ([`Client::probe`](crate::client::Client::probe)) and
+    /// the command is not in the reply.  Nothing was sent.
+    #[error("'{command}' is unsupported by this server (QEMU {version})")]
+    NotSupported {
+        /// The command.
+        command: String,
+        /// The server's version, from its greeting.
+        version: VersionTriple,
+    },
 }
 
 impl Error {

@@ -35,10 +35,20 @@
 //! fail the same way, and event streams end.  A server that stops answering
 //! is covered by timeouts ([`ClientBuilder::timeout`],
 //! [`Client::execute_with_timeout`]).
+//!
+//! # Probing
+//!
+//! [`Client::probe`] (or [`ClientBuilder::probe`]) reads the server's own
+//! schema once per connection, for asking what it has
+//! ([`Capabilities`]): bindings generated from one QEMU's schema then work
+//! with older and smaller servers (another version, another target, the
+//! storage daemon), and commands the server lacks fail with
+//! [`Error::NotSupported`] before anything is sent.
 
 mod conn;
 mod error;
 mod events;
+mod probe;
 #[cfg(unix)]
 mod scm;
 pub(crate) mod transport;
@@ -56,6 +66,7 @@ use tokio::net::ToSocketAddrs;
 pub(crate) use conn::{Call, Config, Conn, Mode, ReplyBody};
 pub use error::Error;
 pub use events::{EventError, Events, UndecodedEvent};
+pub use probe::Capabilities;
 use transport::{Fds, LineReader, ReadLine, WriteHalf};
 
 use crate::{Command, EventSet, Greeting};
@@ -64,12 +75,14 @@ use crate::{Command, EventSet, Greeting};
 #[derive(Clone, Debug, Default)]
 pub struct ClientBuilder {
     config: Config,
+    probe: bool,
 }
 
 impl ClientBuilder {
     /// The defaults: no call timeout, 10 s for the greeting and
     /// negotiation, 1024 events per subscriber, 8 in-band commands in
-    /// flight, messages up to 256 MiB, `oob` enabled when offered.
+    /// flight, messages up to 256 MiB, `oob` enabled when offered, no
+    /// probe.
     pub fn new() -> Self {
         Self::default()
     }
@@ -114,6 +127,14 @@ impl ClientBuilder {
     /// (default: yes).
     pub fn oob(mut self, enable: bool) -> Self {
         self.config.oob = enable;
+        self
+    }
+
+    /// Whether to [probe](Client::probe) the server right after
+    /// negotiation (default: no), within the handshake timeout.  If the
+    /// probe fails, so does connecting.
+    pub fn probe(mut self, probe: bool) -> Self {
+        self.probe = probe;
         self
     }
 
@@ -164,7 +185,7 @@ impl ClientBuilder {
         mut reader: LineReader,
         writer: WriteHalf,
     ) -> Result<Client<E>, Error> {
-        let config = self.config;
+        let (config, probe) = (self.config, self.probe);
         let greeting =
             conn::with_timeout(config.handshake_timeout, read_greeting(&mut reader)).await?;
         tracing::debug!(
@@ -187,7 +208,15 @@ impl ClientBuilder {
             return Err(e);
         }
         conn.set_oob(want_oob);
-        Ok(Client { conn })
+        let client = Client {
+            conn,
+            probed: Arc::default(),
+        };
+        if probe && let Err(e) = conn::with_timeout(timeout, client.probe()).await {
+            client.close();
+            return Err(e);
+        }
+        Ok(client)
     }
 }
 
@@ -241,12 +270,15 @@ async fn read_greeting(reader: &mut LineReader) -> Result<Greeting, Error> {
 /// dropped or [`Client::close`] is called.
 pub struct Client<E: EventSet> {
     conn: Arc<Conn<E>>,
+    /// The answer of [`Client::probe`], once there is one.
+    probed: Arc<tokio::sync::OnceCell<Arc<Capabilities>>>,
 }
 
 impl<E: EventSet> Clone for Client<E> {
     fn clone(&self) -> Self {
         Client {
             conn: self.conn.clone(),
+            probed: self.probed.clone(),
         }
     }
 }
@@ -257,6 +289,7 @@ impl<E: EventSet> fmt::Debug for Client<E> {
             .field("greeting", &self.conn.greeting)
             .field("oob", &self.conn.oob_enabled())
             .field("closed", &self.conn.is_closed())
+            .field("probed", &self.probed.initialized())
             .finish()
     }
 }
@@ -295,17 +328,19 @@ impl<E: EventSet> Client<E> {
     /// Runs a command and decodes its reply, within the default timeout.
     ///
     /// The future does not borrow the client.  A command without
-    /// `success-response` completes once it is written.
+    /// `success-response` completes once it is written.  Once the
+    /// connection is [probed](Client::probe), a command the server lacks
+    /// fails with [`Error::NotSupported`] without being sent.
     pub fn execute<C: Command>(
         &self,
         cmd: C,
     ) -> impl Future<Output = Result<C::Returns, Error>> + Send + 'static {
-        run(
+        self.checked::<C>(run(
             self.conn.clone(),
             cmd,
             self.conn.config.timeout,
             Ok(Fds::new()),
-        )
+        ))
     }
 
     /// Runs a command within `timeout` (`None`: no timeout) instead of the
@@ -315,7 +350,7 @@ impl<E: EventSet> Client<E> {
         cmd: C,
         timeout: impl Into<Option<Duration>>,
     ) -> impl Future<Output = Result<C::Returns, Error>> + Send + 'static {
-        run(self.conn.clone(), cmd, timeout.into(), Ok(Fds::new()))
+        self.checked::<C>(run(self.conn.clone(), cmd, timeout.into(), Ok(Fds::new())))
     }
 
     /// Runs a command with file descriptors attached as SCM_RIGHTS, for
@@ -335,11 +370,27 @@ impl<E: EventSet> Client<E> {
             .map(|fd| fd.try_clone_to_owned())
             .collect::<Result<Fds, _>>()
             .map_err(Error::from);
-        run(self.conn.clone(), cmd, self.conn.config.timeout, fds)
+        self.checked::<C>(run(self.conn.clone(), cmd, self.conn.config.timeout, fds))
+    }
+
+    /// `call`, unless the connection was probed and the server lacks `C`.
+    fn checked<C: Command>(
+        &self,
+        call: impl Future<Output = Result<C::Returns, Error>> + Send + 'static,
+    ) -> impl Future<Output = Result<C::Returns, Error>> + Send + 'static {
+        let probed = self.probed.clone();
+        async move {
+            if let Some(caps) = probed.get() {
+                caps.check(C::NAME)?;
+            }
+            call.await
+        }
     }
 
     /// Runs a command given by name with JSON arguments, in band, and
-    /// returns its `return` member unparsed.
+    /// returns its `return` member unparsed.  It sends the command even
+    /// when a [probe](Client::probe) says the server lacks it: this is the
+    /// way to ask the server itself.
     pub fn execute_raw(
         &self,
         name: &str,
