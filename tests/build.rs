@@ -89,6 +89,15 @@ fn bindings(manifest: &Path, shared: &Path, out: &Path) {
             .oldest("4.2"),
         "fixture_since_oldest.rs",
     );
+    // The two schemas of the generator's merge tests, merged.
+    let merge = manifest.join("../qapi-gen/tests/merge");
+    println!("cargo:rerun-if-changed={}", merge.display());
+    write_bindings(
+        qapi_gen::Builder::new()
+            .schema(merge.join("new.json"))
+            .merge(merge.join("old.json")),
+        "fixture_merged.rs",
+    );
     write_bindings(
         qapi_gen::Builder::new().schema(manifest.join("../schema/qapi-schema.json")),
         "project.rs",
@@ -130,6 +139,21 @@ fn bindings(manifest: &Path, shared: &Path, out: &Path) {
         );
     }
 
+    // One binding for QEMU 5.2, 7.2 and 10.2: the whole merged schema
+    // (compiled, to prove it builds), and what libvirt's commands need for
+    // every QEMU from 4.2 on.
+    let merged = || {
+        qapi_gen::Builder::new()
+            .schema(qemu.join("10.2/qapi/qapi-schema.json"))
+            .merge(qemu.join("5.2/qapi/qapi-schema.json"))
+            .merge(qemu.join("7.2/qapi/qapi-schema.json"))
+    };
+    write_bindings(merged(), "qemu_merged_qmp.rs");
+    write_bindings(
+        merged().only(LIBVIRT_COMMANDS).oldest("4.2"),
+        "libvirt_merged_oldest.rs",
+    );
+
     // QEMU 5.2 as the fork has it: the COLO extension appended to
     // migration.json, in a copy under OUT_DIR.  Only what the COLO commands
     // need is generated.
@@ -147,6 +171,20 @@ fn bindings(manifest: &Path, shared: &Path, out: &Path) {
             .schema(colo.join("qapi/qapi-schema.json"))
             .only(["info_checkpoint", "reset_checkpoint"]),
         "colo_5_2.rs",
+    );
+    // One binding for the fork and upstream QEMU 10.2.
+    write_bindings(
+        qapi_gen::Builder::new()
+            .schema(qemu.join("10.2/qapi/qapi-schema.json"))
+            .label("10.2")
+            .merge_as("5.2+COLO", colo.join("qapi/qapi-schema.json"))
+            .only([
+                "info_checkpoint",
+                "reset_checkpoint",
+                "query-migrate",
+                "query-status",
+            ]),
+        "colo_merged.rs",
     );
 }
 

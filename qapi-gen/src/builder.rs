@@ -7,6 +7,10 @@ use std::path::{Path, PathBuf};
 use crate::generate::{self, GenerateError, Options};
 use crate::{Mode, write_if_changed};
 
+/// How many conflicts between merged schemas a build script shows unless
+/// asked for all.
+const MERGE_CONFLICTS_SHOWN: usize = 5;
+
 /// Generates Rust bindings for a QAPI schema from a build script.
 ///
 /// ```no_run
@@ -42,6 +46,8 @@ pub struct Builder {
     file_name: Option<String>,
     warnings: bool,
     oldest: Option<String>,
+    label: Option<String>,
+    merge: Vec<(PathBuf, Option<String>)>,
 }
 
 /// Why [`Builder::generate`] failed.
@@ -54,6 +60,8 @@ pub enum BuildError {
     NoOutDir,
     /// The schema is invalid; the diagnostics in QEMU's format.
     Schema(crate::Error),
+    /// The schemas could not be merged.
+    Merge(crate::schema::MergeError),
     /// An option's value is invalid: which, and why.
     Option(&'static str, String),
     /// Generation failed.
@@ -77,6 +85,7 @@ impl fmt::Display for BuildError {
                 }
                 Ok(())
             }
+            BuildError::Merge(e) => write!(f, "qapi-gen: {e}"),
             BuildError::Option(name, why) => write!(f, "qapi_gen::Builder: .{name}(): {why}"),
             BuildError::Generate(e) => write!(f, "qapi-gen: {e}"),
             BuildError::Io(p, e) => write!(f, "qapi-gen: cannot write {}: {e}", p.display()),
@@ -136,6 +145,39 @@ impl Builder {
         self
     }
 
+    /// Merges another schema into the bindings (repeatable): one binding
+    /// for several QEMU versions, or for a fork and its upstream.  The
+    /// schema given with [`Builder::schema`] leads; what any of them has,
+    /// the bindings have, required only where all of them require it.
+    /// Conflicts between the schemas are resolved as
+    /// [`schema::merge`](crate::schema::merge) documents and reported as
+    /// cargo warnings.
+    ///
+    /// The bindings' documentation and [`qapi_types::Provenance`] data name
+    /// the schemas by what tells their paths apart (`5.2` and `10.2` for
+    /// `qemu/5.2/qapi/qapi-schema.json` and `qemu/10.2/...`); see
+    /// [`Builder::merge_as`] and [`Builder::label`] to name them yourself.
+    ///
+    /// [`qapi_types::Provenance`]: https://docs.rs/qapi-types
+    pub fn merge(mut self, path: impl AsRef<Path>) -> Self {
+        self.merge.push((path.as_ref().to_path_buf(), None));
+        self
+    }
+
+    /// [`Builder::merge`], naming the schema `label`.
+    pub fn merge_as(mut self, label: impl Into<String>, path: impl AsRef<Path>) -> Self {
+        self.merge
+            .push((path.as_ref().to_path_buf(), Some(label.into())));
+        self
+    }
+
+    /// What the schema given with [`Builder::schema`] is called when others
+    /// are merged into it.
+    pub fn label(mut self, label: impl Into<String>) -> Self {
+        self.label = Some(label.into());
+        self
+    }
+
     /// Emit the client's `Commands` trait (default: yes).
     pub fn client(mut self, yes: bool) -> Self {
         self.options.client = yes;
@@ -155,7 +197,9 @@ impl Builder {
         self
     }
 
-    /// Print schema warnings as cargo warnings (default: no).
+    /// Print schema warnings as cargo warnings, and every conflict between
+    /// merged schemas (default: no; the first conflicts and their count
+    /// are always shown).
     pub fn warnings(mut self, yes: bool) -> Self {
         self.warnings = yes;
         self
@@ -190,29 +234,69 @@ impl Builder {
         };
         let in_build_script =
             std::env::var_os("CARGO").is_some() && std::env::var_os("OUT_DIR").is_some();
-        let result = crate::load(schema_path, self.mode);
-        let schema = match result {
+        let cargo = |line: &str| {
+            if in_build_script {
+                println!("{line}");
+            }
+        };
+        let paths: Vec<&Path> = std::iter::once(schema_path.as_path())
+            .chain(self.merge.iter().map(|(p, _)| p.as_path()))
+            .collect();
+        let labels: Vec<Option<&String>> = std::iter::once(self.label.as_ref())
+            .chain(self.merge.iter().map(|(_, l)| l.as_ref()))
+            .collect();
+        let schemas = match crate::load_all(&paths, self.mode) {
             Ok(s) => s,
             Err(e) => {
-                if in_build_script {
-                    for f in e.sources.files() {
-                        println!("cargo:rerun-if-changed={}", f.path.display());
-                    }
+                for f in e.sources.files() {
+                    cargo(&format!("cargo:rerun-if-changed={}", f.path.display()));
+                }
+                // The files of the schemas that did load are not known:
+                // the paths given, at least.
+                for p in &paths {
+                    cargo(&format!("cargo:rerun-if-changed={}", p.display()));
                 }
                 return Err(BuildError::Schema(e));
             }
         };
-        if in_build_script {
+        let mut schemas = schemas;
+        for (schema, label) in schemas.iter_mut().zip(labels) {
+            if let Some(l) = label {
+                schema.origins[0].label = l.clone();
+            }
+        }
+        for schema in &schemas {
             for f in schema.sources.files() {
-                println!("cargo:rerun-if-changed={}", f.path.display());
+                cargo(&format!("cargo:rerun-if-changed={}", f.path.display()));
             }
             if self.warnings {
                 for w in &schema.warnings {
                     for line in w.render(&schema.sources).lines() {
-                        println!("cargo:warning={line}");
+                        cargo(&format!("cargo:warning={line}"));
                     }
                 }
             }
+        }
+        let (schema, conflicts) = crate::schema::merge(schemas).map_err(BuildError::Merge)?;
+        // Conflicts between merged schemas are always reported, each being
+        // a choice the bindings made: the first few in full and a count,
+        // all of them with `.warnings(true)`.
+        let shown = if self.warnings {
+            conflicts.len()
+        } else {
+            conflicts.len().min(MERGE_CONFLICTS_SHOWN)
+        };
+        for w in &conflicts[..shown] {
+            for line in w.render(&schema.sources).lines() {
+                cargo(&format!("cargo:warning={line}"));
+            }
+        }
+        if shown < conflicts.len() {
+            cargo(&format!(
+                "cargo:warning=qapi-gen: {} more conflicts between the merged schemas, \
+                 resolved as qapi_gen::schema::merge documents; .warnings(true) shows them",
+                conflicts.len() - shown
+            ));
         }
         let source_name = schema_path.file_name().map_or_else(
             || "schema".to_string(),

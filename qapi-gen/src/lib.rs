@@ -146,6 +146,40 @@ pub fn load(path: impl AsRef<Path>, mode: Mode) -> Result<Schema, Error> {
     finish(ctx, result)
 }
 
+/// Reads several schemas, each with everything it includes, on threads of
+/// their own, and checks them; each is labelled with what tells its path
+/// apart from the others' ([`schema::labels`]), ready for
+/// [`schema::merge`].  The first invalid one (in the order given) is the
+/// error.
+pub fn load_all<P: AsRef<Path> + Sync>(paths: &[P], mode: Mode) -> Result<Vec<Schema>, Error> {
+    let results: Vec<Result<Schema, Error>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = paths[1.min(paths.len())..]
+            .iter()
+            .map(|p| scope.spawn(move || load(p, mode)))
+            .collect();
+        let mut out: Vec<Result<Schema, Error>> =
+            paths.first().map(|p| load(p, mode)).into_iter().collect();
+        out.extend(
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))),
+        );
+        out
+    });
+    let refs: Vec<&Path> = paths.iter().map(AsRef::as_ref).collect();
+    let labels = schema::labels(&refs);
+    results
+        .into_iter()
+        .zip(labels)
+        .map(|(r, label)| {
+            r.map(|mut s| {
+                s.origins[0].label = label;
+                s
+            })
+        })
+        .collect()
+}
+
 /// Checks a schema held in memory.  `path` names it in messages, and
 /// `include` directives are resolved relative to it.
 pub fn load_str(path: impl AsRef<Path>, text: &str, mode: Mode) -> Result<Schema, Error> {

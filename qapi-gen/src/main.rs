@@ -109,6 +109,10 @@ struct GenerateArgs {
     /// Generate only what these commands and events need (repeatable).
     #[arg(long = "only", value_name = "NAME")]
     only: Vec<String>,
+    /// Merge another schema into the bindings (repeatable): what any of
+    /// the schemas has is there, required only where all require it.
+    #[arg(long = "merge", value_name = "OTHER_SCHEMA")]
+    merge: Vec<PathBuf>,
     /// Generate for every QEMU from VERSION on (e.g. 4.2): members QEMU's
     /// documentation marks as newer become optional in the types a server
     /// sends.
@@ -173,8 +177,11 @@ fn generate(args: &GenerateArgs) -> ExitCode {
     } else {
         Mode::Default
     };
-    let schema = match qapi_gen::load(&c.schema, mode) {
-        Ok(schema) => schema,
+    let paths: Vec<&std::path::Path> = std::iter::once(c.schema.as_path())
+        .chain(args.merge.iter().map(PathBuf::as_path))
+        .collect();
+    let schemas = match qapi_gen::load_all(&paths, mode) {
+        Ok(schemas) => schemas,
         Err(e) => {
             for d in &e.diagnostics {
                 eprintln!("{}", render(d, &e.sources, c));
@@ -182,7 +189,17 @@ fn generate(args: &GenerateArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    report_warnings(&schema.warnings, &schema.sources, c);
+    for s in &schemas {
+        report_warnings(&s.warnings, &s.sources, c);
+    }
+    let (schema, conflicts) = match qapi_gen::schema::merge(schemas) {
+        Ok(merged) => merged,
+        Err(e) => {
+            eprintln!("qapi-gen: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    report_conflicts(&conflicts, &schema.sources, c);
     let opts = qapi_gen::generate::Options {
         cfg: (args.cfg_none || !args.cfg.is_empty()).then(|| args.cfg.iter().cloned().collect()),
         exclude_unstable: args.exclude_unstable,
@@ -256,6 +273,25 @@ fn render(d: &Diagnostic, sources: &SourceMap, args: &CheckArgs) -> String {
         d.render(sources)
     } else {
         d.render_with_snippet(sources)
+    }
+}
+
+/// Conflicts between merged schemas: each a choice the bindings made, so
+/// never silent; `--warnings` only decides how many are shown in full.
+fn report_conflicts(conflicts: &[Diagnostic], sources: &SourceMap, args: &CheckArgs) {
+    let shown = match args.warnings {
+        Warnings::All => conflicts.len(),
+        Warnings::Summary => conflicts.len().min(10),
+        Warnings::None => 0,
+    };
+    for w in &conflicts[..shown] {
+        eprintln!("{}", render(w, sources, args));
+    }
+    if shown < conflicts.len() {
+        eprintln!(
+            "qapi-gen: {} more conflicts between the merged schemas; --warnings=all shows them",
+            conflicts.len() - shown
+        );
     }
 }
 

@@ -135,6 +135,21 @@ impl SourceMap {
         FileId(self.files.len() as u32 - 1)
     }
 
+    /// Appends the files of `other`, renumbered after this map's own.
+    /// Returns the number to add to `other`'s file ids.
+    pub(crate) fn append(&mut self, other: SourceMap) -> u32 {
+        let offset = self.files.len() as u32;
+        for mut file in other.files {
+            if file.included_from.is_some()
+                && let Some(loc) = &mut Arc::make_mut(&mut file).included_from
+            {
+                loc.file.0 += offset;
+            }
+            self.files.push(file);
+        }
+        offset
+    }
+
     /// The file with this id.
     pub fn file(&self, id: FileId) -> &SourceFile {
         &self.files[id.index()]

@@ -261,3 +261,153 @@ fn deep_nesting_the_grammar_accepts() {
         );
     }
 }
+
+const OLD: &str = "##\n# @Foo:\n#\n# @a: the a\n#\n# Since: 1.0\n##\n\
+{ 'struct': 'Foo', 'data': { 'a': 'str' } }\n\
+##\n# @q:\n#\n# Since: 1.0\n##\n{ 'command': 'q', 'returns': 'Foo' }\n";
+const NEW: &str = "##\n# @Foo:\n#\n# @a: the a\n#\n# @b: the b (since 2.0)\n#\n# Since: 1.0\n##\n\
+{ 'struct': 'Foo', 'data': { 'a': 'int', 'b': 'bool' } }\n\
+##\n# @q:\n#\n# Since: 1.0\n##\n{ 'command': 'q', 'returns': 'Foo' }\n";
+
+#[test]
+fn generate_oldest() {
+    let d = TempDir::new("cli-oldest");
+    d.write("new.json", NEW);
+    let o = run(&d, &["generate", "new.json", "-o", "-", "--oldest", "1.5"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // `b` came in 2.0, after 1.5: optional in what the server returns.
+    assert!(stdout(&o).contains("pub b: ::std::option::Option<bool>,"));
+    let o = run(&d, &["generate", "new.json", "-o", "-", "--oldest", "2.0"]);
+    assert!(stdout(&o).contains("pub b: bool,"));
+    let o = run(&d, &["generate", "new.json", "-o", "-", "--oldest", "two"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("'two' is not a QEMU version (MAJOR.MINOR or MAJOR.MINOR.MICRO)"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn generate_merge() {
+    let d = TempDir::new("cli-merge");
+    d.write("old/s.json", OLD);
+    d.write("new/s.json", NEW);
+    let o = run(
+        &d,
+        &[
+            "generate",
+            "new/s.json",
+            "--merge",
+            "old/s.json",
+            "--no-snippets",
+            "-o",
+            "-",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    // `a` is a string in one and an integer in the other: either.
+    assert!(out.contains("pub a: IntOrStr,"), "{out}");
+    // `b` only the new one has.
+    assert!(out.contains("pub b: ::std::option::Option<bool>,"));
+    assert!(out.contains("Only in `new`."));
+    assert_eq!(
+        stderr(&o),
+        "new/s.json: In struct 'Foo':\n\
+         new/s.json:10: warning: member 'a' of struct 'Foo' is 'int' here and 'str' in old; \
+         the bindings use 'int-or-str', an alternate of both\n\
+         old/s.json: In struct 'Foo':\n\
+         old/s.json:8: as old has it\n"
+    );
+    // Conflicts are shown even with --warnings none, as a count.
+    let o = run(
+        &d,
+        &[
+            "generate",
+            "new/s.json",
+            "--merge",
+            "old/s.json",
+            "--warnings",
+            "none",
+            "-o",
+            "x.rs",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(
+        stderr(&o),
+        "qapi-gen: 1 more conflicts between the merged schemas; --warnings=all shows them\n"
+    );
+    // A schema merged with itself: what it generates alone.
+    let alone = run(&d, &["generate", "new/s.json", "-o", "-"]);
+    let twice = run(
+        &d,
+        &["generate", "new/s.json", "--merge", "new/s.json", "-o", "-"],
+    );
+    assert_eq!(stdout(&alone), stdout(&twice));
+    assert_eq!(stderr(&twice), "");
+    // An invalid schema to merge fails as any schema does.
+    d.write("bad.json", "{ 'command': 'q', 'data': 'Nope' }\n");
+    let o = run(
+        &d,
+        &[
+            "generate",
+            "new/s.json",
+            "--merge",
+            "bad.json",
+            "--no-snippets",
+            "-o",
+            "-",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("bad.json:1: command's 'data' uses unknown type 'Nope'"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn diff() {
+    let d = TempDir::new("cli-diff");
+    d.write("old.json", OLD);
+    d.write("new.json", NEW);
+    let o = run(&d, &["diff", "old.json", "new.json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "old.json -> new.json: 2 changes in 1 definition\n\
+         \x20 1 break an old client of a new server, 2 a new client of an old server\n\
+         \n\
+         struct Foo (output)\n\
+         \x20 ~ member 'a': str -> int\n\
+         \x20     breaks an old client of a new server: the values received are of another type\n\
+         \x20     breaks a new client of an old server: the values received are of another type\n\
+         \x20 + member 'b': bool (since 2.0)\n\
+         \x20     breaks a new client of an old server: an old server leaves out the required member\n"
+    );
+    let o = run(&d, &["diff", "--json", "old.json", "new.json"]);
+    assert_eq!(o.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("JSON");
+    assert_eq!(v["changes"][0]["change"], "type-changed");
+    assert_eq!(v["changes"][1]["part"]["name"], "b");
+    assert_eq!(v["changes"][1]["since"], "2.0");
+    // A fork's report: what new.json adds to old.json, against old.json.
+    let o = run(
+        &d,
+        &["diff", "old.json", "new.json", "--against", "old.json"],
+    );
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        stdout(&o).starts_with(
+            "new.json against old.json: 0 definitions added, 1 changed; checked against old.json\n"
+        ),
+        "{}",
+        stdout(&o)
+    );
+    let o = run(&d, &["diff", "old.json", "missing.json"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("missing.json"));
+}

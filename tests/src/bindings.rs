@@ -35,6 +35,11 @@ pub mod since_oldest {
     include!(concat!(env!("OUT_DIR"), "/fixture_since_oldest.rs"));
 }
 
+/// `qapi-gen/tests/merge/new.json` merged with `old.json` (`.merge(..)`).
+pub mod merged {
+    include!(concat!(env!("OUT_DIR"), "/fixture_merged.rs"));
+}
+
 /// The project's own schema, `schema/qapi-schema.json`.
 pub mod project {
     include!(concat!(env!("OUT_DIR"), "/project.rs"));
@@ -87,5 +92,21 @@ pub mod qemu {
         pub mod v10_2_oldest {
             include!(concat!(env!("OUT_DIR"), "/libvirt_v10_2_oldest.rs"));
         }
+        /// From QEMU 10.2's schema merged with 5.2's and 7.2's.
+        pub mod merged_oldest {
+            include!(concat!(env!("OUT_DIR"), "/libvirt_merged_oldest.rs"));
+        }
+    }
+
+    /// One binding for the COLO fork (5.2 with the extension) and upstream
+    /// QEMU 10.2: the COLO commands, `query-migrate` and `query-status`.
+    pub mod colo_merged {
+        include!(concat!(env!("OUT_DIR"), "/colo_merged.rs"));
+    }
+
+    /// One binding for QEMU 5.2, 7.2 and 10.2: the QMP schema of 10.2
+    /// merged with those of 5.2 and 7.2 (`.merge(..)`).
+    pub mod merged {
+        include!(concat!(env!("OUT_DIR"), "/qemu_merged_qmp.rs"));
     }
 }

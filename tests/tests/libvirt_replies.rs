@@ -202,6 +202,24 @@ mod oldest {
         assert!(t.not_in_schema.is_empty());
     }
 
+    with_commands!(
+        decoder,
+        merged,
+        libvirt::merged_oldest,
+        QuerySgxCapabilities
+    );
+
+    /// 10.2 merged with 5.2 and 7.2, for QEMU 4.2 and later.
+    #[test]
+    fn merged_bindings() {
+        let Some(all) = transcripts("oldest::merged_bindings") else {
+            return;
+        };
+        let t = tally(&all, None, merged);
+        assert_all_decode("10.2 + 5.2 + 7.2 bindings, --oldest 4.2", &t);
+        assert!(t.not_in_schema.is_empty());
+    }
+
     #[test]
     fn qemu_10_2_bindings() {
         let Some(all) = transcripts("oldest::qemu_10_2_bindings") else {
@@ -260,6 +278,32 @@ mod default_bindings {
         report("7.2 bindings on QEMU 7.2", &t);
         assert!(t.failures.is_empty(), "{}", t.failures.join("\n"));
         assert!(t.ok > 40, "only {} exchanges", t.ok);
+    }
+
+    with_commands!(decoder, merged, qemu::merged, QuerySgxCapabilities);
+
+    /// The whole of 10.2 merged with 5.2 and 7.2, without `--oldest`:
+    /// every reply of QEMU 5.2 and later decodes (each member the merged
+    /// schemas do not all require is optional), and those of 5.2 and 7.2
+    /// encode back equal.
+    #[test]
+    fn merged_from_5_2_on() {
+        let Some(all) = transcripts("default_bindings::merged_from_5_2_on") else {
+            return;
+        };
+        let recent: Vec<Transcript> = all.into_iter().filter(|t| t.version >= V5_2).collect();
+        let t = tally(&recent, None, merged);
+        report("10.2 + 5.2 + 7.2 bindings on QEMU 5.2 ... 7.2", &t);
+        assert!(t.failures.is_empty(), "{}", t.failures.join("\n"));
+        for version in [V5_2, V7_2] {
+            let own: Vec<Transcript> = recent
+                .iter()
+                .filter(|t| t.version == version)
+                .cloned()
+                .collect();
+            let t = tally(&own, Some(version), merged);
+            assert!(t.failures.is_empty(), "{}", t.failures.join("\n"));
+        }
     }
 
     /// Without `--oldest`, bindings newer than the QEMU they talk to fail

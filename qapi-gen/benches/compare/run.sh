@@ -4,7 +4,8 @@
 #
 #   1. builds both generators in release;
 #   2. times generation, whole process, interleaved: qapi-codegen,
-#      `qapi-gen generate --no-format`, `qapi-gen generate` (formatted);
+#      `qapi-gen generate --no-format`, `qapi-gen generate` (formatted),
+#      and `qapi-gen generate` of 10.2 with `--merge` of 5.2 and 7.2;
 #   3. times `cargo check` of each generator's output in its own throwaway
 #      crate (dependencies checked once beforehand, CARGO_INCREMENTAL=0);
 #   4. prints a summary table.
@@ -87,17 +88,25 @@ ours_bin=$work/target-qapi-gen/release/qapi-gen
 # ----------------------------------------------------------- b) generation
 gen=$work/gen
 mkdir -p "$gen"
-tools=(qapi-codegen qapi-gen-noformat qapi-gen)
+tools=(qapi-codegen qapi-gen-noformat qapi-gen qapi-gen-merged)
 declare -A out=(
     [qapi-codegen]=$gen/qapi-codegen.rs
     [qapi-gen-noformat]=$gen/qapi-gen-noformat.rs
     [qapi-gen]=$gen/qapi-gen.rs
+    [qapi-gen-merged]=$gen/qapi-gen-merged.rs
 )
+older=()
+for v in 5.2 7.2; do
+    f=$shared/qemu/$v/qapi/qapi-schema.json
+    [[ -f $f ]] || die "no QMP schema at $f (set QAPI_SHARED_DIR)"
+    older+=(--merge "$(cd "$(dirname "$f")" && pwd)/qapi-schema.json")
+done
 run_tool() {
     case $1 in
         qapi-codegen) "$theirs_bin" "$schema_dir" "${out[$1]}" ;;
         qapi-gen-noformat) "$ours_bin" generate "$schema" -o "${out[$1]}" --no-format ;;
         qapi-gen) "$ours_bin" generate "$schema" -o "${out[$1]}" ;;
+        qapi-gen-merged) "$ours_bin" generate "$schema" "${older[@]}" -o "${out[$1]}" --warnings none ;;
     esac
 }
 
@@ -254,6 +263,7 @@ for t in "${tools[@]}"; do
         qapi-codegen) label="qapi-codegen 0.11" ;;
         qapi-gen-noformat) label="qapi-gen --no-format" ;;
         qapi-gen) label="qapi-gen (formatted)" ;;
+        qapi-gen-merged) label="qapi-gen --merge 5.2 7.2" ;;
     esac
     printf '  %-22s %8s %9s %8s %8s %9s %8s\n' "$label" "${gen_min[$t]}" "${gen_med[$t]}" \
         "${cpu_min[$t]}" "${cpu_med[$t]}" "$(bytes "${out[$t]}")" "$(lines "${out[$t]}")"
@@ -276,5 +286,8 @@ printf '  %-58s %s\n' "--no-format median ${gen_med[qapi-gen-noformat]} ms <= qa
     "$(yesno "${gen_med[qapi-gen-noformat]} <= ${gen_med[qapi-codegen]}")"
 printf '  %-58s %s\n' "formatted median ${gen_med[qapi-gen]} ms < 200 ms" \
     "$(yesno "${gen_med[qapi-gen]} < 200")"
+merge_ratio=$(awk -v m="${gen_med[qapi-gen-merged]}" -v p="${gen_med[qapi-gen]}" 'BEGIN { printf "%.2f", m / p }')
+printf '  %-58s %s\n' "--merge 5.2 7.2 median ${gen_med[qapi-gen-merged]} ms = ${merge_ratio}x plain < 3x" \
+    "$(yesno "${gen_med[qapi-gen-merged]} < 3 * ${gen_med[qapi-gen]}")"
 echo
 echo "Generated files: $gen; check crates: $check"

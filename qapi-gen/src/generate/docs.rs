@@ -15,7 +15,9 @@ use quote::{ToTokens, quote};
 
 use super::{Generator, Optional};
 use crate::doc::{ArgSection, Doc, SectionKind, SectionRef};
-use crate::schema::{Cond, DefId, DefKind, EnumValue, Feature, Member, Variant, Variants};
+use crate::schema::{
+    Cond, DefId, DefKind, EnumValue, Feature, Member, Presence, Variant, Variants,
+};
 
 /// Lines of documentation, kept in one buffer.
 #[derive(Default)]
@@ -181,6 +183,7 @@ pub(crate) fn definition(g: &Generator, id: DefId) -> Docs {
         push_text(&mut lines, &condition(c));
     }
     push_features(g, &mut lines, &def.features, doc);
+    push_presence(g, &mut lines, def.presence, None);
     Docs(lines)
 }
 
@@ -198,9 +201,14 @@ pub(crate) fn summary(g: &Generator, id: DefId) -> Option<String> {
     (!text.is_empty() && !text.contains("```")).then_some(text)
 }
 
-/// Docs for a member, from the documentation of the type defining it;
-/// `optional` says why its field is an `Option`.
-pub(crate) fn member(g: &Generator, m: &Member, optional: Option<Optional>) -> Docs {
+/// Docs for member `m` of object type `container`, from the documentation
+/// of the type defining it; `optional` says why its field is an `Option`.
+pub(crate) fn member(
+    g: &Generator,
+    container: DefId,
+    m: &Member,
+    optional: Option<Optional>,
+) -> Docs {
     let mut lines = Lines::default();
     let doc = doc_of(g, m.defined_in);
     if let Some(a) = doc.and_then(|d| d.arg(&m.name)) {
@@ -213,6 +221,12 @@ pub(crate) fn member(g: &Generator, m: &Member, optional: Option<Optional>) -> D
         push_text(&mut lines, &condition(c));
     }
     push_features(g, &mut lines, &m.features, doc);
+    push_presence(
+        g,
+        &mut lines,
+        m.presence,
+        Some(g.schema.def(container).presence),
+    );
     let why = match optional {
         None | Some(Optional::Schema) => None,
         Some(Optional::Deprecated) => Some(
@@ -250,6 +264,7 @@ pub(crate) fn enum_value(g: &Generator, id: DefId, v: &EnumValue) -> Docs {
         push_text(&mut lines, &condition(c));
     }
     push_features(g, &mut lines, &v.features, doc);
+    push_presence(g, &mut lines, v.presence, Some(g.schema.def(id).presence));
     Docs(lines)
 }
 
@@ -273,6 +288,7 @@ pub(crate) fn branch(g: &Generator, id: DefId, v: &Variant) -> Docs {
     if let Some(c) = v.ifcond.as_ref().filter(|_| !g.sel.evaluates_conditions()) {
         push_text(&mut lines, &condition(c));
     }
+    push_presence(g, &mut lines, v.presence, Some(g.schema.def(id).presence));
     Docs(lines)
 }
 
@@ -332,6 +348,21 @@ fn push_features(g: &Generator, lines: &mut Lines, features: &[Feature], doc: Op
         text.push('\n');
     }
     push_text(lines, text.trim_end());
+}
+
+/// For bindings merged from several schemas: which of them have an item
+/// that not all of those having its `holder` (or all of them) have.
+fn push_presence(g: &Generator, lines: &mut Lines, presence: Presence, holder: Option<Presence>) {
+    let all = holder.unwrap_or_else(|| Presence::all(g.schema.origins.len().max(1)));
+    if presence == all || all.is_subset(presence) {
+        return;
+    }
+    let labels: Vec<String> = presence
+        .iter()
+        .filter_map(|i| g.schema.origins.get(i))
+        .map(|o| format!("`{}`", o.label.replace('`', "'")))
+        .collect();
+    push_text(lines, &format!("Only in {}.", labels.join(", ")));
 }
 
 fn condition(c: &Cond) -> String {

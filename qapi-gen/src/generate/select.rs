@@ -38,6 +38,12 @@ impl Selection {
             .iter()
             .map(|d| sel.item(d.ifcond.as_ref(), &d.features))
             .collect();
+        // An array type has its element's condition, as in QEMU.
+        for (i, d) in schema.defs.iter().enumerate() {
+            if let DefKind::Array(a) = &d.kind {
+                sel.keep[i] = sel.keep[a.element.index()];
+            }
+        }
         if let Some(only) = &opts.only {
             let mut wanted = vec![false; schema.defs.len()];
             let mut stack = Vec::new();
@@ -58,6 +64,25 @@ impl Selection {
             }
             for (k, w) in sel.keep.iter_mut().zip(wanted) {
                 *k &= w;
+            }
+        }
+        // QEMU's implicit object types (arguments, wrappers) go with what
+        // uses them: a 5.2 wrapper is shared by the branches of its type,
+        // whatever their conditions.
+        let implicit = |d: &crate::schema::Definition| {
+            d.implicit && matches!(d.kind, DefKind::Object(_)) && d.name.starts_with("q_obj_")
+        };
+        let mut used = vec![false; schema.defs.len()];
+        for id in schema.ids() {
+            if sel.keep(id) && !implicit(schema.def(id)) {
+                for t in sel.kept_references(schema, id) {
+                    used[t.index()] = true;
+                }
+            }
+        }
+        for (i, d) in schema.defs.iter().enumerate() {
+            if implicit(d) {
+                sel.keep[i] &= used[i];
             }
         }
         sel.check_dangling(schema)?;

@@ -354,7 +354,7 @@ pub(crate) fn emit_plain_struct(
         put!(t, "pub struct {name} {{}}\n");
     } else {
         put!(t, "pub struct {name} {{\n");
-        write_fields(g, fields, &mut t);
+        write_fields(g, members_id, fields, &mut t);
         t.push_str("}\n");
     }
     t.push_str(&object_call(&name.to_string(), wire_name, fields, None).text());
@@ -439,7 +439,7 @@ pub(crate) fn emit_union(
     docs::definition(g, id).write(&mut t, "");
     t.push_str("#[derive(Clone, Debug, PartialEq)]\n");
     put!(t, "pub struct {name} {{\n");
-    write_fields(g, &fields, &mut t);
+    write_fields(g, id, &fields, &mut t);
     docs::union_tag(g, id, v).write(&mut t, "    ");
     put!(t, "    pub {branch_field}: {branch_name},\n}}\n");
     put!(
@@ -465,10 +465,11 @@ pub(crate) fn emit_union(
     out.push(Piece::Text(t));
 }
 
-/// The declarations of `fields` of `container`, with their documentation.
-fn write_fields(g: &Generator, fields: &[Field], t: &mut String) {
+/// The declarations of `fields` of object type `container`, with their
+/// documentation.
+fn write_fields(g: &Generator, container: DefId, fields: &[Field], t: &mut String) {
     for f in fields {
-        docs::member(g, f.member, f.optional).write(t, "    ");
+        docs::member(g, container, f.member, f.optional).write(t, "    ");
         if !docs::deprecated_text(&f.member.features).is_empty() {
             t.push_str("    #[deprecated]\n");
         }

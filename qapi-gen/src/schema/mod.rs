@@ -12,6 +12,7 @@
 
 mod build;
 mod cond;
+mod merge;
 pub(crate) mod shape;
 mod since;
 mod version;
@@ -20,6 +21,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 pub use cond::Cond;
+pub use merge::{MergeError, labels, merge};
 pub use since::since_in;
 pub use version::{ParseVersionError, Version};
 
@@ -120,6 +122,15 @@ impl Presence {
     /// The schemas that have either item.
     pub fn union(self, other: Presence) -> Self {
         Presence(self.0 | other.0)
+    }
+
+    /// The schemas that have the item, but schema `i`.
+    pub fn without(self, i: usize) -> Self {
+        if i < Self::MAX {
+            Presence(self.0 & !(1 << i))
+        } else {
+            self
+        }
     }
 
     /// Whether every schema that has `self` also has `other`.
