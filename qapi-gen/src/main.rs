@@ -137,21 +137,20 @@ fn main() -> ExitCode {
 }
 
 fn diff(args: &DiffArgs) -> ExitCode {
-    let mut schemas = Vec::new();
-    for path in [Some(&args.old), Some(&args.new), args.against.as_ref()]
+    // Named in the output by what tells their paths apart.
+    let paths: Vec<&PathBuf> = [Some(&args.old), Some(&args.new), args.against.as_ref()]
         .into_iter()
         .flatten()
-    {
-        match qapi_gen::load(path, Mode::Default) {
-            Ok(s) => schemas.push(s),
-            Err(e) => {
-                for d in e.diagnostics.iter().filter(|d| d.is_error()) {
-                    eprintln!("{}", d.render(&e.sources));
-                }
-                return ExitCode::FAILURE;
+        .collect();
+    let schemas = match qapi_gen::load_all(&paths, Mode::Default) {
+        Ok(s) => s,
+        Err(e) => {
+            for d in e.diagnostics.iter().filter(|d| d.is_error()) {
+                eprintln!("{}", d.render(&e.sources));
             }
+            return ExitCode::FAILURE;
         }
-    }
+    };
     if let [base, fork, upstream] = &schemas[..] {
         let report = qapi_gen::diff::fork_report(base, fork, upstream);
         if args.json {
