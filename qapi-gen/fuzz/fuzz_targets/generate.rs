@@ -38,6 +38,16 @@ fn root() -> &'static PathBuf {
     })
 }
 
+/// A schema to merge inputs with: a little of everything, under names
+/// inputs are likely to use too.
+const OTHER: &str = "{ 'enum': 'E', 'data': [ 'a', 'b' ] }
+{ 'struct': 'S', 'data': { 'a': 'str', '*b': 'int' } }
+{ 'union': 'U', 'base': { 'e': 'E' }, 'discriminator': 'e', 'data': { 'a': 'S' } }
+{ 'alternate': 'A', 'data': { 's': 'S', 'n': 'int' } }
+{ 'command': 'c', 'data': { 'x': 'str' }, 'returns': 'S' }
+{ 'event': 'EV', 'data': { 'u': 'U' } }
+";
+
 /// See the `load` target: keeps include directives from reading files that
 /// never end.
 fn reads_special_files(text: &str) -> bool {
@@ -102,6 +112,34 @@ fuzz_target!(|data: &[u8]| {
             )
         },
     );
+    // For every QEMU from 4.2 on.
+    check(
+        &schema,
+        Options {
+            oldest: Some(qapi_gen::schema::Version::new(4, 2)),
+            ..Options::default()
+        },
+        |_| false,
+    );
+    // Merged with itself: what it generates alone.  Merged with another
+    // schema: it generates, whatever the conflicts.
+    if let (Ok(a), Ok(b), Ok(other)) = (
+        qapi_gen::load_str(root(), &text, Mode::Default),
+        qapi_gen::load_str(root(), &text, Mode::Default),
+        qapi_gen::load_str(root(), OTHER, Mode::Default),
+    ) {
+        let (twice, warnings) = qapi_gen::schema::merge(vec![a, b]).expect("two schemas merge");
+        assert!(warnings.is_empty(), "a schema conflicts with itself");
+        let alone = generate(&schema, &Options::default(), "fuzz-input.json")
+            .and_then(|g| g.to_source(false))
+            .expect("it worked once");
+        let merged = generate(&twice, &Options::default(), "fuzz-input.json")
+            .and_then(|g| g.to_source(false))
+            .unwrap_or_else(|e| panic!("a schema merged with itself fails: {e}"));
+        assert_eq!(alone, merged, "a schema merged with itself generates other code");
+        let (both, _) = qapi_gen::schema::merge(vec![twice, other]).expect("schemas merge");
+        check(&both, Options::default(), |_| false);
+    }
     // Only what the first command or event needs.
     if let Some(name) = schema
         .commands()

@@ -16,7 +16,7 @@ use quote::{ToTokens, quote};
 use super::{Generator, Optional};
 use crate::doc::{ArgSection, Doc, SectionKind, SectionRef};
 use crate::schema::{
-    Cond, DefId, DefKind, EnumValue, Feature, Member, Presence, Variant, Variants,
+    Cond, DefId, DefKind, EnumValue, Feature, Member, Presence, Variant, Variants, Version,
 };
 
 /// Lines of documentation, kept in one buffer.
@@ -211,12 +211,14 @@ pub(crate) fn member(
 ) -> Docs {
     let mut lines = Lines::default();
     let doc = doc_of(g, m.defined_in);
-    if let Some(a) = doc.and_then(|d| d.arg(&m.name)) {
+    let arg = doc.and_then(|d| d.arg(&m.name));
+    if let Some(a) = arg {
         push_arg(g, &mut lines, m.defined_in, a);
     }
     if lines.is_empty() {
         lines.push(format!("Member `{}`.", m.name));
     }
+    push_since(&mut lines, m.since, g.schema.def(m.defined_in).since, arg);
     if let Some(c) = m.ifcond.as_ref().filter(|_| !g.sel.evaluates_conditions()) {
         push_text(&mut lines, &condition(c));
     }
@@ -254,12 +256,14 @@ pub(crate) fn member(
 pub(crate) fn enum_value(g: &Generator, id: DefId, v: &EnumValue) -> Docs {
     let mut lines = Lines::default();
     let doc = doc_of(g, id);
-    if let Some(a) = doc.and_then(|d| d.arg(&v.name)) {
+    let arg = doc.and_then(|d| d.arg(&v.name));
+    if let Some(a) = arg {
         push_arg(g, &mut lines, id, a);
     }
     if lines.is_empty() {
         lines.push(format!("`{}`", v.name));
     }
+    push_since(&mut lines, v.since, g.schema.def(id).since, arg);
     if let Some(c) = v.ifcond.as_ref().filter(|_| !g.sel.evaluates_conditions()) {
         push_text(&mut lines, &condition(c));
     }
@@ -271,7 +275,8 @@ pub(crate) fn enum_value(g: &Generator, id: DefId, v: &EnumValue) -> Docs {
 /// Docs for a branch of a union or alternate.
 pub(crate) fn branch(g: &Generator, id: DefId, v: &Variant) -> Docs {
     let mut lines = Lines::default();
-    if let Some(a) = doc_of(g, id).and_then(|d| d.arg(&v.name)) {
+    let arg = doc_of(g, id).and_then(|d| d.arg(&v.name));
+    if let Some(a) = arg {
         push_arg(g, &mut lines, id, a);
     }
     if lines.is_empty() {
@@ -285,6 +290,7 @@ pub(crate) fn branch(g: &Generator, id: DefId, v: &Variant) -> Docs {
             lines.push(format!("The branch for `{}`.", v.name));
         }
     }
+    push_since(&mut lines, v.since, g.schema.def(id).since, arg);
     if let Some(c) = v.ifcond.as_ref().filter(|_| !g.sel.evaluates_conditions()) {
         push_text(&mut lines, &condition(c));
     }
@@ -348,6 +354,22 @@ fn push_features(g: &Generator, lines: &mut Lines, features: &[Feature], doc: Op
         text.push('\n');
     }
     push_text(lines, text.trim_end());
+}
+
+/// `Since: X.Y` for a member, value or branch that came in another version
+/// than its definition, unless its own description says so.
+fn push_since(
+    lines: &mut Lines,
+    since: Option<Version>,
+    definition: Option<Version>,
+    own: Option<&ArgSection>,
+) {
+    if let Some(v) = since
+        && since != definition
+        && !own.is_some_and(|a| crate::schema::since_in(&a.text).is_some())
+    {
+        push_text(lines, &format!("Since: {v}"));
+    }
 }
 
 /// For bindings merged from several schemas: which of them have an item
