@@ -213,8 +213,7 @@ const LIBVIRT_COMMANDS: [&str; 19] = [
 ];
 
 fn write_bindings(builder: qapi_gen::Builder, file: &str) {
-    // Unformatted: the compiler does not care, and it is faster.
-    if let Err(e) = builder.format(false).file_name(file).generate() {
+    if let Err(e) = builder.file_name(file).generate() {
         panic!("{e}");
     }
 }

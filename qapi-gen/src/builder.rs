@@ -190,10 +190,10 @@ impl Builder {
         self
     }
 
-    /// Format the output (default: yes).  Unformatted output is faster to
-    /// produce and compiles the same.
-    pub fn format(mut self, yes: bool) -> Self {
-        self.options.format = yes;
+    /// Does nothing: the output is always laid out, and as fast to produce
+    /// as it was unformatted.
+    #[deprecated(note = "the output is always laid out; this does nothing")]
+    pub fn format(self, _yes: bool) -> Self {
         self
     }
 
@@ -304,9 +304,7 @@ impl Builder {
         );
         let generated =
             generate::generate(&schema, &options, &source_name).map_err(BuildError::Generate)?;
-        let text = generated
-            .to_source(options.format)
-            .map_err(BuildError::Generate)?;
+        let text = generated.to_source();
         let file_name = self.file_name.clone().unwrap_or_else(|| {
             let stem = schema_path
                 .file_stem()

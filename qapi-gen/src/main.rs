@@ -92,9 +92,9 @@ struct GenerateArgs {
     /// rewritten when its contents change.
     #[arg(short, long)]
     output: PathBuf,
-    /// Skip prettyplease: the items emitted as tokens stay on one line
-    /// each (faster; equally good for the compiler).
-    #[arg(long)]
+    /// Accepted for scripts written for earlier versions; does nothing
+    /// (the output is always laid out).
+    #[arg(long, hide = true)]
     no_format: bool,
     /// Evaluate conditions with this symbol defined (repeatable); without
     /// any, everything is emitted and documented with its condition.
@@ -206,7 +206,6 @@ fn generate(args: &GenerateArgs) -> ExitCode {
         oldest: args.oldest,
         client: !args.no_client,
         server: !args.no_server,
-        format: !args.no_format,
     };
     let name = c.schema.file_name().map_or_else(
         || c.schema.display().to_string(),
@@ -215,8 +214,8 @@ fn generate(args: &GenerateArgs) -> ExitCode {
     let generated = qapi_gen::generate::generate(&schema, &opts, &name);
     let source = generated
         .as_ref()
-        .map_err(Clone::clone)
-        .and_then(|g| g.to_source(opts.format));
+        .map(|g| g.to_source())
+        .map_err(Clone::clone);
     // The process ends next: leave the memory to the OS instead of freeing
     // the schema piece by piece.
     std::mem::forget(generated);

@@ -147,7 +147,7 @@ fn too_many_or_none() {
 
 fn code(schema: &Schema, opts: &Options) -> String {
     generate(schema, opts, "schema.json")
-        .and_then(|g| g.to_source(true))
+        .map(|g| g.to_source())
         .unwrap_or_else(|e| panic!("{e}"))
 }
 

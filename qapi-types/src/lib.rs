@@ -44,6 +44,7 @@
 pub use serde;
 pub use serde_json;
 
+mod alternate;
 mod execute;
 mod message;
 #[cfg(any(feature = "client", feature = "server"))]

@@ -68,21 +68,19 @@ fn check(schema: &qapi_gen::Schema, opts: Options, may_fail: fn(&GenerateError) 
         Err(e) if may_fail(&e) => return,
         Err(e) => panic!("generation failed on an accepted schema: {e}"),
     };
-    let formatted = g
-        .to_source(true)
-        .unwrap_or_else(|e| panic!("formatting failed: {e}"));
-    let plain = g
-        .to_source(false)
-        .unwrap_or_else(|e| panic!("unformatted output failed: {e}"));
+    let text = g.to_source();
+    let tokens = g
+        .tokens()
+        .unwrap_or_else(|e| panic!("the output is no Rust tokens: {e}"));
     assert_eq!(
-        normal(&formatted, "formatted"),
-        normal(&plain, "unformatted"),
-        "formatted and unformatted output differ"
+        normal(&text, "text"),
+        normal(&tokens.to_string(), "tokens"),
+        "the text and the tokens differ"
     );
     let again = generate(schema, &opts, "fuzz-input.json")
-        .and_then(|g| g.to_source(true))
+        .map(|g| g.to_source())
         .expect("it worked once");
-    assert_eq!(formatted, again, "generation is not deterministic");
+    assert_eq!(text, again, "generation is not deterministic");
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -131,10 +129,10 @@ fuzz_target!(|data: &[u8]| {
         let (twice, warnings) = qapi_gen::schema::merge(vec![a, b]).expect("two schemas merge");
         assert!(warnings.is_empty(), "a schema conflicts with itself");
         let alone = generate(&schema, &Options::default(), "fuzz-input.json")
-            .and_then(|g| g.to_source(false))
+            .map(|g| g.to_source())
             .expect("it worked once");
         let merged = generate(&twice, &Options::default(), "fuzz-input.json")
-            .and_then(|g| g.to_source(false))
+            .map(|g| g.to_source())
             .unwrap_or_else(|e| panic!("a schema merged with itself fails: {e}"));
         assert_eq!(alone, merged, "a schema merged with itself generates other code");
         let (both, _) = qapi_gen::schema::merge(vec![twice, other]).expect("schemas merge");

@@ -167,9 +167,8 @@ fn expand(args: Args) -> proc_macro2::TokenStream {
     let name = path
         .file_name()
         .map_or_else(|| "schema".into(), |n| n.to_string_lossy().into_owned());
-    match qapi_gen::generate::generate(&schema, &args.options, &name) {
-        Ok(g) => {
-            let tokens = g.tokens();
+    match qapi_gen::generate::generate(&schema, &args.options, &name).and_then(|g| g.tokens()) {
+        Ok(tokens) => {
             let tracked = track(schema.sources.files().map(|f| &f.path));
             quote!(#tokens #tracked)
         }

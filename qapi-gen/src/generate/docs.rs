@@ -9,9 +9,9 @@
 //! under which condition QEMU has it and which features it has.
 
 use std::borrow::Cow;
+use std::fmt::Write as _;
 
-use proc_macro2::{Literal, TokenStream};
-use quote::{ToTokens, quote};
+use proc_macro2::Literal;
 
 use super::{Generator, Optional};
 use crate::doc::{ArgSection, Doc, SectionKind, SectionRef};
@@ -86,39 +86,6 @@ impl Docs {
                 out.push('\n');
             }
         }
-    }
-}
-
-impl ToTokens for Docs {
-    /// `#[doc = "..."]` attributes (each line gets a leading space, as
-    /// `///` comments have).
-    fn to_tokens(&self, tokens: &mut TokenStream) {
-        let lines = self.0.iter().map(|l| {
-            if l.is_empty() {
-                String::new()
-            } else {
-                format!(" {l}")
-            }
-        });
-        tokens.extend(quote!(#(#[doc = #lines])*));
-    }
-}
-
-/// `#[deprecated]` when the features include `deprecated`.
-pub(crate) fn deprecated_attr(features: &[Feature]) -> TokenStream {
-    if features.iter().any(Feature::is_deprecated) {
-        quote!(#[deprecated])
-    } else {
-        quote!()
-    }
-}
-
-/// [`deprecated_attr`] as source text (with its line break).
-pub(crate) fn deprecated_text(features: &[Feature]) -> &'static str {
-    if features.iter().any(Feature::is_deprecated) {
-        "#[deprecated]\n"
-    } else {
-        ""
     }
 }
 
@@ -344,12 +311,12 @@ fn push_features(g: &Generator, lines: &mut Lines, features: &[Feature], doc: Op
             .map(|a| ctx.markdown(&a.text, false))
             .unwrap_or_default();
         let desc = desc.replace('\n', " ");
-        put!(text, "- `{}`", f.name);
+        let _ = write!(text, "- `{}`", f.name);
         if !desc.is_empty() {
-            put!(text, ": {desc}");
+            let _ = write!(text, ": {desc}");
         }
         if let Some(c) = f.ifcond.as_ref().filter(|_| !g.sel.evaluates_conditions()) {
-            put!(text, " (only when `{c}`)");
+            let _ = write!(text, " (only when `{c}`)");
         }
         text.push('\n');
     }
@@ -366,7 +333,7 @@ fn push_since(
 ) {
     if let Some(v) = since
         && since != definition
-        && !own.is_some_and(|a| crate::schema::since_in(&a.text).is_some())
+        && own.is_none_or(|a| crate::schema::since_in(&a.text).is_none())
     {
         push_text(lines, &format!("Since: {v}"));
     }

@@ -13,26 +13,27 @@
 //!
 //! [`qapi_types::object`]: https://docs.rs/qapi-types
 
-/// Appends formatted text to a `String` (which cannot fail).
-macro_rules! put {
-    ($out:expr, $($arg:tt)*) => {{
-        use ::std::fmt::Write as _;
-        let _ = ::std::write!($out, $($arg)*);
-    }};
-}
-
+mod alternates;
+mod client;
 mod commands;
 mod docs;
-mod format;
+mod enums;
+mod events;
 pub mod names;
+mod out;
 mod provenance;
 mod select;
+mod server;
+mod structs;
 mod types;
+mod unions;
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 
 use proc_macro2::TokenStream;
+
+use out::Out;
 
 use crate::schema::{DefId, DefKind, Definition, Feature, Member, Schema, UnionKind, Version};
 use names::Namespace;
@@ -61,12 +62,6 @@ pub struct Options {
     /// server sends (replies and events), so that an older QEMU's
     /// messages decode.  Types only a client sends keep them as declared.
     pub oldest: Option<Version>,
-    /// Format the output with prettyplease.  Otherwise most items are
-    /// still laid out (they are written as text), but the few emitted as
-    /// tokens (simple unions, alternates, the `Event` enum, newtype
-    /// argument structs) stay on one line each: faster to produce and
-    /// equally good for the compiler.
-    pub format: bool,
 }
 
 impl Default for Options {
@@ -78,7 +73,6 @@ impl Default for Options {
             oldest: None,
             client: true,
             server: true,
-            format: true,
         }
     }
 }
@@ -134,31 +128,26 @@ enum Unit {
 }
 
 impl Generated<'_> {
-    fn emit(&self, unit: Unit) -> Vec<Piece> {
-        let mut out = Vec::new();
+    /// Writes one unit's items.
+    fn emit(&self, unit: Unit, out: &mut Out) {
         match unit {
-            Unit::Def(id) => self.generator.emit_def(id, &mut out),
-            Unit::EventEnum => commands::emit_event_enum(&self.generator, &mut out),
-            Unit::Client => commands::emit_client(&self.generator, &mut out),
-            Unit::Server => commands::emit_server(&self.generator, &mut out),
+            Unit::Def(id) => self.generator.emit_def(id, out),
+            Unit::EventEnum => events::emit_event_enum(&self.generator, out),
+            Unit::Client => client::emit_client(&self.generator, out),
+            Unit::Server => server::emit_server(&self.generator, out),
         }
-        out
     }
 
     /// All items as one token stream (for a proc-macro).
-    pub fn tokens(&self) -> TokenStream {
-        let mut all = TokenStream::new();
-        for &unit in &self.units {
-            for piece in self.emit(unit) {
-                all.extend(piece.into_tokens());
-            }
-        }
-        all
+    pub fn tokens(&self) -> Result<TokenStream, GenerateError> {
+        self.to_source()
+            .parse()
+            .map_err(|e: proc_macro2::LexError| GenerateError::Internal(e.to_string()))
     }
 
-    /// The source text: an `@generated` header, then the items, formatted
-    /// if `format` is set.  The work is spread over all cores.
-    pub fn to_source(&self, format: bool) -> Result<String, GenerateError> {
+    /// The source text: an `@generated` header, then the items, each
+    /// followed by a blank line.  The work is spread over all cores.
+    pub fn to_source(&self) -> String {
         use std::sync::OnceLock;
         use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -180,13 +169,12 @@ impl Generated<'_> {
         let next = AtomicUsize::new(0);
         // Each index is handed out once; a worker's panic is re-raised by
         // the scope, so every slot is filled when it ends.
-        let results: Vec<OnceLock<Result<String, GenerateError>>> =
-            chunks.iter().map(|_| OnceLock::new()).collect();
+        let results: Vec<OnceLock<String>> = chunks.iter().map(|_| OnceLock::new()).collect();
         let work = || {
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(chunk) = chunks.get(i) else { break };
-                let _ = results[i].set(self.render_units(chunk, format));
+                let _ = results[i].set(self.render_units(chunk));
             }
         };
         std::thread::scope(|scope| {
@@ -195,10 +183,10 @@ impl Generated<'_> {
             }
             work();
         });
-        let mut parts: Vec<String> = Vec::with_capacity(chunks.len());
-        for r in results {
-            parts.push(r.into_inner().expect("every chunk is rendered")?);
-        }
+        let parts: Vec<String> = results
+            .into_iter()
+            .map(|r| r.into_inner().expect("every chunk is rendered"))
+            .collect();
         // Back in schema order: definitions, then the whole-schema items.
         let whole_parts = whole.len();
         let mut out = String::with_capacity(parts.iter().map(String::len).sum::<usize>() + 128);
@@ -206,65 +194,20 @@ impl Generated<'_> {
         for p in parts[whole_parts..].iter().chain(&parts[..whole_parts]) {
             out.push_str(p);
         }
-        Ok(out)
+        out
     }
 
-    /// The source text of some units.
-    fn render_units(&self, units: &[Unit], format: bool) -> Result<String, GenerateError> {
-        let mut out = String::with_capacity(units.len() * 2048);
+    /// The source text of some units, each followed by a blank line.
+    fn render_units(&self, units: &[Unit]) -> String {
+        let mut out = Out::with_capacity(units.len() * 2048);
         for &unit in units {
-            let start = out.len();
-            format::render(&mut out, self.emit(unit), format)?;
-            if format && out.len() > start {
-                out.push('\n');
+            let before = out.len();
+            self.emit(unit, &mut out);
+            if out.len() > before {
+                out.line("");
             }
         }
-        Ok(out)
-    }
-}
-
-/// A piece of output: items as tokens, or as source text the generator
-/// laid out itself (the most common items, and calls of `qapi_types`'
-/// macros, which prettyplease would leave on one line).
-pub(crate) enum Piece {
-    Tokens(TokenStream),
-    Text(String),
-}
-
-impl Piece {
-    fn into_tokens(self) -> TokenStream {
-        match self {
-            Piece::Tokens(t) => t,
-            Piece::Text(t) => t.parse().expect("generated source text is valid tokens"),
-        }
-    }
-}
-
-/// `::qapi_types::NAME! { HEAD { BODY, ... } TAIL }`
-pub(crate) struct MacroCall {
-    pub name: &'static str,
-    pub head: String,
-    pub body: Vec<String>,
-    pub tail: String,
-}
-
-impl MacroCall {
-    pub fn text(&self) -> String {
-        let mut s = format!("::qapi_types::{}! {{\n    {} {{", self.name, self.head);
-        if self.body.is_empty() {
-            s.push('}');
-        } else {
-            s.push('\n');
-            for line in &self.body {
-                s.push_str("        ");
-                s.push_str(line);
-                s.push_str(",\n");
-            }
-            s.push_str("    }");
-        }
-        s.push_str(&self.tail);
-        s.push_str("\n}\n");
-        s
+        out.finish()
     }
 }
 
@@ -478,24 +421,22 @@ impl<'s> Generator<'s> {
         &self.names[&id]
     }
 
-    fn emit_def(&self, id: DefId, items: &mut Vec<Piece>) {
+    fn emit_def(&self, id: DefId, out: &mut Out) {
         let def = self.schema.def(id);
         match &def.kind {
-            DefKind::Enum(e) => types::emit_enum(self, id, e, items),
+            DefKind::Enum(e) => enums::emit_enum(self, id, e, out),
             DefKind::Object(o) if Self::is_named_type(def) => match &o.variants {
-                None => types::emit_struct(self, id, o, items),
-                Some(v) if v.kind == UnionKind::Flat => types::emit_union(self, id, o, v, items),
-                Some(v) => items.push(Piece::Tokens(types::emit_simple_union(self, id, v))),
+                None => structs::emit_struct(self, id, o, out),
+                Some(v) if v.kind == UnionKind::Flat => unions::emit_union(self, id, o, v, out),
+                Some(v) => unions::emit_simple_union(self, id, v, out),
             },
-            DefKind::Alternate(a) => items.push(Piece::Tokens(types::emit_alternate(self, id, a))),
-            DefKind::Command(c) => commands::emit_command(self, id, c, items),
-            DefKind::Event(e) => commands::emit_event(self, id, e, items),
+            DefKind::Alternate(a) => alternates::emit_alternate(self, id, a, out),
+            DefKind::Command(c) => commands::emit_command(self, id, c, out),
+            DefKind::Event(e) => commands::emit_event(self, id, e, out),
             // Built-ins and arrays are Rust types already; implicit objects
             // are emitted with what uses them.
             _ => return,
         }
-        let mut t = String::with_capacity(256);
-        provenance::write(self, id, &mut t);
-        items.push(Piece::Text(t));
+        provenance::write(self, id, out);
     }
 }

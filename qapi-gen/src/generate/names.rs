@@ -13,7 +13,6 @@
 use std::collections::HashSet;
 
 use heck::ToSnakeCase;
-use proc_macro2::{Ident, Span};
 
 /// Rust's keywords, strict and reserved, of every edition.
 const KEYWORDS: &[&str] = &[
@@ -26,18 +25,6 @@ const KEYWORDS: &[&str] = &[
 
 /// Keywords that cannot be raw identifiers.
 const NOT_RAW: &[&str] = &["crate", "self", "Self", "super", "_"];
-
-/// An identifier: raw when it is a keyword.  (Names from [`snake`] and
-/// [`upper_camel`] never are one of the keywords that cannot be raw.)
-pub fn ident(name: &str) -> Ident {
-    if NOT_RAW.contains(&name) {
-        Ident::new(&format!("{name}_"), Span::call_site())
-    } else if KEYWORDS.contains(&name) {
-        Ident::new_raw(name, Span::call_site())
-    } else {
-        Ident::new(name, Span::call_site())
-    }
-}
 
 /// The text of an identifier as written in source (`r#type` for raw ones).
 pub fn ident_text(name: &str) -> String {

@@ -4,6 +4,7 @@
 
 use super::Generator;
 use super::names::Lit;
+use super::out::Out;
 use crate::schema::{DefId, DefKind, Presence, Version};
 
 /// One member, value or branch: its wire name, version and presence.
@@ -94,54 +95,60 @@ fn labels(g: &Generator, presence: Presence) -> String {
     format!("&[{}]", labels.join(", "))
 }
 
-/// Appends the `Provenance` impl of definition `id` to `t`.
-pub(crate) fn write(g: &Generator, id: DefId, t: &mut String) {
+/// The `Provenance` impl of definition `id`.
+pub(crate) fn write(g: &Generator, id: DefId, out: &mut Out) {
     let def = g.schema.def(id);
     let all = Presence::all(g.schema.origins.len().max(1));
     let parts = parts(g, id);
     if def.is_deprecated() {
-        t.push_str("#[allow(deprecated)]\n");
+        out.line("#[allow(deprecated)]");
     }
-    put!(t, "impl ::qapi_types::Provenance for {} {{\n", g.name(id));
-    t.push_str("    const SINCE: ::std::option::Option<::qapi_types::VersionTriple> =\n");
-    match def.since {
-        Some(v) => put!(t, "        ::std::option::Option::Some({});\n", version(v)),
-        None => t.push_str("        ::std::option::Option::None;\n"),
-    }
-    let later: Vec<(&str, Version)> = parts
-        .iter()
-        .filter_map(|p| Some((p.name, p.since?)))
-        .filter(|&(_, v)| Some(v) != def.since)
-        .collect();
-    if !later.is_empty() {
-        t.push_str(
-            "    const MEMBERS_SINCE: &'static [(&'static str, ::qapi_types::VersionTriple)] = &[\n",
-        );
-        for (name, v) in later {
-            put!(t, "        ({}, {}),\n", Lit(name), version(v));
-        }
-        t.push_str("    ];\n");
-    }
-    if def.presence != all {
-        put!(
-            t,
-            "    const SCHEMAS: ::std::option::Option<&'static [&'static str]> =\n        \
-             ::std::option::Option::Some({});\n",
-            labels(g, def.presence)
-        );
-    }
-    let partial: Vec<&Part> = parts
-        .iter()
-        .filter(|p| p.presence != def.presence)
-        .collect();
-    if !partial.is_empty() {
-        t.push_str(
-            "    const MEMBERS_SCHEMAS: &'static [(&'static str, &'static [&'static str])] = &[\n",
-        );
-        for p in partial {
-            put!(t, "        ({}, {}),\n", Lit(p.name), labels(g, p.presence));
-        }
-        t.push_str("    ];\n");
-    }
-    t.push_str("}\n");
+    out.block(
+        format_args!("impl ::qapi_types::Provenance for {}", g.name(id)),
+        "",
+        |out| {
+            out.line("const SINCE: ::std::option::Option<::qapi_types::VersionTriple> =");
+            out.deeper(|out| match def.since {
+                Some(v) => out.line(format_args!("::std::option::Option::Some({});", version(v))),
+                None => out.line("::std::option::Option::None;"),
+            });
+            let later: Vec<(&str, Version)> = parts
+                .iter()
+                .filter_map(|p| Some((p.name, p.since?)))
+                .filter(|&(_, v)| Some(v) != def.since)
+                .collect();
+            if !later.is_empty() {
+                out.line(
+                    "const MEMBERS_SINCE: &'static [(&'static str, ::qapi_types::VersionTriple)] = &[",
+                );
+                out.deeper(|out| {
+                    for (name, v) in later {
+                        out.line(format_args!("({}, {}),", Lit(name), version(v)));
+                    }
+                });
+                out.line("];");
+            }
+            if def.presence != all {
+                out.line("const SCHEMAS: ::std::option::Option<&'static [&'static str]> =");
+                out.deeper(|out| {
+                    out.line(format_args!(
+                        "::std::option::Option::Some({});",
+                        labels(g, def.presence)
+                    ))
+                });
+            }
+            let partial: Vec<&Part> = parts.iter().filter(|p| p.presence != def.presence).collect();
+            if !partial.is_empty() {
+                out.line(
+                    "const MEMBERS_SCHEMAS: &'static [(&'static str, &'static [&'static str])] = &[",
+                );
+                out.deeper(|out| {
+                    for p in partial {
+                        out.line(format_args!("({}, {}),", Lit(p.name), labels(g, p.presence)));
+                    }
+                });
+                out.line("];");
+            }
+        },
+    );
 }

@@ -387,6 +387,13 @@ pub struct Member {
     pub presence: Presence,
 }
 
+impl Member {
+    /// Whether it has the `deprecated` feature.
+    pub fn is_deprecated(&self) -> bool {
+        self.features.iter().any(Feature::is_deprecated)
+    }
+}
+
 /// How a union's branches are laid out on the wire.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum UnionKind {

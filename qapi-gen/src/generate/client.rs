@@ -1,0 +1,90 @@
+//! The `Commands` trait: a typed method per command, for the QMP client,
+//! the guest-agent client and any other `qapi_types::Execute` type.
+
+use super::Generator;
+use super::commands::returns;
+use super::docs::{self, Docs, Lines};
+use super::names::{self, Namespace};
+use super::out::Out;
+use crate::schema::{Command, DefId, DefKind};
+
+/// The kept commands, with their method names.
+pub(crate) fn commands<'s>(g: &Generator<'s>) -> Vec<(DefId, String, &'s Command)> {
+    let mut ns = Namespace::default();
+    g.schema
+        .ids()
+        .filter(|&id| g.sel.keep(id))
+        .filter_map(|id| match &g.schema.def(id).kind {
+            DefKind::Command(c) => Some((
+                id,
+                names::ident_text(&ns.claim(names::snake(&g.schema.def(id).name), "_")),
+                c,
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A method's docs: the first paragraph of the command's, and where the
+/// rest is.
+pub(crate) fn method_doc(g: &Generator, id: DefId) -> Docs {
+    let def = g.schema.def(id);
+    let mut lines = Lines::default();
+    if let Some(summary) = docs::summary(g, id) {
+        for l in summary.lines() {
+            lines.push(l);
+        }
+        lines.push("");
+    }
+    lines.push(format!("Runs `{}`: see [`{}`].", def.name, g.name(id)));
+    Docs::new(lines)
+}
+
+/// The signature of a command's method, up to its body: `fn
+/// name(&self[, args: T]) -> impl Future<Output = Result<R, ERROR>> + Send`.
+pub(crate) fn open_method(out: &mut Out, method: &str, args: Option<&str>, ret: &str, error: &str) {
+    out.line(format_args!("fn {method}("));
+    out.deeper(|out| {
+        out.line("&self,");
+        if let Some(args) = args {
+            out.line(format_args!("args: {args},"));
+        }
+    });
+    out.line(") -> impl ::std::future::Future<");
+    out.deeper(|out| {
+        out.line(format_args!(
+            "Output = ::std::result::Result<{ret}, {error}>,"
+        ))
+    });
+    out.open("> + ::std::marker::Send");
+}
+
+/// The `Commands` trait.
+pub(crate) fn emit_client(g: &Generator, out: &mut Out) {
+    let list = commands(g);
+    out.line("/// Every command of this schema as a typed method of anything that");
+    out.line("/// runs commands ([`qapi_types::Execute`]): the QMP client, the");
+    out.line("/// guest-agent client, or a mock of your own.");
+    out.line("#[allow(deprecated)]");
+    out.block("pub trait Commands: ::qapi_types::Execute", "", |out| {
+        for (id, method, c) in &list {
+            let name = g.name(*id);
+            out.docs(&method_doc(g, *id));
+            if g.schema.def(*id).is_deprecated() {
+                out.line("#[deprecated]");
+            }
+            let args = c.arg_type.is_some().then_some(name);
+            open_method(out, method, args, &returns(g, c), "Self::Error");
+            // Qualified: a command may be called `execute`.
+            if args.is_some() {
+                out.line("::qapi_types::Execute::execute(self, args)");
+            } else {
+                out.line(format_args!(
+                    "::qapi_types::Execute::execute(self, {name} {{}})"
+                ));
+            }
+            out.close("");
+        }
+    });
+    out.line("impl<T: ::qapi_types::Execute> Commands for T {}");
+}

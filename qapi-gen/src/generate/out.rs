@@ -1,0 +1,149 @@
+//! The one writer of generated code.  Renderers say what to write, line by
+//! line and block by block; the writer owns indentation, and the one
+//! layout decision that depends on widths: a match arm that does not fit
+//! in the line goes into a block.
+
+use std::fmt::Display;
+
+use super::docs::Docs;
+
+/// Lines wider than this break, as rustfmt and prettyplease break them.
+const MARGIN: usize = 89;
+
+/// Generated source text being written.
+pub(crate) struct Out {
+    buf: String,
+    /// The current indentation, in levels of four spaces.
+    level: usize,
+}
+
+impl Out {
+    /// An empty text, expecting about `capacity` bytes.
+    pub fn with_capacity(capacity: usize) -> Self {
+        Out {
+            buf: String::with_capacity(capacity),
+            level: 0,
+        }
+    }
+
+    /// The text written.
+    pub fn finish(self) -> String {
+        self.buf
+    }
+
+    /// How many bytes were written.
+    pub fn len(&self) -> usize {
+        self.buf.len()
+    }
+
+    fn indent(&mut self) {
+        for _ in 0..self.level {
+            self.buf.push_str("    ");
+        }
+    }
+
+    /// The width of the current indentation.
+    fn width(&self) -> usize {
+        self.level * 4
+    }
+
+    /// One line at the current indentation.
+    pub fn line(&mut self, text: impl Display) {
+        use std::fmt::Write as _;
+        self.indent();
+        let _ = write!(self.buf, "{text}");
+        self.buf.push('\n');
+    }
+
+    /// `head {`, then what `body` writes one level deeper, then `}`
+    /// followed by `tail` (a `,` or `;`, or nothing).
+    pub fn block(&mut self, head: impl Display, tail: &str, body: impl FnOnce(&mut Out)) {
+        self.open(head);
+        body(self);
+        self.close(tail);
+    }
+
+    /// `head {` and one level deeper.
+    pub fn open(&mut self, head: impl Display) {
+        use std::fmt::Write as _;
+        self.indent();
+        let _ = write!(self.buf, "{head}");
+        self.buf.push_str(" {\n");
+        self.level += 1;
+    }
+
+    /// One level up, and `}` followed by `tail`.
+    pub fn close(&mut self, tail: &str) {
+        self.level = self.level.saturating_sub(1);
+        self.indent();
+        self.buf.push('}');
+        self.buf.push_str(tail);
+        self.buf.push('\n');
+    }
+
+    /// Lines one level deeper than the current ones, without a block
+    /// around them (the continuation of a statement).
+    pub fn deeper(&mut self, body: impl FnOnce(&mut Out)) {
+        self.level += 1;
+        body(self);
+        self.level -= 1;
+    }
+
+    /// A match arm: `pat => expr,` on one line when it fits, else with the
+    /// expression in a block of its own.
+    pub fn arm(&mut self, pat: impl Display, expr: impl Display) {
+        let (pat, expr) = (pat.to_string(), expr.to_string());
+        if self.width() + pat.len() + expr.len() + 5 <= MARGIN {
+            self.line(format_args!("{pat} => {expr},"));
+        } else {
+            self.open(format_args!("{pat} =>"));
+            self.line(&expr);
+            self.close("");
+        }
+    }
+
+    /// A match arm whose body is a statement (`return ..`, an
+    /// assignment): `pat => stmt,` on one line when it fits, else
+    /// `pat => { stmt; }` on lines of their own.
+    pub fn arm_stmt(&mut self, pat: impl Display, stmt: impl Display) {
+        let (pat, stmt) = (pat.to_string(), stmt.to_string());
+        if self.width() + pat.len() + stmt.len() + 5 <= MARGIN {
+            self.line(format_args!("{pat} => {stmt},"));
+        } else {
+            self.open(format_args!("{pat} =>"));
+            self.line(format_args!("{stmt};"));
+            self.close("");
+        }
+    }
+
+    /// Documentation as `///` lines.
+    pub fn docs(&mut self, docs: &Docs) {
+        let indent = "    ".repeat(self.level);
+        docs.write(&mut self.buf, &indent);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blocks_and_arms() {
+        let mut o = Out::with_capacity(0);
+        o.block("fn f(x: u8) -> u8", "", |o| {
+            o.block("match x", "", |o| {
+                o.arm("0", "1");
+                o.arm(
+                    "Self::AVeryLongVariantNameThatTakesRoom(slots)",
+                    "::std::result::Result::Ok(::std::option::Option::None)",
+                );
+            });
+        });
+        assert_eq!(
+            o.finish(),
+            "fn f(x: u8) -> u8 {\n    match x {\n        0 => 1,\n        \
+             Self::AVeryLongVariantNameThatTakesRoom(slots) => {\n            \
+             ::std::result::Result::Ok(::std::option::Option::None)\n        }\n    }\n}\n"
+        );
+    }
+}
