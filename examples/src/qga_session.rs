@@ -80,7 +80,7 @@ pub async fn run(peer: &Peer, out: &mut (dyn Write + Send)) -> Result<Report, Er
     // a random id); resync() does it again, as after a timeout.
     let client = Client::builder()
         .timeout(TIMEOUT)
-        .sync_timeout(TIMEOUT)
+        .handshake_timeout(TIMEOUT)
         .connect_stream(stream)
         .await?;
     client.resync().await?;

@@ -210,6 +210,18 @@ pub trait Provenance {
     }
 }
 
+/// QEMU's schema has it since 2.4; bindings of a schema with it use this
+/// type (their `VersionTriple` is an alias of it).
+impl Provenance for VersionTriple {
+    const SINCE: Option<VersionTriple> = Some(VersionTriple::new(2, 4, 0));
+}
+
+/// QEMU's schema has it since 0.14; bindings of a schema with it use this
+/// type (their `VersionInfo` is an alias of it).
+impl Provenance for VersionInfo {
+    const SINCE: Option<VersionTriple> = Some(VersionTriple::new(0, 14, 0));
+}
+
 /// The data of one event of a schema.
 pub trait Event: Serialize + DeserializeOwned + Send + Sync + 'static {
     /// The event's name on the wire, as in `{"event": NAME}`.

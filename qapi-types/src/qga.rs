@@ -24,8 +24,8 @@ use serde_json::value::RawValue;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::ToSocketAddrs;
 
-use crate::client::transport::{self, LineReader, WriteHalf};
-use crate::client::{self as qmp, Config, Conn, Error, Mode};
+use crate::client::transport::{LineReader, WriteHalf};
+use crate::client::{self as qmp, ClientBuilder, Conn, Error, Mode, Qga, Start};
 use crate::{Command, EventSet, Greeting};
 
 /// The guest agent has no events.
@@ -47,84 +47,39 @@ impl EventSet for NoEvents {
     }
 }
 
-/// Settings for connecting a guest-agent [`Client`].
-#[derive(Clone, Debug, Default)]
-pub struct Builder {
-    config: Config,
+/// Settings for connecting a guest-agent [`Client`]: the clients' one
+/// builder, for the guest agent's protocol ([`Client::builder`]).
+pub type Builder = ClientBuilder<Qga>;
+
+impl Start<Qga> for Client {
+    fn start(
+        builder: ClientBuilder<Qga>,
+        reader: LineReader,
+        writer: WriteHalf,
+    ) -> impl Future<Output = Result<Self, Error>> + Send {
+        start(builder, reader, writer)
+    }
 }
 
-impl Builder {
-    /// The defaults: no call timeout, 10 s for resynchronisation, 8
-    /// commands in flight, messages up to 256 MiB.
-    pub fn new() -> Self {
-        Self::default()
+/// Resynchronises a new connection: what connecting does.
+async fn start(
+    builder: ClientBuilder<Qga>,
+    reader: LineReader,
+    writer: WriteHalf,
+) -> Result<Client, Error> {
+    let timeout = builder.config.handshake_timeout;
+    let conn = Arc::new(Conn::start(
+        builder.config,
+        Mode::Qga,
+        reader,
+        writer,
+        Greeting::default(),
+    ));
+    if let Err(e) = conn.resync(timeout).await {
+        conn.close();
+        return Err(e);
     }
-
-    /// The timeout of every call that does not set its own (`None`: wait
-    /// as long as it takes).
-    pub fn timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
-        self.config.timeout = timeout.into();
-        self
-    }
-
-    /// The timeout of a resynchronisation, on connect and later.
-    pub fn sync_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
-        self.config.handshake_timeout = timeout.into();
-        self
-    }
-
-    /// How many commands may await their reply at once.
-    pub fn max_in_flight(mut self, n: usize) -> Self {
-        self.config.max_in_flight = n.max(1);
-        self
-    }
-
-    /// The longest message accepted from the agent, in bytes.
-    pub fn max_message_size(mut self, bytes: usize) -> Self {
-        self.config.max_message_size = bytes;
-        self
-    }
-
-    /// Connects to an agent listening on a Unix socket (`qemu-ga -m
-    /// unix-listen`, or QEMU's end of a virtio-serial channel).
-    #[cfg(unix)]
-    pub async fn connect_unix(self, path: impl AsRef<std::path::Path>) -> Result<Client, Error> {
-        let stream = tokio::net::UnixStream::connect(path).await?;
-        let (r, w) = transport::split_unix(stream, self.config.max_message_size);
-        self.start(r, w).await
-    }
-
-    /// Connects to an agent reachable over TCP.
-    pub async fn connect_tcp(self, addr: impl ToSocketAddrs) -> Result<Client, Error> {
-        let stream = tokio::net::TcpStream::connect(addr).await?;
-        let (r, w) = transport::split_tcp(stream, self.config.max_message_size);
-        self.start(r, w).await
-    }
-
-    /// Talks to an agent over any byte stream.
-    pub async fn connect_stream<S>(self, stream: S) -> Result<Client, Error>
-    where
-        S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
-    {
-        let (r, w) = transport::split_stream(stream, self.config.max_message_size);
-        self.start(r, w).await
-    }
-
-    async fn start(self, reader: LineReader, writer: WriteHalf) -> Result<Client, Error> {
-        let timeout = self.config.handshake_timeout;
-        let conn = Arc::new(Conn::start(
-            self.config,
-            Mode::Qga,
-            reader,
-            writer,
-            Greeting::default(),
-        ));
-        if let Err(e) = conn.resync(timeout).await {
-            conn.close();
-            return Err(e);
-        }
-        Ok(Client { conn })
-    }
+    Ok(Client { conn })
 }
 
 /// A guest-agent client.
@@ -145,20 +100,22 @@ impl std::fmt::Debug for Client {
 }
 
 impl Client {
-    /// Settings for connecting.
+    /// Settings for connecting: the defaults are no call timeout, 10 s for
+    /// a resynchronisation, 8 commands in flight, messages up to 256 MiB.
     pub fn builder() -> Builder {
-        Builder::new()
+        Builder::default()
     }
 
-    /// Connects to an agent on a Unix socket, with default settings.
+    /// Connects to an agent on a Unix socket (`qemu-ga -m unix-listen`, or
+    /// QEMU's end of a virtio-serial channel), with default settings.
     #[cfg(unix)]
     pub async fn connect_unix(path: impl AsRef<std::path::Path>) -> Result<Self, Error> {
-        Builder::new().connect_unix(path).await
+        Self::builder().connect_unix(path).await
     }
 
     /// Connects to an agent over TCP, with default settings.
     pub async fn connect_tcp(addr: impl ToSocketAddrs) -> Result<Self, Error> {
-        Builder::new().connect_tcp(addr).await
+        Self::builder().connect_tcp(addr).await
     }
 
     /// Talks to an agent over any byte stream, with default settings.
@@ -166,7 +123,7 @@ impl Client {
     where
         S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
-        Builder::new().connect_stream(stream).await
+        Self::builder().connect_stream(stream).await
     }
 
     /// Runs a command and decodes its reply, within the default timeout.
@@ -211,7 +168,7 @@ impl Client {
         guarded(conn, call)
     }
 
-    /// Resynchronises now, within the sync timeout.
+    /// Resynchronises now, within the handshake timeout.
     pub async fn resync(&self) -> Result<(), Error> {
         self.resync_with_timeout(self.conn.config.handshake_timeout)
             .await

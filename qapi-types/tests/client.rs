@@ -879,3 +879,157 @@ fn tempfile_with(contents: &[u8]) -> std::fs::File {
     f.write_all(contents).unwrap();
     f
 }
+
+/// The handshake has a finite timeout by default (10 s), for the greeting
+/// and for `qmp_capabilities`: a server that greets and then says nothing
+/// fails the connection instead of hanging it.
+#[tokio::test(start_paused = true)]
+async fn the_default_handshake_timeout_is_finite() {
+    let (a, b) = UnixStream::pair().unwrap();
+    let peer = tokio::spawn(async move {
+        let mut peer = Peer::new(b);
+        peer.send(b"{\"QMP\": {\"version\": {\"qemu\": {\"major\": 7, \"minor\": 2, \"micro\": 0}, \"package\": \"\"}, \"capabilities\": []}}\r\n").await;
+        let req = peer.read().await;
+        assert_eq!(req["execute"], "qmp_capabilities");
+        // No reply: hold the connection open until the client gives up.
+        peer.try_read().await
+    });
+    let err = builder().connect_unix_stream::<Event>(a).await.unwrap_err();
+    assert!(
+        matches!(err, Error::Timeout(d) if d == Duration::from_secs(10)),
+        "{err}"
+    );
+    assert_eq!(
+        peer.await.unwrap(),
+        None,
+        "the client closed the connection"
+    );
+}
+
+/// A server that hangs up right after its greeting: the client's
+/// `qmp_capabilities` meets either the end of the stream (the reader sees
+/// it first) or a broken pipe (the writer does), and either way the error
+/// is the same.
+#[tokio::test]
+async fn a_server_gone_after_its_greeting_is_disconnected_either_way() {
+    deadline(async {
+        // The reader first: the greeting waits in the socket, the server
+        // is gone.
+        let (a, b) = UnixStream::pair().unwrap();
+        let mut peer = Peer::new(b);
+        peer.send(GREETING).await;
+        drop(peer);
+        let err = builder().connect_unix_stream::<Event>(a).await.unwrap_err();
+        assert!(matches!(err, Error::Disconnected), "{err}");
+        // The writer first: a stream that gives the greeting, then never
+        // ends, and whose writes meet a broken pipe.
+        let err = builder()
+            .connect_stream::<Event, _>(GoneAfterGreeting(Some(GREETING)))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::Disconnected), "{err}");
+    })
+    .await;
+}
+
+const GREETING: &[u8] = b"{\"QMP\": {\"version\": {\"qemu\": {\"major\": 7, \"minor\": 2, \"micro\": 0}, \"package\": \"\"}, \"capabilities\": []}}\r\n";
+
+/// Reads a greeting, then nothing ever; every write is a broken pipe.
+struct GoneAfterGreeting(Option<&'static [u8]>);
+
+impl tokio::io::AsyncRead for GoneAfterGreeting {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        match self.0.take() {
+            Some(greeting) => {
+                buf.put_slice(greeting);
+                std::task::Poll::Ready(Ok(()))
+            }
+            None => std::task::Poll::Pending,
+        }
+    }
+}
+
+impl tokio::io::AsyncWrite for GoneAfterGreeting {
+    fn poll_write(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+        _: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        std::task::Poll::Ready(Err(std::io::ErrorKind::BrokenPipe.into()))
+    }
+    fn poll_flush(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Err(std::io::ErrorKind::BrokenPipe.into()))
+    }
+    fn poll_shutdown(
+        self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+}
+
+#[tokio::test]
+async fn wait_for_the_first_event_a_closure_takes() {
+    deadline(async {
+        let (client, mut peer) = connected(builder(), &[]).await;
+        let mut events = client.events();
+        peer.event("STOP", None).await;
+        peer.event("X_FUTURE_EVENT", Some(json!({"n": 1}))).await;
+        peer.event(
+            "SHUTDOWN",
+            Some(json!({"guest": true, "reason": "guest-shutdown"})),
+        )
+        .await;
+        let m = events
+            .wait_for(Duration::from_secs(5), |e| matches!(e, Event::Shutdown(_)))
+            .await
+            .unwrap();
+        assert!(matches!(&m.event, Event::Shutdown(s) if s.guest));
+        // Nothing more comes: the wait times out.
+        let err = events
+            .wait_for(Duration::from_millis(50), |_| true)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::Timeout(_)), "{err}");
+        // The connection closes: the wait ends.
+        let waiting =
+            tokio::spawn(async move { events.wait_for(Duration::from_secs(20), |_| true).await });
+        drop(peer);
+        let err = waiting.await.unwrap().unwrap_err();
+        assert!(matches!(err, Error::Disconnected), "{err}");
+    })
+    .await;
+}
+
+/// An event the command causes may come before its reply: subscribing
+/// before sending catches it.
+#[tokio::test]
+async fn execute_and_wait_catches_an_event_sent_before_the_reply() {
+    deadline(async {
+        let (client, mut peer) = connected(builder(), &[]).await;
+        let server = tokio::spawn(async move {
+            let req = peer.read().await;
+            assert_eq!(req["execute"], "stop");
+            peer.event("STOP", None).await;
+            peer.reply(&req["id"], json!({})).await;
+            peer
+        });
+        let (reply, event) = client
+            .execute_and_wait(Stop {}, Duration::from_secs(5), |e| {
+                matches!(e, Event::Stop(_))
+            })
+            .await
+            .unwrap();
+        assert_eq!(reply, Empty {});
+        assert!(matches!(event.event, Event::Stop(_)));
+        let _peer = server.await.unwrap();
+    })
+    .await;
+}

@@ -176,7 +176,7 @@ async fn an_agent_that_never_syncs_times_out() {
     deadline(async {
         let (a, b) = UnixStream::pair().unwrap();
         let err = qga::Client::builder()
-            .sync_timeout(Duration::from_millis(100))
+            .handshake_timeout(Duration::from_millis(100))
             .connect_stream(a)
             .await
             .unwrap_err();

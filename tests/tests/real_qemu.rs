@@ -746,10 +746,10 @@ mod migration {
 mod storage_daemon {
     use super::common::*;
     use v7_2::storage_daemon::{
-        BlockDirtyBitmapAdd, BlockDirtyBitmapAddCommand, BlockExportType, Commands as _, Event,
-        QueryBlock, QueryBlockExports, QueryBlockJobs, QueryBlockstats, QueryChardev,
-        QueryChardevBackends, QueryCommands, QueryJobs, QueryNamedBlockNodes, QueryQmpSchema,
-        QueryVersion, SchemaInfoMetaType, XDebugQueryBlockGraph,
+        BlockDirtyBitmapAdd, BlockExportType, Commands as _, Event, QueryBlock, QueryBlockExports,
+        QueryBlockJobs, QueryBlockstats, QueryChardev, QueryChardevBackends, QueryCommands,
+        QueryJobs, QueryNamedBlockNodes, QueryQmpSchema, QueryVersion, SchemaInfoMetaType,
+        XDebugQueryBlockGraph,
     };
 
     const TEST: &str = "storage_daemon_7_2";
@@ -792,12 +792,8 @@ mod storage_daemon {
             assert!(client.oob_enabled());
 
             client
-                // A boxed command: a newtype around its argument type.
-                .block_dirty_bitmap_add(BlockDirtyBitmapAddCommand(BlockDirtyBitmapAdd {
-                    node: "n0".into(),
-                    name: "b0".into(),
-                    ..Default::default()
-                }))
+                // A boxed command: the method takes its argument type.
+                .block_dirty_bitmap_add(BlockDirtyBitmapAdd::new("n0", "b0"))
                 .await
                 .unwrap();
 
@@ -1025,7 +1021,7 @@ mod older_bindings {
         };
         within(TEST, async {
             let mut qemu = Peer::qemu_system(&bin, &["-M", "none"]).unwrap();
-            let client: Client<Event> = qmp(&mut qemu).await;
+            let client: Client = qmp(&mut qemu).await;
             assert!(client.oob_enabled());
 
             let version = client.query_version().await.unwrap();
@@ -1178,7 +1174,7 @@ mod older_bindings {
         within(TEST, async {
             let sockets = TempDir::new().unwrap();
             let mut daemon = super::storage_daemon::start(&bin, &sockets);
-            let client: Client<Event> = qmp(&mut daemon).await;
+            let client: Client = qmp(&mut daemon).await;
             let mut checks = Checks::default();
 
             let version = client.query_version().await.unwrap();
@@ -1246,7 +1242,7 @@ mod older_bindings {
         within(TEST, async {
             let sockets = TempDir::new().unwrap();
             let mut daemon = super::storage_daemon::start(&bin, &sockets);
-            let client: Client<Event> = qmp(&mut daemon).await;
+            let client: Client = qmp(&mut daemon).await;
             let mut checks = Checks::default();
             for flat in [None, Some(true)] {
                 let raw = qmp_raw(&client, &QueryNamedBlockNodes { flat }).await;

@@ -153,7 +153,15 @@ fn recursive_types_nest() {
         Some("c")
     );
     let t: Tree = round_trip(&json!({"node": {"node": "leaf"}}));
-    assert!(matches!(*t.node, Node::Tree(ref inner) if matches!(*inner.node, Node::Leaf(_))));
+    assert!(matches!(t.node, Node::Tree(ref inner) if matches!(inner.node, Node::Leaf(_))));
+    // Only the alternate's branch that leads back is boxed, and `From`
+    // hides the box: the tree built by hand is the tree decoded.
+    let built = Tree {
+        node: Node::from(Tree {
+            node: Node::from("leaf"),
+        }),
+    };
+    assert_eq!(built, t);
 }
 
 #[test]
@@ -395,4 +403,58 @@ fn merged_bindings_take_both_schemas() {
     assert_eq!(m::QueryStatus::SCHEMAS, None);
     assert_eq!(m::Status::schemas_of("legacy"), Some(&["old.json"][..]));
     assert_eq!(m::Status::schemas_of("running"), None);
+}
+
+/// What users write: constructors of the required members, `From` into
+/// unions and alternates, the boxed command's method taking its type.
+#[test]
+fn constructors_and_conversions() {
+    use fixtures::flat_union::{FileOptions, NbdOptions, Options, OptionsDriver};
+    // `new` takes the required members; the optional ones are `None`, and
+    // struct update syntax sets those wanted.
+    let file = FileOptions::new("/img");
+    assert_eq!(
+        file,
+        FileOptions {
+            filename: "/img".into(),
+            locking: None
+        }
+    );
+    let locked = FileOptions {
+        locking: Some(true),
+        ..FileOptions::new("/img")
+    };
+    // A branch's value converts into its union, the union's optional base
+    // members left `None`.
+    let opts: Options = locked.clone().into();
+    assert_eq!(opts.driver, OptionsDriver::File(locked.clone()));
+    assert_eq!(opts.node_name, None);
+    let named = Options {
+        node_name: Some("n".into()),
+        ..Options::new(NbdOptions::new("exp"))
+    };
+    let _: Options = round_trip(&json!({"driver": "nbd", "node-name": "n", "export": "exp"}));
+    assert_eq!(
+        serde_json::to_value(&named).unwrap(),
+        json!({"node-name": "n", "driver": "nbd", "export": "exp"})
+    );
+}
+
+/// The schema's `VersionInfo` is `qapi_types::VersionInfo`: what the
+/// greeting holds and what `query-version` returns are one type.
+#[cfg(qapi_shared)]
+#[test]
+fn version_types_are_shared() {
+    use qapi_tests::bindings::qemu::v7_2::qmp;
+    let greeting: qapi_types::VersionInfo = qapi_types::VersionInfo {
+        qemu: qapi_types::VersionTriple::new(7, 2, 0),
+        package: String::new(),
+    };
+    let reply: <qmp::QueryVersion as qapi_types::Command>::Returns = greeting.clone();
+    let same: qmp::VersionInfo = reply;
+    assert_eq!(same, greeting);
+    assert_eq!(
+        <qmp::VersionTriple as qapi_types::Provenance>::SINCE,
+        Some(qapi_types::VersionTriple::new(2, 4, 0))
+    );
 }

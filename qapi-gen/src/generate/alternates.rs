@@ -7,6 +7,7 @@ use super::docs;
 use super::names::{self, Lit, Namespace};
 use super::out::Out;
 use super::types::member_type_text;
+use super::unions::from_impl;
 use crate::schema::{AlternateType, Builtin, DefId, DefKind};
 
 /// The JSON type a branch of type `ty` takes, as `alternate!` names it,
@@ -46,6 +47,26 @@ pub(crate) fn emit_alternate(g: &Generator, id: DefId, a: &AlternateType, out: &
             out.line(format_args!("{var}({}),", member_type_text(g, id, b.ty)));
         }
     });
+    // Each alternative, boxed or not, converts into the alternate; so do
+    // string slices where a branch takes strings.
+    for (var, b, _) in &branches {
+        let ty = member_type_text(g, id, b.ty);
+        match ty
+            .strip_prefix("::std::boxed::Box<")
+            .and_then(|t| t.strip_suffix('>'))
+        {
+            Some(inner) => from_impl(
+                out,
+                inner,
+                name,
+                &format!("Self::{var}(::std::boxed::Box::new(v))"),
+            ),
+            None => from_impl(out, &ty, name, &format!("Self::{var}(v)")),
+        }
+        if matches!(g.schema.def(b.ty).kind, DefKind::Builtin(Builtin::Str)) {
+            from_impl(out, "&str", name, &format!("Self::{var}(v.to_owned())"));
+        }
+    }
     let expecting: Vec<&str> = branches.iter().map(|(_, _, (_, e))| *e).collect();
     let expecting = format!("{} for {}", expecting.join(" or "), def.name);
     out.block("::qapi_types::alternate!", "", |out| {

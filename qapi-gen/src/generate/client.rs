@@ -6,6 +6,7 @@ use super::commands::returns;
 use super::docs::{self, Docs, Lines};
 use super::names::{self, Namespace};
 use super::out::Out;
+use super::types::type_text;
 use crate::schema::{Command, DefId, DefKind};
 
 /// The kept commands, with their method names.
@@ -73,18 +74,42 @@ pub(crate) fn emit_client(g: &Generator, out: &mut Out) {
             if g.schema.def(*id).is_deprecated() {
                 out.line("#[deprecated]");
             }
-            let args = c.arg_type.is_some().then_some(name);
-            open_method(out, method, args, &returns(g, c), "Self::Error");
+            // A command whose arguments are a named type (`boxed`) takes
+            // that type itself; the others their struct.
+            let boxed = c.arg_type.filter(|&a| !g.schema.def(a).implicit);
+            let args = match (c.arg_type, boxed) {
+                (_, Some(a)) => Some(type_text(g, a)),
+                (Some(_), None) => Some(name.to_string()),
+                (None, None) => None,
+            };
+            open_method(out, method, args.as_deref(), &returns(g, c), "Self::Error");
             // Qualified: a command may be called `execute`.
-            if args.is_some() {
-                out.line("::qapi_types::Execute::execute(self, args)");
-            } else {
-                out.line(format_args!(
+            match (args.is_some(), boxed.is_some()) {
+                (true, true) => out.line(format_args!(
+                    "::qapi_types::Execute::execute(self, {name}(args))"
+                )),
+                (true, false) => out.line("::qapi_types::Execute::execute(self, args)"),
+                _ => out.line(format_args!(
                     "::qapi_types::Execute::execute(self, {name} {{}})"
-                ));
+                )),
             }
             out.close("");
         }
     });
     out.line("impl<T: ::qapi_types::Execute> Commands for T {}");
+    // The client of these bindings: the guest agent's when the schema is
+    // the guest agent's (it has `guest-sync-delimited`), else QMP's with
+    // this schema's events.
+    let qga = g
+        .schema
+        .get("guest-sync-delimited")
+        .is_some_and(|d| matches!(d.kind, DefKind::Command(_)));
+    if qga {
+        out.line("/// The guest-agent client, with these bindings' commands as [`Commands`].");
+        out.line("pub type Client = ::qapi_types::qga::Client;");
+    } else {
+        out.line("/// The QMP client for these bindings: their events are [`Event`], their");
+        out.line("/// commands its methods through [`Commands`].");
+        out.line("pub type Client = ::qapi_types::client::Client<Event>;");
+    }
 }

@@ -254,6 +254,42 @@ fn used_types(g: &Generator) -> std::collections::HashSet<DefId> {
         .collect()
 }
 
+/// The schema's types that `qapi_types` defines with the same shape, so
+/// that the schema's are the same types: `VersionTriple` (QEMU's version,
+/// also in the QMP greeting) and `VersionInfo` (its `version` member, and
+/// what `query-version` returns).
+fn shared_types(schema: &Schema) -> HashMap<DefId, &'static str> {
+    let members = |name: &str| -> Option<Vec<(&str, &str)>> {
+        let def = schema.get(name)?;
+        let DefKind::Object(o) = &def.kind else {
+            return None;
+        };
+        if o.variants.is_some() || o.members.iter().any(|m| m.optional) {
+            return None;
+        }
+        Some(
+            o.members
+                .iter()
+                .map(|m| (m.name.as_str(), schema.def(m.ty).name.as_str()))
+                .collect(),
+        )
+    };
+    let mut out = HashMap::new();
+    let triple = [("major", "int"), ("minor", "int"), ("micro", "int")];
+    if members("VersionTriple").is_some_and(|m| m == triple) {
+        if let Some(id) = schema.lookup("VersionTriple") {
+            out.insert(id, "::qapi_types::VersionTriple");
+        }
+        let info = [("qemu", "VersionTriple"), ("package", "str")];
+        if members("VersionInfo").is_some_and(|m| m == info)
+            && let Some(id) = schema.lookup("VersionInfo")
+        {
+            out.insert(id, "::qapi_types::VersionInfo");
+        }
+    }
+    out
+}
+
 /// For each definition, whether a server sends values of it: the types
 /// reachable from commands' return types and events' data.
 fn server_sent(schema: &Schema) -> Vec<bool> {
@@ -275,10 +311,11 @@ fn server_sent(schema: &Schema) -> Vec<bool> {
     sent
 }
 
-/// Names that no schema name may take: generated items, the dispatcher's
-/// `Runner` import, and the type parameters of generated impls (a schema
+/// Names that no schema name may take: generated items (`Client` too), the
+/// dispatcher's `Runner` import, and the type parameters of generated impls (a schema
 /// type `A` would otherwise be shadowed inside a method generic over `A`).
 const RESERVED: &[&str] = &[
+    "Client",
     "Event",
     "Commands",
     "Handler",
@@ -325,10 +362,11 @@ pub(crate) struct Generator<'s> {
     /// For flat unions, the enum holding the branch; for unions, the hidden
     /// slots type.
     branch_enums: HashMap<DefId, (String, String)>,
-    /// Strongly connected component of each object or alternate type in the
-    /// by-value containment graph: a member whose type is in its
-    /// container's component is boxed.
-    scc: HashMap<DefId, usize>,
+    /// The members and branches that are boxed, as (container, type)
+    /// pairs: see [`types::boxed_edges`].
+    boxed: std::collections::HashSet<(DefId, DefId)>,
+    /// Types `qapi_types` defines: the schema's own are aliases of them.
+    shared: HashMap<DefId, &'static str>,
 }
 
 impl<'s> Generator<'s> {
@@ -374,7 +412,8 @@ impl<'s> Generator<'s> {
                 branch_enums.insert(id, (branch, slots));
             }
         }
-        let scc = types::containment_components(schema, &sel);
+        let boxed = types::boxed_edges(schema, &sel);
+        let shared = shared_types(schema);
         Ok(Generator {
             schema,
             server_sent: server_sent(schema),
@@ -382,7 +421,8 @@ impl<'s> Generator<'s> {
             sel,
             names,
             branch_enums,
-            scc,
+            boxed,
+            shared,
         })
     }
 
@@ -425,6 +465,16 @@ impl<'s> Generator<'s> {
         let def = self.schema.def(id);
         match &def.kind {
             DefKind::Enum(e) => enums::emit_enum(self, id, e, out),
+            DefKind::Object(_) if self.shared.contains_key(&id) => {
+                // `qapi_types`' own: no impls here (they are there).
+                out.docs(&docs::definition(self, id));
+                out.line(format_args!(
+                    "pub type {} = {};",
+                    self.name(id),
+                    self.shared[&id]
+                ));
+                return;
+            }
             DefKind::Object(o) if Self::is_named_type(def) => match &o.variants {
                 None => structs::emit_struct(self, id, o, out),
                 Some(v) if v.kind == UnionKind::Flat => unions::emit_union(self, id, o, v, out),

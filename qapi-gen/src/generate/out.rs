@@ -89,6 +89,31 @@ impl Out {
         self.level -= 1;
     }
 
+    /// `head(item, item)tail` on one line when it fits, else with one item
+    /// per line: `head(`, the items one level deeper each followed by a
+    /// comma, then `)tail`.  With `tail` ending in ` {`, a block opens.
+    pub fn list(&mut self, head: &str, items: &[String], tail: &str) {
+        let one = format!("{head}({}){tail}", items.join(", "));
+        let opens = tail.ends_with(" {");
+        if self.width() + one.len() <= MARGIN || items.is_empty() {
+            match one.strip_suffix(" {") {
+                Some(line) if opens => self.open(line),
+                _ => self.line(one),
+            }
+            return;
+        }
+        self.line(format_args!("{head}("));
+        self.deeper(|out| {
+            for item in items {
+                out.line(format_args!("{item},"));
+            }
+        });
+        match tail.strip_suffix(" {") {
+            Some(t) if opens => self.open(format_args!("){t}")),
+            _ => self.line(format_args!("){tail}")),
+        }
+    }
+
     /// A match arm: `pat => expr,` on one line when it fits, else with the
     /// expression in a block of its own.
     pub fn arm(&mut self, pat: impl Display, expr: impl Display) {

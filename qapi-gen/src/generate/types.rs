@@ -1,7 +1,7 @@
 //! How schema types are written in Rust: their names, which members are
 //! boxed, which types have a `Default`, and the fields of structs.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::names::{self, Namespace};
 use super::select::Selection;
@@ -36,12 +36,10 @@ fn builtin_text(b: Builtin) -> &'static str {
     }
 }
 
-/// Whether a member of `container` of type `ty` closes a cycle of types
-/// containing each other by value, and so must be boxed.
+/// Whether a member or branch of `container` of type `ty` is boxed: see
+/// [`boxed_edges`].
 pub(crate) fn boxed(g: &Generator, container: DefId, ty: DefId) -> bool {
-    g.scc
-        .get(&container)
-        .is_some_and(|c| g.scc.get(&ty) == Some(c))
+    g.boxed.contains(&(container, ty))
 }
 
 /// The type of a member of `container`, boxed when it must be.
@@ -87,11 +85,54 @@ fn contained(schema: &Schema, id: DefId) -> Vec<DefId> {
     out
 }
 
+/// The members and branches that are boxed, as (container, type) pairs:
+/// only where types contain each other by value, in a cycle that needs a
+/// box to have a finite size.  Where the cycle goes through an alternate,
+/// the alternate's branch leading back is boxed
+/// (`BlockdevRef::Definition(Box<BlockdevOptions>)`); in a cycle without
+/// an alternate, the members leading back (`ImageInfo::backing_image`).
+/// Everything else holds its values directly.
+pub(crate) fn boxed_edges(schema: &Schema, sel: &Selection) -> HashSet<(DefId, DefId)> {
+    let is_alternate = |id: DefId| matches!(schema.def(id).kind, DefKind::Alternate(_));
+    let mut boxed = HashSet::new();
+    let scc = containment_components(schema, sel, &boxed);
+    for (&id, c) in &scc {
+        if is_alternate(id) {
+            for t in contained(schema, id) {
+                if scc.get(&t) == Some(c) {
+                    boxed.insert((id, t));
+                }
+            }
+        }
+    }
+    // Cycles left without an alternate's branch to box.
+    let scc = containment_components(schema, sel, &boxed);
+    for (&id, c) in &scc {
+        for t in contained(schema, id) {
+            if scc.get(&t) == Some(c) {
+                boxed.insert((id, t));
+            }
+        }
+    }
+    boxed
+}
+
 /// Tarjan's strongly connected components of the by-value containment
-/// graph of kept types.
-pub(crate) fn containment_components(schema: &Schema, sel: &Selection) -> HashMap<DefId, usize> {
+/// graph of kept types, without the `cut` edges.  Only components with an
+/// edge inside are returned.
+fn containment_components(
+    schema: &Schema,
+    sel: &Selection,
+    cut: &HashSet<(DefId, DefId)>,
+) -> HashMap<DefId, usize> {
+    let succ = |v: DefId| -> Vec<DefId> {
+        contained(schema, v)
+            .into_iter()
+            .filter(|&w| !cut.contains(&(v, w)))
+            .collect()
+    };
     struct Tarjan<'a> {
-        schema: &'a Schema,
+        succ: &'a dyn Fn(DefId) -> Vec<DefId>,
         index: HashMap<DefId, usize>,
         low: HashMap<DefId, usize>,
         on_stack: Vec<bool>,
@@ -105,14 +146,14 @@ pub(crate) fn containment_components(schema: &Schema, sel: &Selection) -> HashMa
             // Iterative to stay safe on deep schemas.
             let mut work: Vec<(DefId, Vec<DefId>, usize)> = Vec::new();
             self.enter(v);
-            work.push((v, contained(self.schema, v), 0));
+            work.push((v, (self.succ)(v), 0));
             while let Some((node, succ, i)) = work.pop() {
                 if i < succ.len() {
                     let w = succ[i];
                     work.push((node, succ.clone(), i + 1));
                     if !self.index.contains_key(&w) {
                         self.enter(w);
-                        work.push((w, contained(self.schema, w), 0));
+                        work.push((w, (self.succ)(w), 0));
                     } else if self.on_stack[w.index()] {
                         let lw = self.index[&w];
                         let l = self.low.get_mut(&node).expect("entered");
@@ -146,7 +187,7 @@ pub(crate) fn containment_components(schema: &Schema, sel: &Selection) -> HashMa
         }
     }
     let mut t = Tarjan {
-        schema,
+        succ: &succ,
         index: HashMap::new(),
         low: HashMap::new(),
         on_stack: vec![false; schema.defs.len()],
@@ -174,29 +215,8 @@ pub(crate) fn containment_components(schema: &Schema, sel: &Selection) -> HashMa
     }
     t.comp
         .into_iter()
-        .filter(|(id, c)| size[c] > 1 || contained(schema, *id).contains(id))
+        .filter(|(id, c)| size[c] > 1 || succ(*id).contains(id))
         .collect()
-}
-
-/// Whether values of a type have a sensible `Default`.
-fn defaultable(g: &Generator, id: DefId, seen: &mut Vec<DefId>) -> bool {
-    match &g.schema.def(id).kind {
-        DefKind::Builtin(_) | DefKind::Array(_) => true,
-        DefKind::Object(o) if o.variants.is_none() => {
-            // (A cycle, or a chain too long to bother, has no Default.)
-            if seen.contains(&id) || seen.len() > 64 {
-                return false;
-            }
-            seen.push(id);
-            let ok = g
-                .sel
-                .members(&o.members)
-                .all(|m| g.optional(id, m).is_some() || defaultable(g, m.ty, seen));
-            seen.pop();
-            ok
-        }
-        _ => false,
-    }
 }
 
 /// One field of a generated struct.
@@ -230,6 +250,28 @@ pub(crate) fn fields<'a>(
             }
         })
         .collect()
+}
+
+/// Whether values of a type have a sensible `Default`: built-ins, arrays,
+/// and structs whose required members have one.
+fn defaultable(g: &Generator, id: DefId, seen: &mut Vec<DefId>) -> bool {
+    match &g.schema.def(id).kind {
+        DefKind::Builtin(_) | DefKind::Array(_) => true,
+        DefKind::Object(o) if o.variants.is_none() => {
+            // (A cycle, or a chain too long to bother, has no Default.)
+            if seen.contains(&id) || seen.len() > 64 {
+                return false;
+            }
+            seen.push(id);
+            let ok = g
+                .sel
+                .members(&o.members)
+                .all(|m| g.optional(id, m).is_some() || defaultable(g, m.ty, seen));
+            seen.pop();
+            ok
+        }
+        _ => false,
+    }
 }
 
 /// Whether a struct of object type `id` derives `Default`.

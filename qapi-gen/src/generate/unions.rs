@@ -19,7 +19,7 @@ use super::docs;
 use super::enums::EnumPlan;
 use super::names::{self, Lit, Namespace};
 use super::out::Out;
-use super::structs::{BranchField, object_call, write_fields};
+use super::structs::{BranchField, constructor, object_call, write_fields};
 use super::types::{fields, member_type_text, type_text};
 use crate::schema::{DefId, DefKind, Member, ObjectType, UnionKind, Variant, Variants};
 
@@ -166,6 +166,7 @@ pub(crate) fn emit_union(g: &Generator, id: DefId, o: &ObjectType, v: &Variants,
     });
     out.line("#[allow(deprecated)]");
     out.block(format_args!("impl {name}"), "", |out| {
+        constructor(out, &fields, Some((&branch_field, &plan.name)));
         out.line(format_args!("/// The value of the tag member `{}`.", v.tag));
         out.block(
             format_args!(
@@ -187,6 +188,69 @@ pub(crate) fn emit_union(g: &Generator, id: DefId, o: &ObjectType, v: &Variants,
     };
     object_call(out, name, &def.name, &fields, Some(branch));
     write_enum(g, &plan, out);
+    write_from(&plan, &plan.name, out);
+    // With every base member optional, a branch alone makes a union.
+    if fields.iter().all(|f| f.optional.is_some()) {
+        from_impl(out, &plan.name, name, "Self::new(v)");
+        for (ty, _, _) in distinct_payloads(&plan) {
+            if ty != name && ty != plan.name {
+                from_impl(out, &ty, name, "Self::new(v)");
+            }
+        }
+    }
+}
+
+/// The branches' payload types (unboxed) that only one branch has, with
+/// its variant and whether it is boxed: `From` impls for them are
+/// unambiguous.
+fn distinct_payloads(p: &UnionPlan) -> Vec<(String, String, bool)> {
+    let payloads: Vec<(&str, &str, bool)> = p
+        .branches
+        .iter()
+        .filter_map(|b| match &b.payload {
+            Payload::Object { ty, .. } | Payload::Data { ty } => {
+                let inner = ty
+                    .strip_prefix("::std::boxed::Box<")
+                    .and_then(|t| t.strip_suffix('>'));
+                Some((inner.unwrap_or(ty), b.var.as_str(), inner.is_some()))
+            }
+            Payload::Empty => None,
+        })
+        .collect();
+    payloads
+        .iter()
+        .filter(|(ty, _, _)| payloads.iter().filter(|(t, _, _)| t == ty).count() == 1)
+        .map(|&(ty, var, boxed)| (ty.to_string(), var.to_string(), boxed))
+        .collect()
+}
+
+/// `From` each branch's value for the branch enum `target`, where the
+/// value's type belongs to one branch only.
+fn write_from(p: &UnionPlan, target: &str, out: &mut Out) {
+    for (ty, var, boxed) in distinct_payloads(p) {
+        if ty == target {
+            continue;
+        }
+        let body = if boxed {
+            format!("Self::{var}(::std::boxed::Box::new(v))")
+        } else {
+            format!("Self::{var}(v)")
+        };
+        from_impl(out, &ty, target, &body);
+    }
+}
+
+/// `impl From<from> for to { fn from(v) -> Self { body } }`.
+pub(crate) fn from_impl(out: &mut Out, from: &str, to: &str, body: &str) {
+    out.block(
+        format_args!("impl ::std::convert::From<{from}> for {to}"),
+        "",
+        |out| {
+            out.block(format_args!("fn from(v: {from}) -> Self"), "", |out| {
+                out.line(body)
+            })
+        },
+    );
 }
 
 /// A QEMU 5.2 simple union: the branch enum is the union.
@@ -214,6 +278,7 @@ pub(crate) fn emit_simple_union(g: &Generator, id: DefId, v: &Variants, out: &mu
         });
     });
     out.line(format_args!("::qapi_types::impl_serde!({name});"));
+    write_from(&plan, name, out);
 }
 
 /// `fn serialize_members<M: ..>(&self, map: &mut M) -> .. {` and `body`.

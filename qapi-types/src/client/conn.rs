@@ -23,6 +23,7 @@ use tracing::{Instrument, debug, trace, warn};
 
 use super::error::Error;
 use super::events::{EventItem, UndecodedEvent};
+use super::resync::Resync;
 use super::transport::{Fds, LineReader, ReadLine, WriteHalf};
 use crate::wire::{self, Incoming};
 use crate::{EventMessage, EventSet, Greeting};
@@ -68,7 +69,7 @@ pub(crate) enum Mode {
 
 /// Why a connection ended.
 #[derive(Clone, Debug)]
-enum CloseReason {
+pub(super) enum CloseReason {
     /// The peer closed the stream.
     Eof,
     /// The client closed it.
@@ -80,7 +81,20 @@ enum CloseReason {
 }
 
 impl CloseReason {
-    fn error(&self) -> Error {
+    /// Why an I/O error ends the connection: the peer hanging up (a broken
+    /// pipe, a reset connection) is its closing, whether the reader or the
+    /// writer notices first.
+    pub(super) fn from_io(e: io::Error) -> Self {
+        match e.kind() {
+            io::ErrorKind::BrokenPipe
+            | io::ErrorKind::ConnectionReset
+            | io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::UnexpectedEof => CloseReason::Eof,
+            _ => CloseReason::Io(Arc::new(e)),
+        }
+    }
+
+    pub(super) fn error(&self) -> Error {
         match self {
             CloseReason::Eof | CloseReason::Closed => Error::Disconnected,
             CloseReason::Io(e) => Error::Io(e.clone()),
@@ -109,7 +123,7 @@ pub(crate) struct ReplyBody {
 
 impl ReplyBody {
     /// A body holding a copy of `value`.
-    fn copy(value: &str) -> Self {
+    pub(super) fn copy(value: &str) -> Self {
         ReplyBody {
             text: value.to_owned(),
             start: 0,
@@ -124,27 +138,19 @@ impl ReplyBody {
 }
 
 /// A call waiting for its reply.
-struct Pending {
-    tx: oneshot::Sender<Result<ReplyBody, Error>>,
+pub(super) struct Pending {
+    pub(super) tx: oneshot::Sender<Result<ReplyBody, Error>>,
     /// The in-band slot, released with the reply.
-    _permit: Option<OwnedSemaphorePermit>,
-}
-
-/// A QGA resynchronisation under way.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Resync {
-    /// The random number sent to `guest-sync-delimited`.
-    value: i64,
-    /// The id of its request.
-    id: u64,
+    pub(super) _permit: Option<OwnedSemaphorePermit>,
 }
 
 /// What the lock protects.
-struct State {
+pub(super) struct State {
     next_id: u64,
-    pending: HashMap<u64, Pending>,
+    pub(super) pending: HashMap<u64, Pending>,
     closed: Option<CloseReason>,
-    resync: Option<Resync>,
+    /// A guest-agent resynchronisation under way.
+    pub(super) resync: Option<Resync>,
 }
 
 impl State {
@@ -158,17 +164,17 @@ impl State {
 }
 
 /// State shared by the client handles and the two tasks.
-struct Shared<E: EventSet> {
-    state: Mutex<State>,
+pub(super) struct Shared<E: EventSet> {
+    pub(super) state: Mutex<State>,
     /// For subscribing; taken when the connection closes.
     events: Mutex<Option<broadcast::Sender<EventItem<E>>>>,
     permits: Arc<Semaphore>,
     closing: watch::Sender<bool>,
-    mode: Mode,
+    pub(super) mode: Mode,
     max_message_size: usize,
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(super) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
@@ -197,73 +203,8 @@ impl<E: EventSet> Shared<E> {
         self.closing.send_replace(true);
     }
 
-    fn closed_error(&self) -> Error {
+    pub(super) fn closed_error(&self) -> Error {
         lock(&self.state).closed_error()
-    }
-
-    /// The resynchronisation under way, if any.  Only the guest agent
-    /// resynchronises: on a QMP connection the reader never takes the lock
-    /// for it.
-    fn resync_state(&self) -> Option<Resync> {
-        if self.mode != Mode::Qga {
-            return None;
-        }
-        lock(&self.state).resync
-    }
-
-    /// Starts a resynchronisation: everything sent before its request is
-    /// abandoned.
-    fn begin_resync(&self, rs: Resync) {
-        let abandoned: Vec<Pending> = {
-            let mut st = lock(&self.state);
-            st.resync = Some(rs);
-            let ids: Vec<u64> = st
-                .pending
-                .keys()
-                .copied()
-                .filter(|&id| id < rs.id)
-                .collect();
-            ids.iter().filter_map(|id| st.pending.remove(id)).collect()
-        };
-        for p in abandoned {
-            let _ = p.tx.send(Err(Error::Resync));
-        }
-    }
-
-    /// Completes the resynchronisation when `line` (what follows a 0xFF) is
-    /// the reply carrying our number.
-    fn try_finish_resync(&self, rs: Resync, line: &[u8]) {
-        let Ok(text) = std::str::from_utf8(line) else {
-            trace!("discarding undecodable data after the sync delimiter");
-            return;
-        };
-        let Ok(msg) = serde_json::from_str::<Incoming<'_>>(text) else {
-            trace!("discarding malformed data after the sync delimiter");
-            return;
-        };
-        let Some(ret) = msg.ret else {
-            trace!("discarding a non-reply after the sync delimiter");
-            return;
-        };
-        if ret.get().trim().parse::<i64>().ok() != Some(rs.value) {
-            debug!(
-                got = ret.get(),
-                "discarding a stale guest-sync-delimited reply"
-            );
-            return;
-        }
-        let pending = {
-            let mut st = lock(&self.state);
-            if st.resync != Some(rs) {
-                return;
-            }
-            st.resync = None;
-            st.pending.remove(&rs.id)
-        };
-        debug!(value = rs.value, "guest agent resynchronised");
-        if let Some(p) = pending {
-            let _ = p.tx.send(Ok(ReplyBody::copy(ret.get())));
-        }
     }
 }
 
@@ -271,10 +212,31 @@ impl<E: EventSet> Shared<E> {
 struct Frame {
     bytes: Vec<u8>,
     fds: Fds,
-    /// Told once the request is written (commands without reply).
-    written: Option<oneshot::Sender<Result<(), Error>>>,
-    /// Set for `guest-sync-delimited`.
-    resync: Option<Resync>,
+    then: Then,
+}
+
+/// What the writer does around writing a frame.
+enum Then {
+    /// Nothing more: the caller waits for the reply.
+    Nothing,
+    /// Tells the caller once the request is written (the server sends no
+    /// reply).
+    Tell(oneshot::Sender<Result<(), Error>>),
+    /// Starts a guest-agent resynchronisation first: replies to what was
+    /// sent before it are abandoned.
+    Resync(Resync),
+}
+
+/// What a caller waits for once its request is queued.
+pub(super) enum Awaits {
+    /// The reply.
+    Reply(Pending),
+    /// Only the write: the server sends no reply.
+    Written(oneshot::Sender<Result<(), Error>>),
+    /// The reply to `guest-sync-delimited` carrying this number (only the
+    /// guest-agent client asks for it).
+    #[cfg_attr(not(feature = "qga"), allow(dead_code))]
+    Resync(Pending, i64),
 }
 
 /// A command to send.
@@ -293,7 +255,7 @@ pub(crate) struct Call<'a> {
 
 /// One connection: what every client handle shares.
 pub(crate) struct Conn<E: EventSet> {
-    shared: Arc<Shared<E>>,
+    pub(super) shared: Arc<Shared<E>>,
     frames: mpsc::UnboundedSender<Frame>,
     pub(crate) config: Config,
     pub(crate) greeting: Greeting,
@@ -303,7 +265,7 @@ pub(crate) struct Conn<E: EventSet> {
     pub(crate) needs_resync: AtomicBool,
     fd_lock: tokio::sync::Mutex<()>,
     can_pass_fds: bool,
-    span: tracing::Span,
+    pub(super) span: tracing::Span,
 }
 
 impl<E: EventSet> Conn<E> {
@@ -422,53 +384,32 @@ impl<E: EventSet> Conn<E> {
                 tx,
                 _permit: permit,
             };
-            let id = self.submit(bytes, call.fds, Some(pending), None, None)?;
+            let id = self.submit(bytes, call.fds, Awaits::Reply(pending))?;
             debug!(command = call.name, id, oob = call.oob, "command queued");
-            match rx.await {
-                Ok(r) => r.map(Some),
-                Err(_) => Err(self.shared.closed_error()),
-            }
+            self.outcome(rx).await.map(Some)
         } else {
             let (tx, rx) = oneshot::channel();
-            let id = self.submit(bytes, call.fds, None, Some(tx), None)?;
+            let id = self.submit(bytes, call.fds, Awaits::Written(tx))?;
             debug!(command = call.name, id, "command without reply queued");
-            let r = match rx.await {
-                Ok(r) => r.map(|()| None),
-                Err(_) => Err(self.shared.closed_error()),
-            };
+            let r = self.outcome(rx).await.map(|()| None);
             drop(permit);
             r
         }
     }
 
-    /// Resynchronises a guest-agent connection with `guest-sync-delimited`.
-    #[cfg(feature = "qga")]
-    pub(crate) async fn resync(&self, timeout: Option<Duration>) -> Result<(), Error> {
-        let value = random_sync_value();
-        let span = self.span.clone();
-        with_timeout(timeout, async {
-            let permit = self.acquire().await?;
-            // A leading 0xFF makes the agent drop any partial input.
-            let mut bytes = vec![0xFF];
-            let args = format!("{{\"id\":{value}}}");
-            bytes.extend(request_prefix("guest-sync-delimited", false, Some(&args)));
-            let (tx, rx) = oneshot::channel();
-            let pending = Pending {
-                tx,
-                _permit: Some(permit),
-            };
-            let id = self.submit(bytes, Fds::new(), Some(pending), None, Some(value))?;
-            debug!(id, value, "guest-sync-delimited queued");
-            match rx.await {
-                Ok(r) => r.map(|_| ()),
-                Err(_) => Err(self.shared.closed_error()),
-            }
-        })
-        .instrument(span)
-        .await
+    /// What the reader or writer says of a request; the connection's end
+    /// if neither will.
+    pub(super) async fn outcome<T>(
+        &self,
+        rx: oneshot::Receiver<Result<T, Error>>,
+    ) -> Result<T, Error> {
+        match rx.await {
+            Ok(r) => r,
+            Err(_) => Err(self.shared.closed_error()),
+        }
     }
 
-    async fn acquire(&self) -> Result<OwnedSemaphorePermit, Error> {
+    pub(super) async fn acquire(&self) -> Result<OwnedSemaphorePermit, Error> {
         self.shared
             .permits
             .clone()
@@ -477,16 +418,14 @@ impl<E: EventSet> Conn<E> {
             .map_err(|_| self.shared.closed_error())
     }
 
-    /// Allocates an id, completes the request with it, registers `pending`
-    /// and queues the request, all under the lock so that requests are
-    /// written in id order.
-    fn submit(
+    /// Allocates an id, completes the request with it, registers what the
+    /// caller awaits and queues the request, all under the lock so that
+    /// requests are written in id order.
+    pub(super) fn submit(
         &self,
         mut bytes: Vec<u8>,
         fds: Fds,
-        pending: Option<Pending>,
-        written: Option<oneshot::Sender<Result<(), Error>>>,
-        resync_value: Option<i64>,
+        awaits: Awaits,
     ) -> Result<u64, Error> {
         let mut st = lock(&self.shared.state);
         if let Some(reason) = &st.closed {
@@ -496,16 +435,18 @@ impl<E: EventSet> Conn<E> {
         st.next_id += 1;
         bytes.extend_from_slice(id.to_string().as_bytes());
         bytes.extend_from_slice(b"}\n");
-        if let Some(p) = pending {
-            st.pending.insert(id, p);
-        }
-        let frame = Frame {
-            bytes,
-            fds,
-            written,
-            resync: resync_value.map(|value| Resync { value, id }),
+        let then = match awaits {
+            Awaits::Reply(pending) => {
+                st.pending.insert(id, pending);
+                Then::Nothing
+            }
+            Awaits::Written(tx) => Then::Tell(tx),
+            Awaits::Resync(pending, value) => {
+                st.pending.insert(id, pending);
+                Then::Resync(Resync { value, id })
+            }
         };
-        if self.frames.send(frame).is_err() {
+        if self.frames.send(Frame { bytes, fds, then }).is_err() {
             st.pending.remove(&id);
             return Err(st.closed_error());
         }
@@ -527,7 +468,7 @@ pub(crate) async fn with_timeout<T>(
 }
 
 /// `{"execute":NAME,"arguments":ARGS,"id":` (the id and `}` follow).
-fn request_prefix(name: &str, oob: bool, args: Option<&str>) -> Vec<u8> {
+pub(super) fn request_prefix(name: &str, oob: bool, args: Option<&str>) -> Vec<u8> {
     let mut v = Vec::with_capacity(name.len() + args.map_or(0, str::len) + 64);
     v.extend_from_slice(if oob {
         b"{\"exec-oob\":"
@@ -541,20 +482,6 @@ fn request_prefix(name: &str, oob: bool, args: Option<&str>) -> Vec<u8> {
     }
     v.extend_from_slice(b",\"id\":");
     v
-}
-
-/// A random positive number for `guest-sync-delimited`.
-#[cfg(feature = "qga")]
-fn random_sync_value() -> i64 {
-    use std::hash::{BuildHasher, Hasher};
-    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    h.write_u128(now);
-    (h.finish() >> 1) as i64
 }
 
 async fn read_task<E: EventSet>(
@@ -584,7 +511,7 @@ async fn read_loop<E: EventSet>(
             match reader.skip_past(0xFF).await {
                 Ok(true) => after_delimiter = true,
                 Ok(false) => return CloseReason::Eof,
-                Err(e) => return CloseReason::Io(Arc::new(e)),
+                Err(e) => return CloseReason::from_io(e),
             }
         }
         match reader.read_line().await {
@@ -599,7 +526,7 @@ async fn read_loop<E: EventSet>(
                     shared.max_message_size
                 ));
             }
-            Err(e) => return CloseReason::Io(Arc::new(e)),
+            Err(e) => return CloseReason::from_io(e),
         }
         if let Some(rs) = shared.resync_state() {
             let line = &reader.buf;
@@ -753,9 +680,14 @@ async fn write_task<E: EventSet>(
         let Some(frame) = frame else {
             break Some(CloseReason::Closed);
         };
-        if let Some(rs) = frame.resync {
-            shared.begin_resync(rs);
-        }
+        let tell = match frame.then {
+            Then::Nothing => None,
+            Then::Tell(tx) => Some(tx),
+            Then::Resync(rs) => {
+                shared.begin_resync(rs);
+                None
+            }
+        };
         trace!(len = frame.bytes.len(), fds = frame.fds.len(), "writing");
         let written = tokio::select! {
             biased;
@@ -764,16 +696,16 @@ async fn write_task<E: EventSet>(
         };
         match written {
             Ok(()) => {
-                if let Some(tx) = frame.written {
+                if let Some(tx) = tell {
                     let _ = tx.send(Ok(()));
                 }
             }
             Err(e) => {
-                let e = Arc::new(e);
-                if let Some(tx) = frame.written {
-                    let _ = tx.send(Err(Error::Io(e.clone())));
+                let reason = CloseReason::from_io(e);
+                if let Some(tx) = tell {
+                    let _ = tx.send(Err(reason.error()));
                 }
-                break Some(CloseReason::Io(e));
+                break Some(reason);
             }
         }
     };

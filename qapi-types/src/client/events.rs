@@ -3,10 +3,12 @@
 //! instead of holding memory or delaying replies.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde_json::value::RawValue;
 use tokio::sync::broadcast;
 
+use super::Error;
 use crate::{EventMessage, EventSet, Timestamp};
 
 /// What travels on the broadcast channel.
@@ -74,6 +76,44 @@ impl<E: EventSet> Events<E> {
             Err(broadcast::error::TryRecvError::Lagged(n)) => Some(Err(self.lag(n))),
             Err(_) => None,
         }
+    }
+
+    /// Waits at most `timeout` for the first event that `accept` takes,
+    /// skipping the others; undecodable events are skipped too, and events
+    /// lost because this subscriber fell behind count in
+    /// [`Events::lagged`].  Fails with [`Error::Timeout`], or with
+    /// [`Error::Disconnected`] when the connection closes first.
+    ///
+    /// ```no_run
+    /// # use std::time::Duration;
+    /// # use qapi_types::client::{Client, Error};
+    /// # async fn demo<E: qapi_types::EventSet>(client: Client<E>) -> Result<(), Error> {
+    /// let mut events = client.events();
+    /// // ... send what makes QEMU emit it, then:
+    /// let shutdown = events
+    ///     .wait_for(Duration::from_secs(5), |e| e.name() == "SHUTDOWN")
+    ///     .await?;
+    /// println!("at {:?}", shutdown.timestamp);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn wait_for(
+        &mut self,
+        timeout: Duration,
+        mut accept: impl FnMut(&E) -> bool,
+    ) -> Result<Arc<EventMessage<E>>, Error> {
+        let wait = async {
+            loop {
+                match self.recv().await {
+                    Some(Ok(m)) if accept(&m.event) => return Ok(m),
+                    Some(_) => {}
+                    None => return Err(Error::Disconnected),
+                }
+            }
+        };
+        tokio::time::timeout(timeout, wait)
+            .await
+            .unwrap_or(Err(Error::Timeout(timeout)))
     }
 
     /// How many events this subscriber has lost so far.

@@ -45,10 +45,12 @@
 //! storage daemon), and commands the server lacks fail with
 //! [`Error::NotSupported`] before anything is sent.
 
+mod builder;
 mod conn;
 mod error;
 mod events;
 mod probe;
+mod resync;
 #[cfg(unix)]
 mod scm;
 pub(crate) mod transport;
@@ -63,7 +65,10 @@ use serde_json::value::RawValue;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::ToSocketAddrs;
 
-pub(crate) use conn::{Call, Config, Conn, Mode, ReplyBody};
+#[cfg(feature = "qga")]
+pub(crate) use builder::Start;
+pub use builder::{ClientBuilder, Qga, Qmp};
+pub(crate) use conn::{Call, Conn, Mode, ReplyBody};
 pub use error::Error;
 pub use events::{EventError, Events, UndecodedEvent};
 pub use probe::Capabilities;
@@ -71,153 +76,44 @@ use transport::{Fds, LineReader, ReadLine, WriteHalf};
 
 use crate::{Command, EventSet, Greeting};
 
-/// Settings for connecting a [`Client`].
-#[derive(Clone, Debug, Default)]
-pub struct ClientBuilder {
-    config: Config,
-    probe: bool,
-}
-
-impl ClientBuilder {
-    /// The defaults: no call timeout, 10 s for the greeting and
-    /// negotiation, 1024 events per subscriber, 8 in-band commands in
-    /// flight, messages up to 256 MiB, `oob` enabled when offered, no
-    /// probe.
-    pub fn new() -> Self {
-        Self::default()
+/// Reads the greeting and negotiates capabilities: what connecting a QMP
+/// [`Client`] does.
+async fn handshake<E: EventSet>(
+    builder: ClientBuilder<Qmp>,
+    mut reader: LineReader,
+    writer: WriteHalf,
+) -> Result<Client<E>, Error> {
+    let (config, probe) = (builder.config, builder.probe);
+    let greeting = conn::with_timeout(config.handshake_timeout, read_greeting(&mut reader)).await?;
+    tracing::debug!(
+        version = ?greeting.version.qemu,
+        capabilities = ?greeting.capabilities,
+        "QMP greeting received"
+    );
+    let want_oob = config.oob && greeting.capabilities.iter().any(|c| c == "oob");
+    let timeout = config.handshake_timeout;
+    let conn = Arc::new(Conn::start(config, Mode::Qmp, reader, writer, greeting));
+    let call = Call {
+        name: "qmp_capabilities",
+        args: want_oob.then(|| r#"{"enable":["oob"]}"#.to_owned()),
+        oob: false,
+        reply: true,
+        fds: Fds::new(),
+    };
+    if let Err(e) = conn.call(call, timeout).await {
+        conn.close();
+        return Err(e);
     }
-
-    /// The timeout of every call that does not set its own (`None`: wait
-    /// as long as it takes).  It covers waiting for an in-band slot too.
-    pub fn timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
-        self.config.timeout = timeout.into();
-        self
+    conn.set_oob(want_oob);
+    let client = Client {
+        conn,
+        probed: Arc::default(),
+    };
+    if probe && let Err(e) = conn::with_timeout(timeout, client.probe()).await {
+        client.close();
+        return Err(e);
     }
-
-    /// The timeout of the greeting and capabilities negotiation (QMP) or
-    /// of resynchronisation (QGA).
-    pub fn handshake_timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
-        self.config.handshake_timeout = timeout.into();
-        self
-    }
-
-    /// How many events each subscriber may have queued before it starts
-    /// losing the oldest ones.
-    pub fn event_capacity(mut self, capacity: usize) -> Self {
-        self.config.event_capacity = capacity.max(1);
-        self
-    }
-
-    /// How many in-band commands may await their reply at once (QEMU
-    /// queues at most 8 and then stops reading, which would also hold up
-    /// out-of-band commands).  Callers beyond that wait for a slot.
-    pub fn max_in_flight(mut self, n: usize) -> Self {
-        self.config.max_in_flight = n.max(1);
-        self
-    }
-
-    /// The longest message accepted from the server, in bytes; a longer
-    /// one ends the connection with [`Error::Protocol`].
-    pub fn max_message_size(mut self, bytes: usize) -> Self {
-        self.config.max_message_size = bytes;
-        self
-    }
-
-    /// Whether to enable the `oob` capability when the server offers it
-    /// (default: yes).
-    pub fn oob(mut self, enable: bool) -> Self {
-        self.config.oob = enable;
-        self
-    }
-
-    /// Whether to [probe](Client::probe) the server right after
-    /// negotiation (default: no), within the handshake timeout.  If the
-    /// probe fails, so does connecting.
-    pub fn probe(mut self, probe: bool) -> Self {
-        self.probe = probe;
-        self
-    }
-
-    /// Connects to a QMP server listening on a Unix socket.
-    #[cfg(unix)]
-    pub async fn connect_unix<E: EventSet>(
-        self,
-        path: impl AsRef<std::path::Path>,
-    ) -> Result<Client<E>, Error> {
-        let stream = tokio::net::UnixStream::connect(path).await?;
-        self.connect_unix_stream(stream).await
-    }
-
-    /// Speaks QMP over a connected Unix socket (file descriptors can be
-    /// passed, see [`Client::execute_with_fds`]).
-    #[cfg(unix)]
-    pub async fn connect_unix_stream<E: EventSet>(
-        self,
-        stream: tokio::net::UnixStream,
-    ) -> Result<Client<E>, Error> {
-        let (r, w) = transport::split_unix(stream, self.config.max_message_size);
-        self.handshake(r, w).await
-    }
-
-    /// Connects to a QMP server listening on TCP.
-    pub async fn connect_tcp<E: EventSet>(
-        self,
-        addr: impl ToSocketAddrs,
-    ) -> Result<Client<E>, Error> {
-        let stream = tokio::net::TcpStream::connect(addr).await?;
-        let (r, w) = transport::split_tcp(stream, self.config.max_message_size);
-        self.handshake(r, w).await
-    }
-
-    /// Speaks QMP over any byte stream.
-    pub async fn connect_stream<E, S>(self, stream: S) -> Result<Client<E>, Error>
-    where
-        E: EventSet,
-        S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
-    {
-        let (r, w) = transport::split_stream(stream, self.config.max_message_size);
-        self.handshake(r, w).await
-    }
-
-    /// Reads the greeting and negotiates capabilities.
-    async fn handshake<E: EventSet>(
-        self,
-        mut reader: LineReader,
-        writer: WriteHalf,
-    ) -> Result<Client<E>, Error> {
-        let (config, probe) = (self.config, self.probe);
-        let greeting =
-            conn::with_timeout(config.handshake_timeout, read_greeting(&mut reader)).await?;
-        tracing::debug!(
-            version = ?greeting.version.qemu,
-            capabilities = ?greeting.capabilities,
-            "QMP greeting received"
-        );
-        let want_oob = config.oob && greeting.capabilities.iter().any(|c| c == "oob");
-        let timeout = config.handshake_timeout;
-        let conn = Arc::new(Conn::start(config, Mode::Qmp, reader, writer, greeting));
-        let call = Call {
-            name: "qmp_capabilities",
-            args: want_oob.then(|| r#"{"enable":["oob"]}"#.to_owned()),
-            oob: false,
-            reply: true,
-            fds: Fds::new(),
-        };
-        if let Err(e) = conn.call(call, timeout).await {
-            conn.close();
-            return Err(e);
-        }
-        conn.set_oob(want_oob);
-        let client = Client {
-            conn,
-            probed: Arc::default(),
-        };
-        if probe && let Err(e) = conn::with_timeout(timeout, client.probe()).await {
-            client.close();
-            return Err(e);
-        }
-        Ok(client)
-    }
+    Ok(client)
 }
 
 /// Reads the greeting, the server's first message.  Events that come
@@ -407,6 +303,38 @@ impl<E: EventSet> Client<E> {
         timeout: impl Into<Option<Duration>>,
     ) -> impl Future<Output = Result<Box<RawValue>, Error>> + Send + 'static {
         run_raw(self.conn.clone(), name, arguments, timeout.into())
+    }
+
+    /// Runs a command and waits for the first event that `accept` takes,
+    /// all within `timeout`: the reply, and the event.  The subscription
+    /// starts before the command is sent, so an event the command causes
+    /// at once is not missed.
+    ///
+    /// ```no_run
+    /// # use std::time::Duration;
+    /// # use qapi_types::client::{Client, Error};
+    /// # async fn demo<E: qapi_types::EventSet, C: qapi_types::Command>(client: Client<E>, stop: C) -> Result<(), Error> {
+    /// let (_, event) = client
+    ///     .execute_and_wait(stop, Duration::from_secs(5), |e| e.name() == "STOP")
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn execute_and_wait<C: Command>(
+        &self,
+        cmd: C,
+        timeout: Duration,
+        accept: impl FnMut(&E) -> bool,
+    ) -> Result<(C::Returns, Arc<crate::EventMessage<E>>), Error> {
+        let start = tokio::time::Instant::now();
+        let mut events = self.events();
+        let reply = self.execute_with_timeout(cmd, timeout).await?;
+        let left = timeout.saturating_sub(start.elapsed());
+        let event = events.wait_for(left, accept).await.map_err(|e| match e {
+            Error::Timeout(_) => Error::Timeout(timeout),
+            e => e,
+        })?;
+        Ok((reply, event))
     }
 
     /// Subscribes to the events that arrive from now on.
