@@ -57,6 +57,7 @@ pub mod object;
 pub mod qga;
 #[cfg(feature = "server")]
 pub mod server;
+pub mod strict;
 
 pub use execute::Execute;
 pub use message::{
@@ -77,8 +78,8 @@ pub enum JsonKind {
     Integer,
     /// An unsigned integer type (`uint8` ... `uint64`, `size`).  QEMU
     /// rejects a value that is not an integer with "Parameter 'x' expects
-    /// uint64" (the server runtime also rejects negative numbers, which
-    /// QEMU wraps around but a Rust unsigned type cannot hold).
+    /// uint64"; it takes negative integers and wraps them around, and so
+    /// does the server runtime.
     /// Generators that emit [`JsonKind::Integer`] for these types get the
     /// signed checks and wording instead.
     Unsigned,

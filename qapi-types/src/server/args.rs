@@ -70,9 +70,11 @@ fn is_i64(v: &RawValue) -> bool {
     v.get().trim().parse::<i64>().is_ok()
 }
 
-/// Whether a JSON number is an integer that fits a `u64`.
+/// Whether a JSON number is what QEMU's `uint64` input takes: an integer
+/// that fits a `u64`, or a negative one that fits an `i64` (which QEMU
+/// wraps around).
 fn is_u64(v: &RawValue) -> bool {
-    v.get().trim().parse::<u64>().is_ok()
+    v.get().trim().parse::<u64>().is_ok() || is_i64(v)
 }
 
 /// Checks one member's value against its declared kind.
@@ -152,13 +154,15 @@ pub(crate) fn members(
 /// - `Parameter 'x' is missing`
 /// - `Invalid parameter type for 'x', expected: integer` (or `number`,
 ///   `boolean`, `string`, `object`, `array`, `null`)
-/// - `Parameter 'x' expects uint64` (unsigned integer types; unlike
-///   QEMU, which wraps negative numbers around, negative ones too, since
-///   they would not decode into a Rust unsigned type)
+/// - `Parameter 'x' expects uint64` (unsigned integer types, for a value
+///   that is no integer; negative integers are taken and wrapped around,
+///   as QEMU does, and decoding checks the range of narrower types)
 /// - `Parameter 'x' does not accept value 'v'` (enumerations)
 /// - then `Parameter 'x' is unexpected` for a member the command lacks.
 ///
-/// Only the top level is checked; nested values are left to decoding.
+/// Only the top level is checked; nested values are left to decoding,
+/// which [`decode_arguments`](super::decode_arguments) does in
+/// [strict mode](crate::strict) with the same wording.
 pub fn check_arguments(spec: &[ArgInfo], arguments: Option<&RawValue>) -> Result<(), QmpError> {
     let members = members(arguments)?;
     let find = |name: &str| members.iter().find(|(k, _)| k == name).map(|(_, v)| *v);
@@ -176,21 +180,4 @@ pub fn check_arguments(spec: &[ArgInfo], arguments: Option<&RawValue>) -> Result
         return Err(unexpected(extra));
     }
     Ok(())
-}
-
-/// Words a decoding error QEMU's way where serde's message allows it.
-pub(crate) fn decode_error(e: &serde_json::Error) -> QmpError {
-    let text = wire::error_text(e);
-    let quoted = |prefix: &str| {
-        text.strip_prefix(prefix)
-            .and_then(|rest| rest.split('`').next())
-            .map(str::to_owned)
-    };
-    if let Some(name) = quoted("missing field `") {
-        return missing(&name);
-    }
-    if let Some(name) = quoted("unknown field `") {
-        return unexpected(&name);
-    }
-    QmpError::generic(format!("Invalid arguments: {text}"))
 }
