@@ -54,12 +54,15 @@
 //! are not affected.  An event that does not fit in a client's queue is
 //! dropped for that client (and counted in a warning, as the client
 //! runtime counts the events a slow subscriber lost); the client stays
-//! connected.
+//! connected.  Once a crowd of clients has left, the server asks the
+//! allocator to give the memory they used back to the system
+//! ([`ServerBuilder::memory_release`]).
 
 mod args;
 mod conn;
 mod dispatch;
 mod framing;
+mod memory;
 mod outbox;
 
 use std::io;
@@ -77,8 +80,11 @@ pub use dispatch::{
     not_implemented,
 };
 
+pub use memory::MemoryRelease;
+
 use crate::wire::OutgoingEvent;
 use crate::{Event, EventSet, Greeting, Timestamp, VersionInfo};
+use memory::Census;
 use outbox::{Limits, Subscribers};
 
 /// What every connection of a server shares.
@@ -89,6 +95,7 @@ struct ServerInner<D> {
     limits: Limits,
     max_message_size: usize,
     next_conn: AtomicU64,
+    census: Census,
 }
 
 impl<D> ServerInner<D> {
@@ -104,6 +111,7 @@ pub struct ServerBuilder<D> {
     capabilities: Vec<String>,
     limits: Limits,
     max_message_size: usize,
+    memory_release: MemoryRelease,
 }
 
 /// The default of [`ServerBuilder::max_queued_messages`].
@@ -164,6 +172,13 @@ impl<D: Dispatch> ServerBuilder<D> {
         self
     }
 
+    /// What to do with the memory freed when many clients leave (default
+    /// [`MemoryRelease::AfterCrowds`]).
+    pub fn memory_release(mut self, policy: MemoryRelease) -> Self {
+        self.memory_release = policy;
+        self
+    }
+
     /// The server.
     pub fn build(self) -> Server<D> {
         Server {
@@ -177,6 +192,7 @@ impl<D: Dispatch> ServerBuilder<D> {
                 limits: self.limits,
                 max_message_size: self.max_message_size,
                 next_conn: AtomicU64::new(1),
+                census: Census::new(self.memory_release),
             }),
         }
     }
@@ -221,6 +237,7 @@ impl<D: Dispatch> Server<D> {
                 events: DEFAULT_EVENT_CAPACITY,
             },
             max_message_size: 64 * 1024 * 1024,
+            memory_release: MemoryRelease::default(),
         }
     }
 
@@ -248,7 +265,10 @@ impl<D: Dispatch> Server<D> {
         S: AsyncRead + AsyncWrite + Send + 'static,
     {
         let id = self.inner.next_conn.fetch_add(1, Ordering::Relaxed);
-        conn::serve(self.inner.clone(), stream, id).await
+        self.inner.census.opened();
+        let result = conn::serve(self.inner.clone(), stream, id).await;
+        self.inner.census.closed();
+        result
     }
 
     /// Accepts clients on a Unix socket, each served in its own task.
