@@ -46,6 +46,7 @@ pub use serde_json;
 
 mod execute;
 mod message;
+mod qemu_order;
 #[cfg(any(feature = "client", feature = "server"))]
 mod wire;
 

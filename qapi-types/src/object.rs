@@ -586,12 +586,13 @@ fn build_strictly<T: Object>(
 ) -> Result<T, crate::strict::Error> {
     use crate::strict::{self, Replay};
     let mut slots = T::slots();
-    let mut fed = vec![false; members.len()];
+    // The members QEMU would have visited, in its order.
+    let mut visited = Vec::with_capacity(members.len());
     let tag = Some(T::TAG).filter(|t| !t.is_empty());
     for name in tag.into_iter().chain(T::MEMBERS.iter().copied()) {
         match members.iter().position(|(k, _)| k == name) {
             Some(i) => {
-                fed[i] = true;
+                visited.push(i);
                 T::member(&mut slots, name, &mut Replay::new(name, &members[i].1))?;
             }
             None if slots.lacks(T::MEMBERS, T::TAG, name) => {
@@ -600,15 +601,19 @@ fn build_strictly<T: Object>(
             None => {}
         }
     }
-    let mut unexpected = None;
-    for ((key, value), _) in members.iter().zip(&fed).filter(|(_, fed)| !**fed) {
-        if !T::member(&mut slots, key, &mut Replay::new(key, value))? {
-            unexpected.get_or_insert(key);
+    let mut fed = vec![false; members.len()];
+    for &i in &visited {
+        fed[i] = true;
+    }
+    for (i, (key, value)) in members.iter().enumerate() {
+        if !fed[i] && T::member(&mut slots, key, &mut Replay::new(key, value))? {
+            visited.push(i);
         }
     }
     let value = T::finish(slots)?;
-    match unexpected {
-        Some(key) => Err(strict::Error(strict::unexpected(key))),
+    let keys: Vec<&str> = members.iter().map(|(k, _)| k.as_str()).collect();
+    match crate::qemu_order::first_unexpected(&keys, &visited) {
+        Some(i) => Err(strict::Error(strict::unexpected(keys[i]))),
         None => Ok(value),
     }
 }

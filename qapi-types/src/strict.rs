@@ -40,11 +40,12 @@
 //! `Deserialize` impls (serde derives) decode as usual, except that the
 //! values they read get the checks and texts above.
 //!
-//! Two things may differ from QEMU when a request has several errors at
-//! once: inside a union's branch members are visited in the order they
-//! came, not in the branch's schema order; and of several unexpected
-//! members the first one that came is named, where QEMU names the first in
-//! its hash table's order.
+//! Of several unexpected members, the one named is the one QEMU names: the
+//! first in the order of its hash tables, which this module models.  One
+//! thing may differ from QEMU when a request has several errors at once:
+//! inside a union's branch, members are visited in the order they came,
+//! not in the branch's schema order (the runtime does not know that
+//! order).
 
 use std::cell::RefCell;
 use std::fmt::{self, Display, Write as _};

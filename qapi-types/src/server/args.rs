@@ -158,26 +158,28 @@ pub(crate) fn members(
 ///   that is no integer; negative integers are taken and wrapped around,
 ///   as QEMU does, and decoding checks the range of narrower types)
 /// - `Parameter 'x' does not accept value 'v'` (enumerations)
-/// - then `Parameter 'x' is unexpected` for a member the command lacks.
+/// - then `Parameter 'x' is unexpected` for a member the command lacks
+///   (of several, the one QEMU names: the first in its hash table).
 ///
 /// Only the top level is checked; nested values are left to decoding,
 /// which [`decode_arguments`](super::decode_arguments) does in
 /// [strict mode](crate::strict) with the same wording.
 pub fn check_arguments(spec: &[ArgInfo], arguments: Option<&RawValue>) -> Result<(), QmpError> {
     let members = members(arguments)?;
-    let find = |name: &str| members.iter().find(|(k, _)| k == name).map(|(_, v)| *v);
+    let mut visited = Vec::new();
     for arg in spec {
-        match find(arg.name) {
-            Some(v) => check_kind(arg.name, arg.kind, v)?,
+        match members.iter().position(|(k, _)| k == arg.name) {
+            Some(i) => {
+                check_kind(arg.name, arg.kind, members[i].1)?;
+                visited.push(i);
+            }
             None if arg.optional => {}
             None => return Err(missing(arg.name)),
         }
     }
-    if let Some((extra, _)) = members
-        .iter()
-        .find(|(k, _)| !spec.iter().any(|a| a.name == k))
-    {
-        return Err(unexpected(extra));
+    let keys: Vec<&str> = members.iter().map(|(k, _)| k.as_ref()).collect();
+    match crate::qemu_order::first_unexpected(&keys, &visited) {
+        Some(i) => Err(unexpected(keys[i])),
+        None => Ok(()),
     }
-    Ok(())
 }

@@ -219,30 +219,14 @@ async fn in_band_loop<D: Dispatch>(conn: Arc<Conn<D>>, mut queue: mpsc::Receiver
     }
 }
 
-/// QEMU's `QDICT_BUCKET_MAX`.
-const QDICT_BUCKETS: u32 = 512;
-
-/// The hash QEMU's QDict files keys under (`tdb_hash()` in
-/// `qobject/qdict.c`, from gdbm).
-fn qdict_hash(key: &str) -> u32 {
-    let mut value = 0x238F_13AFu32.wrapping_mul(key.len() as u32);
-    for (i, b) in key.bytes().enumerate() {
-        value = value.wrapping_add(u32::from(b) << ((i * 5) % 24));
-    }
-    1_103_515_243u32.wrapping_mul(value).wrapping_add(12345)
-}
-
-/// The members in the order QEMU iterates a QDict: by bucket, and within a
-/// bucket the last inserted first.  QEMU reports the first problem it meets
-/// in that order.
+/// The members in the order QEMU iterates a QDict; QEMU reports the
+/// first problem it meets in that order.
 fn qdict_order(members: &[(String, Box<RawValue>)]) -> Vec<&(String, Box<RawValue>)> {
-    let mut order: Vec<(u32, usize)> = members
-        .iter()
-        .enumerate()
-        .map(|(i, (k, _))| (qdict_hash(k) % QDICT_BUCKETS, i))
-        .collect();
-    order.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
-    order.into_iter().map(|(_, i)| &members[i]).collect()
+    let keys: Vec<&str> = members.iter().map(|(k, _)| k.as_str()).collect();
+    crate::qemu_order::qdict_order(&keys)
+        .into_iter()
+        .map(|i| &members[i])
+        .collect()
 }
 
 /// QEMU's `qmp_dispatch_check_obj()`: the command's name, or why the
