@@ -23,7 +23,9 @@
 //!   method per command.
 //! - [`server`] (feature `server`): a QMP server runtime driving a generated
 //!   dispatcher ([`server::Dispatch`]), answering bad requests with QEMU's
-//!   own error texts.
+//!   own error texts, with bounded memory per connection.  It decodes
+//!   arguments with [`strict`], which refuses what the schema lacks instead
+//!   of keeping it in catch-all variants.
 //! - [`qga`] (feature `qga`): a guest-agent client ([`qga::Client`]) with
 //!   QGA's framing and `guest-sync-delimited` resynchronisation.
 //!

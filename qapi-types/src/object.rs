@@ -573,7 +573,7 @@ impl<'de, T: Object> Visitor<'de> for ObjectVisitor<T> {
 /// missing base member is reported at its place, a member the type lacks
 /// only once the rest decoded.
 fn visit_strictly<'de, T: Object, A: MapAccess<'de>>(mut map: A) -> Result<T, A::Error> {
-    let mut members: Vec<(String, serde_json::Value)> = Vec::new();
+    let mut members: Vec<(String, crate::strict::Json)> = Vec::new();
     while let Some(Key(key)) = map.next_key()? {
         let value = map.next_value()?;
         members.push((key.into_owned(), value));
@@ -582,7 +582,7 @@ fn visit_strictly<'de, T: Object, A: MapAccess<'de>>(mut map: A) -> Result<T, A:
 }
 
 fn build_strictly<T: Object>(
-    members: &[(String, serde_json::Value)],
+    members: &[(String, crate::strict::Json)],
 ) -> Result<T, crate::strict::Error> {
     use crate::strict::{self, Replay};
     let mut slots = T::slots();
@@ -605,9 +605,18 @@ fn build_strictly<T: Object>(
     for &i in &visited {
         fed[i] = true;
     }
-    for (i, (key, value)) in members.iter().enumerate() {
-        if !fed[i] && T::member(&mut slots, key, &mut Replay::new(key, value))? {
-            visited.push(i);
+    // The branch members, in the order they came; again while some are
+    // taken, for a union within the branch, whose members count only once
+    // its own tag came.
+    let mut progress = true;
+    while progress {
+        progress = false;
+        for (i, (key, value)) in members.iter().enumerate() {
+            if !fed[i] && T::member(&mut slots, key, &mut Replay::new(key, value))? {
+                fed[i] = true;
+                visited.push(i);
+                progress = true;
+            }
         }
     }
     let value = T::finish(slots)?;
@@ -736,6 +745,8 @@ impl<L: SlotList, V: Variants> Slots for UnionSlots<L, V> {
         }
         match &mut self.branch {
             Some(slots) => V::member(slots, key, map),
+            // Strict decoding offers the member again once the tag came.
+            None if crate::strict::is_active() => Ok(false),
             None => {
                 let value: serde_json::Value = map.next_value()?;
                 self.pending.push((key.to_owned(), value));

@@ -198,6 +198,10 @@ impl GHashTable {
 /// QEMU reports as unexpected once it has visited those at the indices
 /// `visited`, in that order; `None` when every member was visited.
 pub(crate) fn first_unexpected<K: AsRef<str>>(keys: &[K], visited: &[usize]) -> Option<usize> {
+    if visited.len() >= keys.len() {
+        // Every member visited (indices are distinct): nothing is left.
+        return None;
+    }
     let hash = |i: usize| {
         let h = g_str_hash(keys[i].as_ref());
         if is_real(h) { h } else { 2 }

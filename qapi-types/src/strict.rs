@@ -50,12 +50,13 @@
 use std::cell::RefCell;
 use std::fmt::{self, Display, Write as _};
 
+use serde::Deserialize;
 use serde::de::value::BorrowedStrDeserializer;
 use serde::de::{
-    self, DeserializeOwned, DeserializeSeed, Expected, IntoDeserializer, MapAccess, SeqAccess,
-    Unexpected, Visitor,
+    self, DeserializeOwned, DeserializeSeed, Deserializer, Expected, IntoDeserializer, MapAccess,
+    SeqAccess, Unexpected, Visitor,
 };
-use serde_json::{Map, Number, Value};
+use serde_json::{Number, Value};
 
 use crate::QmpError;
 
@@ -178,22 +179,112 @@ fn strictly<R>(f: impl FnOnce() -> R) -> R {
     f()
 }
 
-/// Decodes `T` from `value` strictly (see the [module](self) docs).
+/// Decodes `T` from `value` strictly (see the [module](self) docs).  The
+/// members of `value`'s objects are taken in the order `serde_json` keeps
+/// them (sorted, unless its `preserve_order` feature is on); [`from_str`]
+/// keeps the order they came in, which QEMU's messages can depend on.
 pub fn from_value<T: DeserializeOwned>(value: &Value) -> Result<T, QmpError> {
-    strictly(|| T::deserialize(ValueDeserializer(value)).map_err(|e| e.0))
+    decode(&Json::from(value))
 }
 
 /// Decodes `T` strictly from JSON text; text that is not JSON gets QEMU's
 /// "JSON parse error, ..." wording.
 pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, QmpError> {
-    let value: Value = serde_json::from_str(text).map_err(|e| {
+    let value: Json = serde_json::from_str(text).map_err(|e| {
         let mut msg = e.to_string();
         if let Some(i) = msg.rfind(" at line ") {
             msg.truncate(i);
         }
         QmpError::generic(format!("JSON parse error, {msg}"))
     })?;
-    from_value(&value)
+    decode(&value)
+}
+
+fn decode<T: DeserializeOwned>(value: &Json) -> Result<T, QmpError> {
+    strictly(|| T::deserialize(ValueDeserializer(value)).map_err(|e| e.0))
+}
+
+/// The message of the parse error for an object that repeats a key.
+pub(crate) const DUPLICATE_KEY: &str = "duplicate key";
+
+/// A parsed JSON value that keeps the members of its objects in the order
+/// they came (QEMU's messages can depend on it), and refuses repeated
+/// keys.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Json {
+    Null,
+    Bool(bool),
+    Number(Number),
+    String(String),
+    Array(Vec<Json>),
+    Object(Vec<(String, Json)>),
+}
+
+impl From<&Value> for Json {
+    fn from(value: &Value) -> Self {
+        match value {
+            Value::Null => Json::Null,
+            Value::Bool(b) => Json::Bool(*b),
+            Value::Number(n) => Json::Number(n.clone()),
+            Value::String(s) => Json::String(s.clone()),
+            Value::Array(a) => Json::Array(a.iter().map(Json::from).collect()),
+            Value::Object(m) => {
+                Json::Object(m.iter().map(|(k, v)| (k.clone(), v.into())).collect())
+            }
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Json {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Json;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON value")
+            }
+            fn visit_unit<E>(self) -> Result<Json, E> {
+                Ok(Json::Null)
+            }
+            fn visit_bool<E>(self, b: bool) -> Result<Json, E> {
+                Ok(Json::Bool(b))
+            }
+            fn visit_i64<E>(self, i: i64) -> Result<Json, E> {
+                Ok(Json::Number(i.into()))
+            }
+            fn visit_u64<E>(self, u: u64) -> Result<Json, E> {
+                Ok(Json::Number(u.into()))
+            }
+            fn visit_f64<E>(self, f: f64) -> Result<Json, E> {
+                Ok(Number::from_f64(f).map_or(Json::Null, Json::Number))
+            }
+            fn visit_str<E>(self, s: &str) -> Result<Json, E> {
+                Ok(Json::String(s.to_owned()))
+            }
+            fn visit_string<E>(self, s: String) -> Result<Json, E> {
+                Ok(Json::String(s))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Json, A::Error> {
+                let mut items = Vec::new();
+                while let Some(item) = seq.next_element()? {
+                    items.push(item);
+                }
+                Ok(Json::Array(items))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json, A::Error> {
+                let mut members: Vec<(String, Json)> = Vec::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    if members.iter().any(|(k, _)| *k == key) {
+                        return Err(de::Error::custom(DUPLICATE_KEY));
+                    }
+                    let value = map.next_value()?;
+                    members.push((key, value));
+                }
+                Ok(Json::Object(members))
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 // ------------------------------------------------------------- errors
@@ -314,14 +405,14 @@ impl de::Error for Error {
 
 /// A strict deserializer over a parsed JSON value.
 #[derive(Clone, Copy)]
-struct ValueDeserializer<'a>(&'a Value);
+struct ValueDeserializer<'a>(&'a Json);
 
 impl<'a> ValueDeserializer<'a> {
     /// An integer that fits an `i64`, written without fraction
     /// (`qnum_get_try_int()`).
     fn int(self) -> Option<i64> {
         match self.0 {
-            Value::Number(n) => n.as_i64(),
+            Json::Number(n) => n.as_i64(),
             _ => None,
         }
     }
@@ -330,7 +421,7 @@ impl<'a> ValueDeserializer<'a> {
     /// one that fits an `i64`, wrapped around.
     fn uint(self) -> Result<u64, Error> {
         match self.0 {
-            Value::Number(n) => n
+            Json::Number(n) => n
                 .as_u64()
                 .or_else(|| n.as_i64().map(|i| i as u64))
                 .ok_or_else(not_unsigned),
@@ -362,21 +453,21 @@ impl<'a> ValueDeserializer<'a> {
 
     fn string<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, Error> {
         match self.0 {
-            Value::String(s) => visit_str(s, visitor),
+            Json::String(s) => visit_str(s, visitor),
             _ => Err(wrong_type("string")),
         }
     }
 
     fn object<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, Error> {
         match self.0 {
-            Value::Object(m) => visitor.visit_map(Members::new(m)),
+            Json::Object(m) => visitor.visit_map(Members::new(m)),
             _ => Err(wrong_type("object")),
         }
     }
 
     fn array<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, Error> {
         match self.0 {
-            Value::Array(a) => visitor.visit_seq(Elements {
+            Json::Array(a) => visitor.visit_seq(Elements {
                 items: a.iter().enumerate(),
             }),
             _ => Err(wrong_type("array")),
@@ -410,18 +501,18 @@ impl<'a> de::Deserializer<'a> for ValueDeserializer<'a> {
     /// Alternates and `any` values: whatever the value is.
     fn deserialize_any<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, Error> {
         match self.0 {
-            Value::Null => visitor.visit_unit(),
-            Value::Bool(b) => visitor.visit_bool(*b),
-            Value::Number(n) => visit_number(n, visitor),
-            Value::String(s) => visit_str(s, visitor),
-            Value::Array(_) => self.array(visitor),
-            Value::Object(_) => self.object(visitor),
+            Json::Null => visitor.visit_unit(),
+            Json::Bool(b) => visitor.visit_bool(*b),
+            Json::Number(n) => visit_number(n, visitor),
+            Json::String(s) => visit_str(s, visitor),
+            Json::Array(_) => self.array(visitor),
+            Json::Object(_) => self.object(visitor),
         }
     }
 
     fn deserialize_bool<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, Error> {
         match self.0 {
-            Value::Bool(b) => visitor.visit_bool(*b),
+            Json::Bool(b) => visitor.visit_bool(*b),
             _ => Err(wrong_type("boolean")),
         }
     }
@@ -464,7 +555,7 @@ impl<'a> de::Deserializer<'a> for ValueDeserializer<'a> {
 
     fn deserialize_f64<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, Error> {
         match self.0 {
-            Value::Number(n) => visitor.visit_f64(n.as_f64().unwrap_or(f64::NAN)),
+            Json::Number(n) => visitor.visit_f64(n.as_f64().unwrap_or(f64::NAN)),
             _ => Err(wrong_type("number")),
         }
     }
@@ -496,7 +587,7 @@ impl<'a> de::Deserializer<'a> for ValueDeserializer<'a> {
 
     fn deserialize_unit<V: Visitor<'a>>(self, visitor: V) -> Result<V::Value, Error> {
         match self.0 {
-            Value::Null => visitor.visit_unit(),
+            Json::Null => visitor.visit_unit(),
             _ => Err(wrong_type("null")),
         }
     }
@@ -554,7 +645,7 @@ impl<'a> de::Deserializer<'a> for ValueDeserializer<'a> {
         visitor: V,
     ) -> Result<V::Value, Error> {
         match self.0 {
-            Value::String(s) => visitor.visit_enum(s.as_str().into_deserializer()),
+            Json::String(s) => visitor.visit_enum(s.as_str().into_deserializer()),
             _ => Err(wrong_type("string")),
         }
     }
@@ -570,17 +661,15 @@ impl<'a> de::Deserializer<'a> for ValueDeserializer<'a> {
 
 /// The members of an object, each value decoded with its name on the path.
 struct Members<'a> {
-    iter: serde_json::map::Iter<'a>,
-    value: Option<&'a Value>,
-    key: Option<&'a String>,
+    iter: std::slice::Iter<'a, (String, Json)>,
+    value: Option<&'a (String, Json)>,
 }
 
 impl<'a> Members<'a> {
-    fn new(map: &'a Map<String, Value>) -> Self {
+    fn new(members: &'a [(String, Json)]) -> Self {
         Members {
-            iter: map.iter(),
+            iter: members.iter(),
             value: None,
-            key: None,
         }
     }
 }
@@ -593,21 +682,22 @@ impl<'a> MapAccess<'a> for Members<'a> {
         seed: K,
     ) -> Result<Option<K::Value>, Error> {
         match self.iter.next() {
-            Some((k, v)) => {
-                self.key = Some(k);
-                self.value = Some(v);
-                seed.deserialize(BorrowedStrDeserializer::new(k)).map(Some)
+            Some(member) => {
+                self.value = Some(member);
+                seed.deserialize(BorrowedStrDeserializer::new(&member.0))
+                    .map(Some)
             }
             None => Ok(None),
         }
     }
 
     fn next_value_seed<V: DeserializeSeed<'a>>(&mut self, seed: V) -> Result<V::Value, Error> {
-        let value = self.value.take().unwrap_or(&Value::Null);
-        let key = self.key.take().cloned().unwrap_or_default();
-        at(Step::Member(key), || {
-            seed.deserialize(ValueDeserializer(value))
-        })
+        match self.value.take() {
+            Some((key, value)) => at(Step::Member(key.clone()), || {
+                seed.deserialize(ValueDeserializer(value))
+            }),
+            None => seed.deserialize(ValueDeserializer(&Json::Null)),
+        }
     }
 
     fn size_hint(&self) -> Option<usize> {
@@ -617,7 +707,7 @@ impl<'a> MapAccess<'a> for Members<'a> {
 
 /// The elements of a list, each decoded with its index on the path.
 struct Elements<'a> {
-    items: std::iter::Enumerate<std::slice::Iter<'a, Value>>,
+    items: std::iter::Enumerate<std::slice::Iter<'a, Json>>,
 }
 
 impl<'a> SeqAccess<'a> for Elements<'a> {
@@ -644,11 +734,11 @@ impl<'a> SeqAccess<'a> for Elements<'a> {
 /// slots in schema order while strict.
 pub(crate) struct Replay<'v> {
     key: &'v str,
-    value: Option<&'v Value>,
+    value: Option<&'v Json>,
 }
 
 impl<'v> Replay<'v> {
-    pub(crate) fn new(key: &'v str, value: &'v Value) -> Self {
+    pub(crate) fn new(key: &'v str, value: &'v Json) -> Self {
         Replay {
             key,
             value: Some(value),
@@ -664,7 +754,7 @@ impl<'v> MapAccess<'v> for Replay<'v> {
     }
 
     fn next_value_seed<V: DeserializeSeed<'v>>(&mut self, seed: V) -> Result<V::Value, Error> {
-        let value = self.value.take().unwrap_or(&Value::Null);
+        let value = self.value.take().unwrap_or(&Json::Null);
         at(Step::Member(self.key.to_owned()), || {
             seed.deserialize(ValueDeserializer(value))
         })

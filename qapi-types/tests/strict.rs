@@ -403,3 +403,164 @@ fn strict_text_input() {
         })
     );
 }
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Transport {
+    Socket,
+    Exec,
+    Unknown(String),
+}
+qapi_types::enumeration! { Transport { Socket = "socket", Exec = "exec" } Unknown }
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Exec {
+    pub args: Vec<String>,
+}
+qapi_types::object! { Exec = "Exec" { args: Req<Vec<String>> = "args" } }
+
+/// A union whose `socket` branch is itself a union ([`Addr`]), flattened,
+/// as `MigrationAddress` is.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Channel {
+    pub transport: ChannelBranch,
+}
+qapi_types::object! {
+    Channel = "Channel" {}
+    transport: ChannelBranch = "transport"
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum ChannelBranch {
+    Socket(Addr),
+    Exec(Exec),
+    Unknown {
+        tag: String,
+        members: UnknownMembers,
+    },
+}
+
+pub enum ChannelSlots {
+    Socket(<Addr as Object>::Slots),
+    Exec(<Exec as Object>::Slots),
+    Unknown(String, UnknownMembers),
+}
+
+impl Variants for ChannelBranch {
+    type Tag = Transport;
+    type Slots = ChannelSlots;
+    fn slots(tag: Transport) -> ChannelSlots {
+        match tag {
+            Transport::Socket => ChannelSlots::Socket(Addr::slots()),
+            Transport::Exec => ChannelSlots::Exec(Exec::slots()),
+            Transport::Unknown(t) => ChannelSlots::Unknown(t, UnknownMembers::new()),
+        }
+    }
+    fn member<'de, A: MapAccess<'de>>(
+        slots: &mut ChannelSlots,
+        key: &str,
+        map: &mut A,
+    ) -> Result<bool, A::Error> {
+        match slots {
+            ChannelSlots::Socket(s) => Addr::member(s, key, map),
+            ChannelSlots::Exec(s) => Exec::member(s, key, map),
+            ChannelSlots::Unknown(_, m) => object::unknown_member(m, key, map),
+        }
+    }
+    fn finish<E: de::Error>(slots: ChannelSlots) -> Result<Self, E> {
+        Ok(match slots {
+            ChannelSlots::Socket(s) => Self::Socket(Addr::finish(s)?),
+            ChannelSlots::Exec(s) => Self::Exec(Exec::finish(s)?),
+            ChannelSlots::Unknown(tag, members) => Self::Unknown { tag, members },
+        })
+    }
+    fn tag(&self) -> Transport {
+        match self {
+            Self::Socket(_) => Transport::Socket,
+            Self::Exec(_) => Transport::Exec,
+            Self::Unknown { tag, .. } => Transport::from_wire(tag),
+        }
+    }
+    fn serialize_members<M: SerializeMap>(&self, map: &mut M) -> Result<(), M::Error> {
+        match self {
+            Self::Socket(v) => v.serialize_members(map),
+            Self::Exec(v) => v.serialize_members(map),
+            Self::Unknown { members, .. } => object::serialize_unknown(members, map),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Migrate {
+    pub channels: Vec<Channel>,
+}
+qapi_types::object! { Migrate = "migrate" { channels: Req<Vec<Channel>> = "channels" } }
+
+fn migrate_error(text: &str) -> String {
+    match strict::from_str::<Migrate>(text) {
+        Ok(v) => panic!("{text} decoded strictly: {v:?}"),
+        Err(e) => e.desc,
+    }
+}
+
+#[test]
+fn a_union_within_a_union_branch() {
+    // The inner union's members may come before its tag, in any order.
+    let m: Migrate = strict::from_str(
+        r#"{"channels": [{"path": "/m", "transport": "socket", "id": "c", "type": "unix"}]}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        m.channels[0].transport,
+        ChannelBranch::Socket(Addr {
+            id: "c".into(),
+            r#type: AddrBranch::Unix(UnixAddr {
+                path: "/m".into(),
+                r#abstract: None
+            })
+        })
+    );
+    let cases = [
+        (
+            r#"{"channels": [{"path": 5, "transport": "socket", "id": "c", "type": "unix"}]}"#,
+            "Invalid parameter type for 'channels[0].path', expected: string",
+        ),
+        (
+            r#"{"channels": [{"transport": "socket", "id": "c", "type": "unix"}]}"#,
+            "Parameter 'channels[0].path' is missing",
+        ),
+        (
+            r#"{"channels": [{"transport": "socket", "id": "c"}]}"#,
+            "Parameter 'channels[0].type' is missing",
+        ),
+        (
+            r#"{"channels": [{"transport": "socket", "id": "c", "type": "warp"}]}"#,
+            "Parameter 'type' does not accept value 'warp'",
+        ),
+        (
+            r#"{"channels": [{"speed": 1, "transport": "socket", "id": "c", "type": "unix", "path": "/m"}]}"#,
+            "Parameter 'channels[0].speed' is unexpected",
+        ),
+        (
+            r#"{"channels": [{"transport": "warp"}]}"#,
+            "Parameter 'transport' does not accept value 'warp'",
+        ),
+        (
+            r#"{"channels": [{"transport": "exec", "args": ["a", 1]}]}"#,
+            "Invalid parameter type for 'channels[0].args[1]', expected: string",
+        ),
+    ];
+    for (text, want) in cases {
+        assert_eq!(migrate_error(text), want, "{text}");
+    }
+}
+
+#[test]
+fn text_keeps_the_order_qemu_depends_on() {
+    // QEMU names "b" of these three (its hash table's first); the order
+    // the members came in matters for it, so `from_str` keeps it.
+    let e = strict::from_str::<UnixAddr>(r#"{"path": "/p", "a": 1, "b": 2, "c": 3}"#).unwrap_err();
+    assert_eq!(e.desc, "Parameter 'b' is unexpected");
+    // A repeated key, at any depth, is a parse error.
+    let e = strict::from_str::<Start>(r#"{"addr": {"id": "a", "id": "b"}}"#).unwrap_err();
+    assert_eq!(e.desc, "JSON parse error, duplicate key");
+}

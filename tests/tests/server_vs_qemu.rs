@@ -3,12 +3,123 @@
 //! storage-daemon bindings' `Dispatcher`, whose handler records what it
 //! receives.  The error replies must be the same, word for word, and the
 //! handler must not be called for any of them; the requests both accept
-//! must reach the handler with the values QEMU takes.
+//! must reach the handler with the values QEMU takes.  One more test, on
+//! the project's own schema, needs no QEMU: the issue's `migrate` with a
+//! made-up transport.
 //!
 //! The daemon comes from `QAPI_QEMU_STORAGE_DAEMON`, else `PATH`; without
 //! it the test prints "skipped: ..." and passes, unless
 //! `QAPI_REQUIRE_QEMU=1`.  The bindings exist only when the shared
 //! directory did at build time (`cfg(qapi_shared)`).
+
+use qapi_types::serde_json::{self, Value, json};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::UnixStream;
+use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
+
+/// A raw QMP connection: lines out, JSON values in.
+struct Raw {
+    reader: BufReader<OwnedReadHalf>,
+    writer: OwnedWriteHalf,
+}
+
+impl Raw {
+    async fn new(stream: UnixStream) -> Raw {
+        let (r, w) = stream.into_split();
+        let mut raw = Raw {
+            reader: BufReader::new(r),
+            writer: w,
+        };
+        assert!(raw.read().await.get("QMP").is_some(), "no greeting");
+        assert_eq!(
+            raw.ask(r#"{"execute": "qmp_capabilities"}"#).await,
+            json!({"return": {}})
+        );
+        raw
+    }
+
+    async fn read(&mut self) -> Value {
+        loop {
+            let mut line = String::new();
+            let n = self.reader.read_line(&mut line).await.expect("read");
+            assert!(n > 0, "the server closed the connection");
+            let v: Value = serde_json::from_str(&line).expect("a JSON line");
+            if v.get("event").is_none() {
+                return v;
+            }
+        }
+    }
+
+    async fn ask(&mut self, request: &str) -> Value {
+        self.writer
+            .write_all(format!("{request}\n").as_bytes())
+            .await
+            .expect("write");
+        self.read().await
+    }
+}
+
+/// The issue's report, on the project's own schema: a `migrate` whose
+/// channel had a made-up transport reached the handler (as the catch-all)
+/// and got `{}`.
+#[tokio::test]
+async fn a_made_up_migration_transport_is_refused() {
+    use std::sync::{Arc, Mutex};
+
+    use qapi_tests::bindings::project::{Dispatcher, Handler, Migrate};
+    use qapi_types::server::Server;
+    use qapi_types::{Empty, QmpError};
+
+    struct Recorder(Arc<Mutex<Vec<Migrate>>>);
+    impl Handler for Recorder {
+        async fn migrate(&self, args: Migrate) -> Result<Empty, QmpError> {
+            self.0.lock().unwrap().push(args);
+            Ok(Empty {})
+        }
+    }
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let server = Server::new(Dispatcher(Recorder(seen.clone())));
+    let (a, b) = UnixStream::pair().unwrap();
+    tokio::spawn(async move { server.serve_stream(a).await });
+    let mut ours = Raw::new(b).await;
+    let refused = [
+        (
+            r#"{"execute":"migrate","arguments":{"channels":[{"channel-type":"main","addr":{"transport":"warp"}}]}}"#,
+            "Parameter 'transport' does not accept value 'warp'",
+        ),
+        (
+            r#"{"execute":"migrate","arguments":{"channels":[{"channel-type":"main","addr":{"transport":"socket","type":"warp"}}]}}"#,
+            "Parameter 'type' does not accept value 'warp'",
+        ),
+        (
+            r#"{"execute":"migrate","arguments":{"channels":[{"channel-type":"spare","addr":{"transport":"socket","type":"unix","path":"/m"}}]}}"#,
+            "Parameter 'channel-type' does not accept value 'spare'",
+        ),
+        (
+            r#"{"execute":"migrate","arguments":{"channels":[{"channel-type":"main","addr":{"transport":"socket","type":"unix","path":5}}]}}"#,
+            "Invalid parameter type for 'channels[0].addr.path', expected: string",
+        ),
+        (
+            r#"{"execute":"migrate","arguments":{"channels":[{"channel-type":"main","addr":{"transport":"socket","type":"unix"}}]}}"#,
+            "Parameter 'channels[0].addr.path' is missing",
+        ),
+        (
+            r#"{"execute":"migrate","arguments":{"channels":[{"channel-type":"main","addr":{"transport":"socket","type":"unix","path":"/m","speed":9}}]}}"#,
+            "Parameter 'channels[0].addr.speed' is unexpected",
+        ),
+    ];
+    for (request, desc) in refused {
+        assert_eq!(
+            ours.ask(request).await,
+            json!({"error": {"class": "GenericError", "desc": desc}}),
+            "{request}"
+        );
+    }
+    assert!(seen.lock().unwrap().is_empty());
+    let good = r#"{"execute":"migrate","arguments":{"channels":[{"channel-type":"main","addr":{"transport":"socket","type":"unix","path":"/m"}}]}}"#;
+    assert_eq!(ours.ask(good).await, json!({"return": {}}));
+    assert_eq!(seen.lock().unwrap().len(), 1);
+}
 
 /// The bindings were not generated: the shared directory was absent when
 /// the crate was built.
@@ -36,12 +147,12 @@ mod vs_storage_daemon {
 
     use qapi_tests::bindings::qemu::v7_2::storage_daemon::*;
     use qapi_tests::peers::{self, Peer, Program};
-    use qapi_types::serde_json::{self, Value, json};
+    use qapi_types::serde_json::json;
     use qapi_types::server::Server;
     use qapi_types::{Empty, QmpError};
-    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
     use tokio::net::UnixStream;
-    use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
+
+    use super::Raw;
 
     const TEST: &str = "server_vs_qemu";
 
@@ -136,48 +247,6 @@ mod vs_storage_daemon {
         async fn qom_set(&self, args: QomSet) -> Result<Empty, QmpError> {
             self.record(format!("{args:?}"));
             Ok(Empty {})
-        }
-    }
-
-    /// A raw QMP connection: lines out, JSON values in.
-    struct Raw {
-        reader: BufReader<OwnedReadHalf>,
-        writer: OwnedWriteHalf,
-    }
-
-    impl Raw {
-        async fn new(stream: UnixStream) -> Raw {
-            let (r, w) = stream.into_split();
-            let mut raw = Raw {
-                reader: BufReader::new(r),
-                writer: w,
-            };
-            assert!(raw.read().await.get("QMP").is_some(), "no greeting");
-            assert_eq!(
-                raw.ask(r#"{"execute": "qmp_capabilities"}"#).await,
-                json!({"return": {}})
-            );
-            raw
-        }
-
-        async fn read(&mut self) -> Value {
-            loop {
-                let mut line = String::new();
-                let n = self.reader.read_line(&mut line).await.expect("read");
-                assert!(n > 0, "the server closed the connection");
-                let v: Value = serde_json::from_str(&line).expect("a JSON line");
-                if v.get("event").is_none() {
-                    return v;
-                }
-            }
-        }
-
-        async fn ask(&mut self, request: &str) -> Value {
-            self.writer
-                .write_all(format!("{request}\n").as_bytes())
-                .await
-                .expect("write");
-            self.read().await
         }
     }
 
@@ -297,6 +366,8 @@ mod vs_storage_daemon {
         // Not arguments at all.
         r#"{"execute":"blockdev-add","arguments":5}"#,
         r#"{"execute":"query-named-block-nodes","arguments":{"flat":true,"flat":5}}"#,
+        r#"{"execute":"nbd-server-start","arguments":{"addr":{"type":"unix","type":"inet","data":{"path":"/x"}}}}"#,
+        r#"{"execute":"nbd-server-start","arguments":{"addr":{"type":"unix","data":{"path":"/x","path":"/y"}}},"id":3}"#,
     ];
 
     /// Requests both accept, and what the handler must see of them.

@@ -112,9 +112,10 @@ where
     let result = read_loop(&conn, &mut read, queue)
         .instrument(span.clone())
         .await;
-    // QEMU drops what is queued when the client goes away.
-    conn.inner.subscribers.remove(conn_id);
+    // QEMU drops what is queued when the client goes away.  Closed first,
+    // then removed: see `Subscribers::insert`.
     outbox.close();
+    conn.inner.subscribers.remove(conn_id);
     let _ = writer.await;
     span.in_scope(|| debug!("connection closed"));
     result
@@ -180,6 +181,9 @@ fn parse_request(bytes: &[u8]) -> InBand {
             ));
         }
     };
+    if let Err(e) = crate::wire::check_duplicates(text) {
+        return InBand::Error(QmpError::generic(framing::parse_error(&e, text)));
+    }
     match Members::parse(text) {
         Ok(Members::Object(members)) => InBand::Request(Request {
             members: members

@@ -145,16 +145,13 @@ pub fn decode_arguments<C: Command>(arguments: Option<&RawValue>) -> Result<C, Q
     if let Some(spec) = C::ARGUMENTS {
         check_arguments(spec, arguments)?;
     }
-    let value = match arguments {
-        Some(raw) => strict::from_str::<serde_json::Value>(raw.get())?,
-        None => serde_json::Value::Object(serde_json::Map::new()),
-    };
-    match strict::from_value::<C>(&value) {
+    let text = arguments.map_or("{}", RawValue::get);
+    match strict::from_str::<C>(text) {
         Ok(cmd) => Ok(cmd),
         Err(e) => {
             // A unit struct decodes from `null`, not from `{}`.
-            if value.as_object().is_some_and(|m| m.is_empty())
-                && let Ok(cmd) = strict::from_value::<C>(&serde_json::Value::Null)
+            if text.chars().filter(|c| !c.is_whitespace()).eq("{}".chars())
+                && let Ok(cmd) = strict::from_str::<C>("null")
             {
                 return Ok(cmd);
             }

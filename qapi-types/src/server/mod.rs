@@ -38,7 +38,12 @@
 //!   `oob` is enabled ("QMP input member 'exec-oob' is unexpected") and
 //!   only for commands that allow it ("The command X does not support
 //!   OOB").  Like QEMU 7.2, the runtime does not insist on an `id` there.
-//! - Argument errors come from [`call`] (see [`check_arguments`]).
+//! - Arguments are decoded in [strict mode](crate::strict) (see [`call`]
+//!   and [`decode_arguments`]): an enumeration value, union tag or member
+//!   the schema lacks is refused, so a handler never sees a catch-all
+//!   variant, and every error is QEMU's, word for word, naming the member
+//!   by its path (`Invalid parameter type for 'addr.data.path', expected:
+//!   string`).
 //! - Events from [`EventSender`] go to every negotiated connection.
 //!
 //! # Bounded memory

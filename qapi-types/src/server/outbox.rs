@@ -208,8 +208,14 @@ impl Subscribers {
         self.map.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Adds a connection, unless it is closing: checked under the lock,
+    /// so that a connection that closes (then is removed) at the same time
+    /// is not left behind.
     pub(crate) fn insert(&self, id: u64, outbox: Arc<Outbox>) {
-        self.lock().insert(id, outbox);
+        let mut map = self.lock();
+        if !outbox.is_closed() {
+            map.insert(id, outbox);
+        }
     }
 
     pub(crate) fn remove(&self, id: u64) {
