@@ -85,7 +85,7 @@ thread_local! {
 
 /// Whether strict decoding is under way on this thread.
 ///
-/// Generated code asks through [`object`](crate::object); a hand-written
+/// Generated code asks through [`object`](mod@crate::object); a hand-written
 /// `Deserialize` impl with a catch-all may ask too, and refuse unknown
 /// values when it is.
 pub fn is_active() -> bool {
@@ -132,24 +132,24 @@ fn at<R>(step: Step, f: impl FnOnce() -> R) -> R {
 /// The full path, as QEMU's `full_name()` writes it (`a.b[2].c`), with
 /// member `extra` appended.
 fn full_name(extra: Option<&str>) -> String {
+    fn member(out: &mut String, name: &str) {
+        if !out.is_empty() {
+            out.push('.');
+        }
+        out.push_str(name);
+    }
     with_path(|path| {
         let mut out = String::new();
-        let members = path.iter().map(|step| match step {
-            Step::Member(m) => Ok(m.as_str()),
-            Step::Element(i) => Err(*i),
-        });
-        for step in members.chain(extra.map(Ok)) {
+        for step in path {
             match step {
-                Ok(m) => {
-                    if !out.is_empty() {
-                        out.push('.');
-                    }
-                    out.push_str(m);
-                }
-                Err(i) => {
+                Step::Member(m) => member(&mut out, m),
+                Step::Element(i) => {
                     let _ = write!(out, "[{i}]");
                 }
             }
+        }
+        if let Some(extra) = extra {
+            member(&mut out, extra);
         }
         out
     })
