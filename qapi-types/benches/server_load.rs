@@ -5,6 +5,7 @@
 //! ```sh
 //! cargo bench -p qapi-types --bench server_load
 //! cargo bench -p qapi-types --bench server_load -- --clients 1000 --commands 100 --rounds 3
+//! cargo bench -p qapi-types --bench server_load -- --keep-memory   # MemoryRelease::Never
 //! ```
 //!
 //! The bench runs the server in a child process (this same binary with
@@ -20,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use qapi_types::QmpError;
 use qapi_types::serde_json::{json, value::RawValue};
-use qapi_types::server::{CommandInfo, Dispatch, DispatchFuture, Server};
+use qapi_types::server::{CommandInfo, Dispatch, DispatchFuture, MemoryRelease, Server};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
 use tokio::net::UnixStream;
 
@@ -43,7 +44,7 @@ impl Dispatch for Status {
 }
 
 /// The child: serves `socket` until its standard input closes.
-fn serve(socket: &Path) {
+fn serve(socket: &Path, release: MemoryRelease) {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -51,7 +52,7 @@ fn serve(socket: &Path) {
         .expect("a runtime");
     rt.block_on(async {
         let listener = tokio::net::UnixListener::bind(socket).expect("bind");
-        let server = Server::new(Status);
+        let server = Server::builder(Status).memory_release(release).build();
         tokio::spawn(async move { server.serve_unix(listener).await });
         println!("ready");
         let _ = std::io::stdout().flush();
@@ -158,7 +159,12 @@ fn main() {
     let argv: Vec<String> = std::env::args().collect();
     if let Some(i) = argv.iter().position(|a| a == "--serve") {
         let socket = argv.get(i + 1).expect("--serve SOCKET");
-        serve(Path::new(socket));
+        let release = if argv.iter().any(|a| a == "--keep-memory") {
+            MemoryRelease::Never
+        } else {
+            MemoryRelease::AfterCrowds
+        };
+        serve(Path::new(socket), release);
         return;
     }
     let Args {
@@ -170,9 +176,11 @@ fn main() {
     let _ = std::fs::create_dir_all(&dir);
     let socket = dir.join("qmp.sock");
     let exe = std::env::current_exe().expect("this binary");
+    let keep = argv.iter().any(|a| a == "--keep-memory");
     let mut child = Command::new(exe)
         .arg("--serve")
         .arg(&socket)
+        .args(keep.then_some("--keep-memory"))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
@@ -186,7 +194,10 @@ fn main() {
     let pid = server.child.id();
     std::thread::sleep(Duration::from_millis(200));
     let (idle, _) = memory(pid);
-    println!("server_load: {clients} clients x {commands} pipelined query-status, {rounds} rounds");
+    println!(
+        "server_load: {clients} clients x {commands} pipelined query-status, {rounds} rounds{}",
+        if keep { ", MemoryRelease::Never" } else { "" }
+    );
     println!("idle RSS: {idle:.1} MiB");
 
     let rt = tokio::runtime::Builder::new_multi_thread()

@@ -9,15 +9,16 @@
 //! allocators (a `#[global_allocator]` such as mimalloc) manage this
 //! themselves; the call is then cheap and harmless.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 /// What the server does with memory freed when many clients leave.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum MemoryRelease {
     /// Once the connections have fallen to a quarter of a peak of at least
-    /// 64, ask the allocator to return free memory to the system (glibc's
-    /// `malloc_trim` on Linux; nothing elsewhere).
+    /// 64, and again when the last of them has gone, ask the allocator to
+    /// return free memory to the system (glibc's `malloc_trim` on Linux;
+    /// nothing elsewhere).
     #[default]
     AfterCrowds,
     /// Leave it to the allocator.
@@ -33,6 +34,9 @@ pub(crate) struct Census {
     live: AtomicUsize,
     /// The most connections since the last release.
     peak: AtomicUsize,
+    /// A crowd left and some of it was still there at the last release:
+    /// release again when the last connection goes.
+    tail: AtomicBool,
     policy: MemoryRelease,
 }
 
@@ -56,13 +60,17 @@ impl Census {
             return;
         }
         let peak = self.peak.load(Ordering::Relaxed);
-        if peak >= CROWD
+        let crowd_left = peak >= CROWD
             && now <= peak / 4
             && self
                 .peak
                 .compare_exchange(peak, now, Ordering::Relaxed, Ordering::Relaxed)
-                .is_ok()
-        {
+                .is_ok();
+        if crowd_left {
+            self.tail.store(now > 0, Ordering::Relaxed);
+        }
+        let last_gone = now == 0 && self.tail.swap(false, Ordering::Relaxed);
+        if crowd_left || last_gone {
             tracing::debug!(peak, now, "releasing free memory");
             // It walks the allocator's arenas: not on a worker thread.
             drop(tokio::task::spawn_blocking(release));
@@ -103,10 +111,21 @@ mod tests {
         census.closed();
         // 25: released, and the peak starts again from there.
         assert_eq!(census.peak.load(Ordering::Relaxed), 25);
+        assert!(census.tail.load(Ordering::Relaxed));
         for _ in 0..25 {
             census.closed();
         }
+        // The last one gone: released again.
         assert_eq!(census.live.load(Ordering::Relaxed), 0);
+        assert!(!census.tail.load(Ordering::Relaxed));
+        // A few clients come and go: no release.
+        for _ in 0..10 {
+            census.opened();
+        }
+        for _ in 0..10 {
+            census.closed();
+        }
+        assert!(!census.tail.load(Ordering::Relaxed));
         assert_eq!(census.peak.load(Ordering::Relaxed), 25);
     }
 }
