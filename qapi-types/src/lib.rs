@@ -23,7 +23,9 @@
 //!   method per command.
 //! - [`server`] (feature `server`): a QMP server runtime driving a generated
 //!   dispatcher ([`server::Dispatch`]), answering bad requests with QEMU's
-//!   own error texts.
+//!   own error texts, with bounded memory per connection.  It decodes
+//!   arguments with [`strict`], which refuses what the schema lacks instead
+//!   of keeping it in catch-all variants.
 //! - [`qga`] (feature `qga`): a guest-agent client ([`qga::Client`]) with
 //!   QGA's framing and `guest-sync-delimited` resynchronisation.
 //!
@@ -47,6 +49,7 @@ pub use serde_json;
 mod alternate;
 mod execute;
 mod message;
+mod qemu_order;
 #[cfg(any(feature = "client", feature = "server"))]
 mod wire;
 
@@ -58,6 +61,7 @@ pub mod object;
 pub mod qga;
 #[cfg(feature = "server")]
 pub mod server;
+pub mod strict;
 
 pub use execute::Execute;
 pub use message::{
@@ -78,8 +82,8 @@ pub enum JsonKind {
     Integer,
     /// An unsigned integer type (`uint8` ... `uint64`, `size`).  QEMU
     /// rejects a value that is not an integer with "Parameter 'x' expects
-    /// uint64" (the server runtime also rejects negative numbers, which
-    /// QEMU wraps around but a Rust unsigned type cannot hold).
+    /// uint64"; it takes negative integers and wraps them around, and so
+    /// does the server runtime.
     /// Generators that emit [`JsonKind::Integer`] for these types get the
     /// signed checks and wording instead.
     Unsigned,

@@ -10,7 +10,9 @@
 //! the members that come before it.
 //!
 //! Decoding follows QMP's compatibility rules: unknown members are ignored,
-//! unknown enum values and union tags are kept in catch-all variants.
+//! unknown enum values and union tags are kept in catch-all variants.  A
+//! server decodes its input in [strict mode](crate::strict) instead, where
+//! all three are errors worded as QEMU words them.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -193,6 +195,10 @@ pub trait Slot: Sized {
         name: &'static str,
         map: &mut M,
     ) -> Result<(), M::Error>;
+    /// Whether the member is required and has not been decoded.
+    fn lacks(&self) -> bool {
+        false
+    }
 }
 
 /// The slot of a required member: decoding fails without it.
@@ -210,6 +216,9 @@ impl<T: DeserializeOwned + Serialize> Slot for Req<T> {
     }
     fn finish<E: de::Error>(self, name: &'static str) -> Result<T, E> {
         required(self.0, name)
+    }
+    fn lacks(&self) -> bool {
+        self.0.is_none()
     }
     fn serialize<M: SerializeMap>(
         value: &T,
@@ -265,6 +274,11 @@ pub trait SlotList: Sized {
     ) -> Result<(), M::Error>
     where
         Self: 'a;
+    /// Whether the member at `index` is required and has not been decoded.
+    fn lacks(&self, index: usize) -> bool {
+        let _ = index;
+        false
+    }
 }
 
 impl SlotList for () {
@@ -296,6 +310,12 @@ impl<S: Slot, L: SlotList> SlotList for (S, L) {
         match index {
             0 => self.0.fill(map),
             _ => self.1.fill(index - 1, map),
+        }
+    }
+    fn lacks(&self, index: usize) -> bool {
+        match index {
+            0 => self.0.lacks(),
+            _ => self.1.lacks(index - 1),
         }
     }
     fn finish<E: de::Error>(self, names: &[&'static str]) -> Result<Self::Values, E> {
@@ -351,6 +371,12 @@ pub trait Slots: Sized {
     ) -> Result<(), M::Error>
     where
         Self: 'a;
+    /// Whether member `name` (a union's tag included) is required and has
+    /// not been decoded: strict decoding reports it where QEMU does.
+    fn lacks(&self, names: &[&'static str], tag: &'static str, name: &str) -> bool {
+        let _ = (names, tag, name);
+        false
+    }
 }
 
 /// The members of a struct.
@@ -420,6 +446,12 @@ impl<S: Slot, L: SlotList> Slots for (S, L) {
     ) -> Result<Self::Values, E> {
         SlotList::finish(self, names)
     }
+    fn lacks(&self, names: &[&'static str], _: &'static str, name: &str) -> bool {
+        names
+            .iter()
+            .position(|n| *n == name)
+            .is_some_and(|i| SlotList::lacks(self, i))
+    }
     fn serialize<'a, M: SerializeMap>(
         values: Self::Refs<'a>,
         names: &[&'static str],
@@ -434,7 +466,8 @@ impl<S: Slot, L: SlotList> Slots for (S, L) {
 }
 
 /// Implements an enumeration's methods and serde impls: `VALUES`, `as_str`,
-/// `from_wire` (unknown strings give the catch-all variant, named last).
+/// `from_wire` (unknown strings give the catch-all variant, named last,
+/// except in [strict](crate::strict) decoding, which refuses them).
 ///
 /// ```
 /// #[derive(Debug, PartialEq)]
@@ -462,11 +495,12 @@ macro_rules! enumeration {
             }
 
             /// The value for a wire string; strings this schema does not
-            /// know give the catch-all variant.
+            /// know give the catch-all variant (and are refused while a
+            /// server decodes its input: see `qapi_types::strict`).
             pub fn from_wire(s: &str) -> Self {
                 match s {
                     $($wire => Self::$var,)*
-                    other => Self::$unknown(other.to_owned()),
+                    other => Self::$unknown($crate::object::catch_all(other)),
                 }
             }
         }
@@ -520,6 +554,9 @@ impl<'de, T: Object> Visitor<'de> for ObjectVisitor<T> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
+        if crate::strict::is_active() {
+            return visit_strictly(map);
+        }
         let mut slots = T::slots();
         while let Some(Key(key)) = map.next_key()? {
             if !T::member(&mut slots, &key, &mut map)? {
@@ -527,6 +564,66 @@ impl<'de, T: Object> Visitor<'de> for ObjectVisitor<T> {
             }
         }
         T::finish(slots)
+    }
+}
+
+/// Decodes an object the way QEMU's input visitor does: the members are
+/// gathered, then fed to the slots in schema order (a union's tag, its
+/// base members, then its branch members in the order they came); a
+/// missing base member is reported at its place, a member the type lacks
+/// only once the rest decoded.
+fn visit_strictly<'de, T: Object, A: MapAccess<'de>>(mut map: A) -> Result<T, A::Error> {
+    let mut members: Vec<(String, crate::strict::Json)> = Vec::new();
+    while let Some(Key(key)) = map.next_key()? {
+        let value = map.next_value()?;
+        members.push((key.into_owned(), value));
+    }
+    build_strictly::<T>(&members).map_err(de::Error::custom)
+}
+
+fn build_strictly<T: Object>(
+    members: &[(String, crate::strict::Json)],
+) -> Result<T, crate::strict::Error> {
+    use crate::strict::{self, Replay};
+    let mut slots = T::slots();
+    // The members QEMU would have visited, in its order.
+    let mut visited = Vec::with_capacity(members.len());
+    let tag = Some(T::TAG).filter(|t| !t.is_empty());
+    for name in tag.into_iter().chain(T::MEMBERS.iter().copied()) {
+        match members.iter().position(|(k, _)| k == name) {
+            Some(i) => {
+                visited.push(i);
+                T::member(&mut slots, name, &mut Replay::new(name, &members[i].1))?;
+            }
+            None if slots.lacks(T::MEMBERS, T::TAG, name) => {
+                return Err(strict::Error(strict::missing(name)));
+            }
+            None => {}
+        }
+    }
+    let mut fed = vec![false; members.len()];
+    for &i in &visited {
+        fed[i] = true;
+    }
+    // The branch members, in the order they came; again while some are
+    // taken, for a union within the branch, whose members count only once
+    // its own tag came.
+    let mut progress = true;
+    while progress {
+        progress = false;
+        for (i, (key, value)) in members.iter().enumerate() {
+            if !fed[i] && T::member(&mut slots, key, &mut Replay::new(key, value))? {
+                fed[i] = true;
+                visited.push(i);
+                progress = true;
+            }
+        }
+    }
+    let value = T::finish(slots)?;
+    let keys: Vec<&str> = members.iter().map(|(k, _)| k.as_str()).collect();
+    match crate::qemu_order::first_unexpected(&keys, &visited) {
+        Some(i) => Err(strict::Error(strict::unexpected(keys[i]))),
+        None => Ok(value),
     }
 }
 
@@ -558,6 +655,14 @@ impl<'de> Deserialize<'de> for Key<'de> {
 /// The value of a required member, or the error for its absence.
 pub fn required<T, E: de::Error>(slot: Option<T>, name: &'static str) -> Result<T, E> {
     slot.ok_or_else(|| de::Error::missing_field(name))
+}
+
+/// The string a catch-all variant keeps: `value`, which the enumeration
+/// lacks.  While a server decodes its input ([`strict`](crate::strict)),
+/// the value is also noted as refused, and decoding fails.
+pub fn catch_all(value: &str) -> String {
+    crate::strict::reject(value);
+    value.to_owned()
 }
 
 /// `Deserialize` for an enumeration: `from_wire` maps every string, unknown
@@ -640,6 +745,8 @@ impl<L: SlotList, V: Variants> Slots for UnionSlots<L, V> {
         }
         match &mut self.branch {
             Some(slots) => V::member(slots, key, map),
+            // Strict decoding offers the member again once the tag came.
+            None if crate::strict::is_active() => Ok(false),
             None => {
                 let value: serde_json::Value = map.next_value()?;
                 self.pending.push((key.to_owned(), value));
@@ -657,6 +764,15 @@ impl<L: SlotList, V: Variants> Slots for UnionSlots<L, V> {
             Some(slots) => Ok((base, V::finish(slots)?)),
             None => Err(de::Error::missing_field(tag)),
         }
+    }
+    fn lacks(&self, names: &[&'static str], tag: &'static str, name: &str) -> bool {
+        if name == tag {
+            return self.branch.is_none();
+        }
+        names
+            .iter()
+            .position(|n| *n == name)
+            .is_some_and(|i| self.base.lacks(i))
     }
     fn serialize<'a, M: SerializeMap>(
         (base, branch): Self::Refs<'a>,

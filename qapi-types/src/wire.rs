@@ -143,9 +143,68 @@ impl<'de> Deserialize<'de> for Members<'de> {
     }
 }
 
-/// The message of the error [`Members::parse`] gives for a repeated key.
+/// The message of the error [`Members::parse`] and [`check_duplicates`]
+/// give for a repeated key.
 #[cfg(feature = "server")]
-pub(crate) const DUPLICATE_KEY: &str = "duplicate key";
+pub(crate) const DUPLICATE_KEY: &str = crate::strict::DUPLICATE_KEY;
+
+/// Checks that no object in `text`, at any depth, repeats a key, as
+/// QEMU's JSON parser does ("duplicate key").
+#[cfg(feature = "server")]
+pub(crate) fn check_duplicates(text: &str) -> Result<(), serde_json::Error> {
+    serde_json::from_str::<Unique>(text).map(|_| ())
+}
+
+/// A JSON value whose objects repeat no key.
+#[cfg(feature = "server")]
+struct Unique;
+
+#[cfg(feature = "server")]
+impl<'de> Deserialize<'de> for Unique {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Unique;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON value")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Unique, A::Error> {
+                let mut keys: Vec<Cow<'de, str>> = Vec::new();
+                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                    if keys.contains(&key) {
+                        return Err(serde::de::Error::custom(DUPLICATE_KEY));
+                    }
+                    map.next_value::<Unique>()?;
+                    keys.push(key);
+                }
+                Ok(Unique)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Unique, A::Error> {
+                while seq.next_element::<Unique>()?.is_some() {}
+                Ok(Unique)
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Unique, E> {
+                Ok(Unique)
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Unique, E> {
+                Ok(Unique)
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Unique, E> {
+                Ok(Unique)
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Unique, E> {
+                Ok(Unique)
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Unique, E> {
+                Ok(Unique)
+            }
+            fn visit_unit<E>(self) -> Result<Unique, E> {
+                Ok(Unique)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
 
 /// The members of a QMP event as the server sends them.
 #[cfg(feature = "server")]

@@ -273,13 +273,6 @@ async fn bad_arguments_get_qemus_texts() {
                 json!({"max-bandwidth": 1.5}),
                 "Parameter 'max-bandwidth' expects uint64",
             ),
-            // QEMU accepts negative numbers here and wraps them; Rust's u64
-            // cannot, so the runtime refuses them with QEMU's wording.
-            (
-                "migrate-set-parameters",
-                json!({"max-bandwidth": -1}),
-                "Parameter 'max-bandwidth' expects uint64",
-            ),
             (
                 "migrate-set-parameters",
                 json!({"multifd-compression": "bogus"}),
@@ -322,6 +315,8 @@ async fn bad_arguments_get_qemus_texts() {
                 "migrate-set-parameters",
                 json!({"max-bandwidth": 18446744073709551615u64}),
             ),
+            // QEMU takes negative numbers for uint64 and wraps them around.
+            ("migrate-set-parameters", json!({"max-bandwidth": -1})),
         ] {
             assert_eq!(
                 ask(&mut peer, json!({"execute": cmd, "arguments": args})).await,

@@ -70,9 +70,11 @@ fn is_i64(v: &RawValue) -> bool {
     v.get().trim().parse::<i64>().is_ok()
 }
 
-/// Whether a JSON number is an integer that fits a `u64`.
+/// Whether a JSON number is what QEMU's `uint64` input takes: an integer
+/// that fits a `u64`, or a negative one that fits an `i64` (which QEMU
+/// wraps around).
 fn is_u64(v: &RawValue) -> bool {
-    v.get().trim().parse::<u64>().is_ok()
+    v.get().trim().parse::<u64>().is_ok() || is_i64(v)
 }
 
 /// Checks one member's value against its declared kind.
@@ -152,45 +154,32 @@ pub(crate) fn members(
 /// - `Parameter 'x' is missing`
 /// - `Invalid parameter type for 'x', expected: integer` (or `number`,
 ///   `boolean`, `string`, `object`, `array`, `null`)
-/// - `Parameter 'x' expects uint64` (unsigned integer types; unlike
-///   QEMU, which wraps negative numbers around, negative ones too, since
-///   they would not decode into a Rust unsigned type)
+/// - `Parameter 'x' expects uint64` (unsigned integer types, for a value
+///   that is no integer; negative integers are taken and wrapped around,
+///   as QEMU does, and decoding checks the range of narrower types)
 /// - `Parameter 'x' does not accept value 'v'` (enumerations)
-/// - then `Parameter 'x' is unexpected` for a member the command lacks.
+/// - then `Parameter 'x' is unexpected` for a member the command lacks
+///   (of several, the one QEMU names: the first in its hash table).
 ///
-/// Only the top level is checked; nested values are left to decoding.
+/// Only the top level is checked; nested values are left to decoding,
+/// which [`decode_arguments`](super::decode_arguments) does in
+/// [strict mode](crate::strict) with the same wording.
 pub fn check_arguments(spec: &[ArgInfo], arguments: Option<&RawValue>) -> Result<(), QmpError> {
     let members = members(arguments)?;
-    let find = |name: &str| members.iter().find(|(k, _)| k == name).map(|(_, v)| *v);
+    let mut visited = Vec::new();
     for arg in spec {
-        match find(arg.name) {
-            Some(v) => check_kind(arg.name, arg.kind, v)?,
+        match members.iter().position(|(k, _)| k == arg.name) {
+            Some(i) => {
+                check_kind(arg.name, arg.kind, members[i].1)?;
+                visited.push(i);
+            }
             None if arg.optional => {}
             None => return Err(missing(arg.name)),
         }
     }
-    if let Some((extra, _)) = members
-        .iter()
-        .find(|(k, _)| !spec.iter().any(|a| a.name == k))
-    {
-        return Err(unexpected(extra));
+    let keys: Vec<&str> = members.iter().map(|(k, _)| k.as_ref()).collect();
+    match crate::qemu_order::first_unexpected(&keys, &visited) {
+        Some(i) => Err(unexpected(keys[i])),
+        None => Ok(()),
     }
-    Ok(())
-}
-
-/// Words a decoding error QEMU's way where serde's message allows it.
-pub(crate) fn decode_error(e: &serde_json::Error) -> QmpError {
-    let text = wire::error_text(e);
-    let quoted = |prefix: &str| {
-        text.strip_prefix(prefix)
-            .and_then(|rest| rest.split('`').next())
-            .map(str::to_owned)
-    };
-    if let Some(name) = quoted("missing field `") {
-        return missing(&name);
-    }
-    if let Some(name) = quoted("unknown field `") {
-        return unexpected(&name);
-    }
-    QmpError::generic(format!("Invalid arguments: {text}"))
 }

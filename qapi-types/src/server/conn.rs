@@ -3,11 +3,14 @@
 //!
 //! The reader splits the input into JSON values and parses each once.
 //! Requests with `exec-oob` (and no `execute`) run at once in their own
-//! task, as in QEMU; everything else, parse errors included, goes to the
-//! in-band queue, whose executor runs one request at a time in order.  The
-//! queue holds 8 requests; when it is full the reader stops reading, like
-//! QEMU's monitor.  The writer writes replies in the order they are
-//! produced and, once capabilities are negotiated, the server's events.
+//! task, as in QEMU, at most 8 at a time; everything else, parse errors
+//! included, goes to the in-band queue, whose executor runs one request at
+//! a time in order.  The queue holds 8 requests; when it is full the reader
+//! stops reading, like QEMU's monitor.  Replies and, once capabilities are
+//! negotiated, the server's events go through the connection's
+//! [`Outbox`], bounded in messages and bytes: a reply waits for room, so a
+//! client that does not read its replies soon stops being read, and an
+//! event that does not fit is dropped for that client.
 
 use std::io;
 use std::sync::Arc;
@@ -16,18 +19,26 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use serde::Serialize;
 use serde_json::value::RawValue;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-use tokio::sync::{broadcast, mpsc, watch};
+use tokio::sync::{Semaphore, mpsc};
 use tracing::{Instrument, debug, trace, warn};
 
 use super::ServerInner;
 use super::args::{bad_enum_value, check_arguments, invalid_type};
 use super::dispatch::Dispatch;
 use super::framing::{self, Item, Splitter};
+use super::outbox::Outbox;
 use crate::wire::Members;
 use crate::{ArgInfo, ErrorClass, JsonKind, QmpError};
 
-/// QEMU's `QMP_REQ_QUEUE_LEN_MAX`.
+/// QEMU's `QMP_REQ_QUEUE_LEN_MAX`; also how many out-of-band commands may
+/// run at once on one connection.
 const QUEUE_LEN: usize = 8;
+
+/// How much input the reader asks for at a time.
+const READ_CHUNK: usize = 16 * 1024;
+
+/// How much output the writer gathers into one write.
+const WRITE_CHUNK: usize = 64 * 1024;
 
 /// Negotiation state of one connection.
 #[derive(Default)]
@@ -66,11 +77,12 @@ enum InBand {
     Error(QmpError),
 }
 
-/// What the writer writes.
-enum Out {
-    Line(String),
-    /// Capabilities are negotiated: start sending events.
-    Negotiated,
+/// What the tasks of one connection share.
+struct Conn<D> {
+    inner: Arc<ServerInner<D>>,
+    state: ConnState,
+    outbox: Arc<Outbox>,
+    id: u64,
 }
 
 /// Serves one connection until the client hangs up.
@@ -85,45 +97,38 @@ where
 {
     let span = tracing::debug_span!("qmp_server", conn = conn_id);
     let (mut read, write) = tokio::io::split(stream);
-    let state = Arc::new(ConnState::default());
-    let (closing, _) = watch::channel(false);
-    let (out, out_rx) = mpsc::unbounded_channel();
-    let greeting = greeting_line(&inner)?;
-    let _ = out.send(Out::Line(greeting));
-    let writer = tokio::spawn(
-        write_loop(write, out_rx, inner.events.clone(), closing.subscribe())
-            .instrument(span.clone()),
-    );
+    let outbox = Arc::new(Outbox::new(inner.limits));
+    // The queue is empty: the greeting fits.
+    outbox.reply(greeting_line(&inner)?).await;
+    let conn = Arc::new(Conn {
+        inner,
+        state: ConnState::default(),
+        outbox: outbox.clone(),
+        id: conn_id,
+    });
+    let writer = tokio::spawn(write_loop(write, outbox.clone()).instrument(span.clone()));
     let (queue, queue_rx) = mpsc::channel(QUEUE_LEN);
-    tokio::spawn(
-        in_band_loop(
-            inner.clone(),
-            state.clone(),
-            queue_rx,
-            out.clone(),
-            closing.subscribe(),
-        )
-        .instrument(span.clone()),
-    );
-    let result = read_loop(&inner, &state, &mut read, &queue, &out)
+    tokio::spawn(in_band_loop(conn.clone(), queue_rx).instrument(span.clone()));
+    let result = read_loop(&conn, &mut read, queue)
         .instrument(span.clone())
         .await;
-    closing.send_replace(true);
-    drop(out);
+    // QEMU drops what is queued when the client goes away.  Closed first,
+    // then removed: see `Subscribers::insert`.
+    outbox.close();
+    conn.inner.subscribers.remove(conn_id);
     let _ = writer.await;
     span.in_scope(|| debug!("connection closed"));
     result
 }
 
 async fn read_loop<D: Dispatch, R: AsyncRead + Unpin>(
-    inner: &Arc<ServerInner<D>>,
-    state: &Arc<ConnState>,
+    conn: &Arc<Conn<D>>,
     read: &mut R,
-    queue: &mpsc::Sender<InBand>,
-    out: &mpsc::UnboundedSender<Out>,
+    queue: mpsc::Sender<InBand>,
 ) -> io::Result<()> {
-    let mut splitter = Splitter::new(inner.max_message_size);
-    let mut buf = vec![0u8; 64 * 1024];
+    let mut splitter = Splitter::new(conn.inner.max_message_size);
+    let oob_slots = Arc::new(Semaphore::new(QUEUE_LEN));
+    let mut buf = vec![0u8; READ_CHUNK];
     let mut items = Vec::new();
     loop {
         let n = match read.read(&mut buf).await {
@@ -140,13 +145,18 @@ async fn read_loop<D: Dispatch, R: AsyncRead + Unpin>(
             };
             match job {
                 InBand::Request(req) if req.is_oob() => {
-                    let (inner, state, out) = (inner.clone(), state.clone(), out.clone());
+                    // At most QUEUE_LEN at once: then the reader waits.
+                    let Ok(slot) = oob_slots.clone().acquire_owned().await else {
+                        return Ok(());
+                    };
+                    let conn = conn.clone();
                     tokio::spawn(
                         async move {
-                            let (reply, _) = execute(&inner, &state, &req).await;
+                            let (reply, _) = execute(&conn, &req).await;
                             if let Some(line) = reply {
-                                let _ = out.send(Out::Line(line));
+                                conn.outbox.reply(line).await;
                             }
+                            drop(slot);
                         }
                         .in_current_span(),
                     );
@@ -171,6 +181,9 @@ fn parse_request(bytes: &[u8]) -> InBand {
             ));
         }
     };
+    if let Err(e) = crate::wire::check_duplicates(text) {
+        return InBand::Error(QmpError::generic(framing::parse_error(&e, text)));
+    }
     match Members::parse(text) {
         Ok(Members::Object(members)) => InBand::Request(Request {
             members: members
@@ -185,60 +198,39 @@ fn parse_request(bytes: &[u8]) -> InBand {
     }
 }
 
-async fn in_band_loop<D: Dispatch>(
-    inner: Arc<ServerInner<D>>,
-    state: Arc<ConnState>,
-    mut queue: mpsc::Receiver<InBand>,
-    out: mpsc::UnboundedSender<Out>,
-    closing: watch::Receiver<bool>,
-) {
+async fn in_band_loop<D: Dispatch>(conn: Arc<Conn<D>>, mut queue: mpsc::Receiver<InBand>) {
     while let Some(job) = queue.recv().await {
-        if *closing.borrow() {
+        if conn.outbox.is_closed() {
             // QEMU drops queued requests when the client goes away.
             break;
         }
         match job {
             InBand::Error(e) => {
                 debug!(desc = %e.desc, "bad request");
-                let _ = out.send(Out::Line(reply_line(Err(e), None)));
+                conn.outbox.reply(reply_line(Err(e), None)).await;
             }
             InBand::Request(req) => {
-                let (reply, negotiated) = execute(&inner, &state, &req).await;
+                let (reply, negotiated) = execute(&conn, &req).await;
                 if let Some(line) = reply {
-                    let _ = out.send(Out::Line(line));
+                    conn.outbox.reply(line).await;
                 }
                 if negotiated {
-                    let _ = out.send(Out::Negotiated);
+                    // After the reply: events follow it.
+                    conn.inner.subscribers.insert(conn.id, conn.outbox.clone());
                 }
             }
         }
     }
 }
 
-/// QEMU's `QDICT_BUCKET_MAX`.
-const QDICT_BUCKETS: u32 = 512;
-
-/// The hash QEMU's QDict files keys under (`tdb_hash()` in
-/// `qobject/qdict.c`, from gdbm).
-fn qdict_hash(key: &str) -> u32 {
-    let mut value = 0x238F_13AFu32.wrapping_mul(key.len() as u32);
-    for (i, b) in key.bytes().enumerate() {
-        value = value.wrapping_add(u32::from(b) << ((i * 5) % 24));
-    }
-    1_103_515_243u32.wrapping_mul(value).wrapping_add(12345)
-}
-
-/// The members in the order QEMU iterates a QDict: by bucket, and within a
-/// bucket the last inserted first.  QEMU reports the first problem it meets
-/// in that order.
+/// The members in the order QEMU iterates a QDict; QEMU reports the
+/// first problem it meets in that order.
 fn qdict_order(members: &[(String, Box<RawValue>)]) -> Vec<&(String, Box<RawValue>)> {
-    let mut order: Vec<(u32, usize)> = members
-        .iter()
-        .enumerate()
-        .map(|(i, (k, _))| (qdict_hash(k) % QDICT_BUCKETS, i))
-        .collect();
-    order.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
-    order.into_iter().map(|(_, i)| &members[i]).collect()
+    let keys: Vec<&str> = members.iter().map(|(k, _)| k.as_str()).collect();
+    crate::qemu_order::qdict_order(&keys)
+        .into_iter()
+        .map(|i| &members[i])
+        .collect()
 }
 
 /// QEMU's `qmp_dispatch_check_obj()`: the command's name, or why the
@@ -281,11 +273,8 @@ fn check_request(req: &Request, oob_enabled: bool) -> Result<String, QmpError> {
 
 /// Runs one request; returns the reply line (none for a successful command
 /// without `success-response`) and whether it completed negotiation.
-async fn execute<D: Dispatch>(
-    inner: &ServerInner<D>,
-    state: &ConnState,
-    req: &Request,
-) -> (Option<String>, bool) {
+async fn execute<D: Dispatch>(conn: &Conn<D>, req: &Request) -> (Option<String>, bool) {
+    let (inner, state) = (&*conn.inner, &conn.state);
     let id = req.get("id");
     let oob = req.is_oob();
     let name = match check_request(req, state.oob.load(Ordering::Acquire)) {
@@ -429,66 +418,28 @@ fn greeting_line<D>(inner: &ServerInner<D>) -> io::Result<String> {
     Ok(line)
 }
 
-async fn write_loop<W: AsyncWrite>(
-    write: W,
-    mut out: mpsc::UnboundedReceiver<Out>,
-    events: broadcast::Sender<Arc<str>>,
-    mut closing: watch::Receiver<bool>,
-) {
+/// Writes what the outbox holds, several messages per write, until the
+/// connection closes or a write fails.
+async fn write_loop<W: AsyncWrite>(write: W, outbox: Arc<Outbox>) {
     let mut write = std::pin::pin!(write);
-    let mut subscription: Option<broadcast::Receiver<Arc<str>>> = None;
-    loop {
-        let r = tokio::select! {
-            biased;
-            () = until_closed(&mut closing) => break,
-            msg = out.recv() => match msg {
-                None => break,
-                Some(Out::Line(line)) => {
-                    trace!(len = line.len(), "writing a reply");
-                    write_line(&mut write, line.as_bytes()).await
-                }
-                Some(Out::Negotiated) => {
-                    subscription = Some(events.subscribe());
-                    Ok(())
-                }
-            },
-            ev = next_event(&mut subscription) => match ev {
-                Ok(line) => {
-                    trace!(len = line.len(), "writing an event");
-                    write_line(&mut write, line.as_bytes()).await
-                }
-                Err(broadcast::error::RecvError::Lagged(n)) => {
-                    warn!(lost = n, "client too slow: events dropped");
-                    Ok(())
-                }
-                Err(broadcast::error::RecvError::Closed) => {
-                    subscription = None;
-                    Ok(())
-                }
-            },
+    let mut buf = Vec::new();
+    while outbox.take(&mut buf, WRITE_CHUNK).await {
+        trace!(len = buf.len(), "writing");
+        let r = match write.write_all(&buf).await {
+            Ok(()) => write.flush().await,
+            Err(e) => Err(e),
         };
         if let Err(e) = r {
             debug!(error = %e, "write failed");
             break;
         }
+        buf.clear();
+        if buf.capacity() > WRITE_CHUNK {
+            // A large reply went out: do not keep its buffer.
+            buf = Vec::new();
+        }
     }
+    // Releases producers waiting for room.
+    outbox.close();
     let _ = write.shutdown().await;
-}
-
-async fn until_closed(closing: &mut watch::Receiver<bool>) {
-    let _ = closing.wait_for(|c| *c).await;
-}
-
-async fn write_line<W: AsyncWrite>(w: &mut std::pin::Pin<&mut W>, line: &[u8]) -> io::Result<()> {
-    w.write_all(line).await?;
-    w.flush().await
-}
-
-async fn next_event(
-    sub: &mut Option<broadcast::Receiver<Arc<str>>>,
-) -> Result<Arc<str>, broadcast::error::RecvError> {
-    match sub {
-        Some(rx) => rx.recv().await,
-        None => std::future::pending().await,
-    }
 }

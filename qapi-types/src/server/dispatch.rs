@@ -9,8 +9,8 @@ use std::sync::Arc;
 
 use serde_json::value::RawValue;
 
-use super::args::{check_arguments, decode_error};
-use crate::{Command, QmpError};
+use super::args::check_arguments;
+use crate::{Command, QmpError, strict};
 
 /// What the runtime needs to know about a command before running it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -135,24 +135,27 @@ impl<D: Dispatch> Dispatch for Arc<D> {
     }
 }
 
-/// Decodes command `C` from its `arguments`, checking them first with
-/// QEMU's texts when `C::ARGUMENTS` lists its members (see
-/// [`check_arguments`](super::check_arguments)).
+/// Decodes command `C` from its `arguments` as QEMU does: checked first
+/// against `C::ARGUMENTS` when it lists the members (see
+/// [`check_arguments`](super::check_arguments)), then decoded in
+/// [strict mode](crate::strict), which refuses values, tags and members
+/// the schema lacks and names a nested member by its path.  The result
+/// holds no catch-all variant.
 pub fn decode_arguments<C: Command>(arguments: Option<&RawValue>) -> Result<C, QmpError> {
     if let Some(spec) = C::ARGUMENTS {
         check_arguments(spec, arguments)?;
     }
     let text = arguments.map_or("{}", RawValue::get);
-    match serde_json::from_str::<C>(text) {
+    match strict::from_str::<C>(text) {
         Ok(cmd) => Ok(cmd),
         Err(e) => {
             // A unit struct decodes from `null`, not from `{}`.
             if text.chars().filter(|c| !c.is_whitespace()).eq("{}".chars())
-                && let Ok(cmd) = serde_json::from_str::<C>("null")
+                && let Ok(cmd) = strict::from_str::<C>("null")
             {
                 return Ok(cmd);
             }
-            Err(decode_error(&e))
+            Err(e)
         }
     }
 }

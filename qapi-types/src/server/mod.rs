@@ -38,14 +38,37 @@
 //!   `oob` is enabled ("QMP input member 'exec-oob' is unexpected") and
 //!   only for commands that allow it ("The command X does not support
 //!   OOB").  Like QEMU 7.2, the runtime does not insist on an `id` there.
-//! - Argument errors come from [`call`] (see [`check_arguments`]).
-//! - Events from [`EventSender`] go to every negotiated connection; a
-//!   client that does not read them loses the oldest (bounded memory).
+//! - Arguments are decoded in [strict mode](crate::strict) (see [`call`]
+//!   and [`decode_arguments`]): an enumeration value, union tag or member
+//!   the schema lacks is refused, so a handler never sees a catch-all
+//!   variant, and every error is QEMU's, word for word, naming the member
+//!   by its path (`Invalid parameter type for 'addr.data.path', expected:
+//!   string`).
+//! - Events from [`EventSender`] go to every negotiated connection.
+//!
+//! # Bounded memory
+//!
+//! What one connection may hold is bounded: at most 8 in-band requests
+//! wait, at most 8 out-of-band commands run, and replies and events wait
+//! for the client in one queue bounded in messages and in bytes
+//! ([`ServerBuilder::max_queued_messages`],
+//! [`ServerBuilder::max_queued_bytes`], [`ServerBuilder::event_capacity`]).
+//! A client that does not read its replies fills that queue; then its
+//! commands wait for room, its in-band queue fills, and the server stops
+//! reading its input until it reads again, as QEMU does.  Other clients
+//! are not affected.  An event that does not fit in a client's queue is
+//! dropped for that client (and counted in a warning, as the client
+//! runtime counts the events a slow subscriber lost); the client stays
+//! connected.  Once a crowd of clients has left, the server asks the
+//! allocator to give the memory they used back to the system
+//! ([`ServerBuilder::memory_release`]).
 
 mod args;
 mod conn;
 mod dispatch;
 mod framing;
+mod memory;
+mod outbox;
 
 use std::io;
 use std::sync::Arc;
@@ -54,7 +77,6 @@ use std::time::Duration;
 
 use serde::Serialize;
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::sync::broadcast;
 use tracing::{Instrument, warn};
 
 pub use args::check_arguments;
@@ -63,16 +85,22 @@ pub use dispatch::{
     not_implemented,
 };
 
+pub use memory::MemoryRelease;
+
 use crate::wire::OutgoingEvent;
 use crate::{Event, EventSet, Greeting, Timestamp, VersionInfo};
+use memory::Census;
+use outbox::{Limits, Subscribers};
 
 /// What every connection of a server shares.
 struct ServerInner<D> {
     dispatch: D,
     greeting: Greeting,
-    events: broadcast::Sender<Arc<str>>,
+    subscribers: Arc<Subscribers>,
+    limits: Limits,
     max_message_size: usize,
     next_conn: AtomicU64,
+    census: Census,
 }
 
 impl<D> ServerInner<D> {
@@ -86,9 +114,17 @@ pub struct ServerBuilder<D> {
     dispatch: D,
     version: VersionInfo,
     capabilities: Vec<String>,
-    event_capacity: usize,
+    limits: Limits,
     max_message_size: usize,
+    memory_release: MemoryRelease,
 }
+
+/// The default of [`ServerBuilder::max_queued_messages`].
+pub const DEFAULT_MAX_QUEUED_MESSAGES: usize = 1024;
+/// The default of [`ServerBuilder::max_queued_bytes`].
+pub const DEFAULT_MAX_QUEUED_BYTES: usize = 1024 * 1024;
+/// The default of [`ServerBuilder::event_capacity`].
+pub const DEFAULT_EVENT_CAPACITY: usize = 256;
 
 impl<D: Dispatch> ServerBuilder<D> {
     /// The version the greeting announces (default: 0.0.0).
@@ -108,10 +144,29 @@ impl<D: Dispatch> ServerBuilder<D> {
         self
     }
 
-    /// How many events may wait for a slow client before it loses the
-    /// oldest (default 1024).
+    /// How many events may wait for one client among its queued messages
+    /// (default [`DEFAULT_EVENT_CAPACITY`], 256); further events are
+    /// dropped for that client until it reads.
     pub fn event_capacity(mut self, capacity: usize) -> Self {
-        self.event_capacity = capacity.max(1);
+        self.limits.events = capacity.max(1);
+        self
+    }
+
+    /// How many messages (replies and events) may wait for one client
+    /// that does not read (default [`DEFAULT_MAX_QUEUED_MESSAGES`], 1024).
+    /// When they are there, its next reply waits for room, and soon the
+    /// server stops reading its input.
+    pub fn max_queued_messages(mut self, messages: usize) -> Self {
+        self.limits.messages = messages.max(1);
+        self
+    }
+
+    /// How many bytes of replies and events may wait for one client that
+    /// does not read (default [`DEFAULT_MAX_QUEUED_BYTES`], 1 MiB).  A
+    /// single reply larger than that still goes out, once the queue is
+    /// empty.
+    pub fn max_queued_bytes(mut self, bytes: usize) -> Self {
+        self.limits.bytes = bytes.max(1);
         self
     }
 
@@ -122,9 +177,15 @@ impl<D: Dispatch> ServerBuilder<D> {
         self
     }
 
+    /// What to do with the memory freed when many clients leave (default
+    /// [`MemoryRelease::AfterCrowds`]).
+    pub fn memory_release(mut self, policy: MemoryRelease) -> Self {
+        self.memory_release = policy;
+        self
+    }
+
     /// The server.
     pub fn build(self) -> Server<D> {
-        let (events, _) = broadcast::channel(self.event_capacity);
         Server {
             inner: Arc::new(ServerInner {
                 dispatch: self.dispatch,
@@ -132,9 +193,11 @@ impl<D: Dispatch> ServerBuilder<D> {
                     version: self.version,
                     capabilities: self.capabilities,
                 },
-                events,
+                subscribers: Arc::default(),
+                limits: self.limits,
                 max_message_size: self.max_message_size,
                 next_conn: AtomicU64::new(1),
+                census: Census::new(self.memory_release),
             }),
         }
     }
@@ -173,8 +236,13 @@ impl<D: Dispatch> Server<D> {
             dispatch,
             version: VersionInfo::default(),
             capabilities: vec!["oob".to_owned()],
-            event_capacity: 1024,
+            limits: Limits {
+                messages: DEFAULT_MAX_QUEUED_MESSAGES,
+                bytes: DEFAULT_MAX_QUEUED_BYTES,
+                events: DEFAULT_EVENT_CAPACITY,
+            },
             max_message_size: 64 * 1024 * 1024,
+            memory_release: MemoryRelease::default(),
         }
     }
 
@@ -192,7 +260,7 @@ impl<D: Dispatch> Server<D> {
     /// any task or thread.
     pub fn event_sender(&self) -> EventSender {
         EventSender {
-            tx: self.inner.events.clone(),
+            subscribers: self.inner.subscribers.clone(),
         }
     }
 
@@ -202,7 +270,10 @@ impl<D: Dispatch> Server<D> {
         S: AsyncRead + AsyncWrite + Send + 'static,
     {
         let id = self.inner.next_conn.fetch_add(1, Ordering::Relaxed);
-        conn::serve(self.inner.clone(), stream, id).await
+        self.inner.census.opened();
+        let result = conn::serve(self.inner.clone(), stream, id).await;
+        self.inner.census.closed();
+        result
     }
 
     /// Accepts clients on a Unix socket, each served in its own task.
@@ -271,20 +342,20 @@ async fn accept_failed(e: io::Error) -> io::Result<()> {
 /// capabilities.  Cheap to clone.
 #[derive(Clone)]
 pub struct EventSender {
-    tx: broadcast::Sender<Arc<str>>,
+    subscribers: Arc<Subscribers>,
 }
 
 impl std::fmt::Debug for EventSender {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("EventSender")
-            .field("clients", &self.tx.receiver_count())
+            .field("clients", &self.subscribers.len())
             .finish()
     }
 }
 
 impl EventSender {
     /// Sends a value of the schema's event enum; returns how many clients
-    /// it was queued for.
+    /// it was queued for (not those whose queue was full: they lose it).
     pub fn send<E: EventSet>(&self, event: &E) -> Result<usize, serde_json::Error> {
         let data = event.data()?;
         self.send_raw(event.name(), data.as_ref())
@@ -311,12 +382,13 @@ impl EventSender {
     ) -> Result<usize, serde_json::Error> {
         let line = event_line(name, data)?;
         tracing::debug!(event = name, "sending an event");
-        Ok(self.tx.send(line).unwrap_or(0))
+        Ok(self.subscribers.send(&line))
     }
 
-    /// How many clients currently receive events.
+    /// How many clients currently receive events (those that negotiated
+    /// capabilities and are still connected).
     pub fn receiver_count(&self) -> usize {
-        self.tx.receiver_count()
+        self.subscribers.len()
     }
 }
 
