@@ -310,7 +310,7 @@ async fn follow(
             }
             Event::MigrationPass(p) => format!("MIGRATION_PASS  pass {}", p.pass),
             // Events the example does not follow (RESUME, STOP...).
-            Event::Unknown { .. } => continue,
+            _ => continue,
         };
         writeln!(out, "  {offset_ms:>+9.3} ms  {:<11}  {what}", side.as_str())?;
         seen.push((side, EventMessage::clone(&message)));

@@ -19,6 +19,11 @@ use crate::Error;
 pub const QEMU_SYSTEM_VAR: &str = "QAPI_QEMU_SYSTEM";
 /// The name looked up on `PATH` when [`QEMU_SYSTEM_VAR`] is not set.
 pub const QEMU_SYSTEM: &str = "qemu-system-x86_64";
+/// The environment variable naming the `qemu-storage-daemon` binary.
+pub const QEMU_STORAGE_DAEMON_VAR: &str = "QAPI_QEMU_STORAGE_DAEMON";
+/// The name looked up on `PATH` when [`QEMU_STORAGE_DAEMON_VAR`] is not
+/// set.
+pub const QEMU_STORAGE_DAEMON: &str = "qemu-storage-daemon";
 /// The environment variable naming the `qemu-ga` binary.
 pub const QEMU_GA_VAR: &str = "QAPI_QEMU_GA";
 /// The name looked up on `PATH` (and in `/usr/sbin`) when [`QEMU_GA_VAR`]
@@ -44,6 +49,11 @@ pub fn find_binary(var: &str, name: &str) -> Option<PathBuf> {
 /// `qemu-system-x86_64`, from `QAPI_QEMU_SYSTEM` or `PATH`.
 pub fn qemu_system() -> Option<PathBuf> {
     find_binary(QEMU_SYSTEM_VAR, QEMU_SYSTEM)
+}
+
+/// `qemu-storage-daemon`, from `QAPI_QEMU_STORAGE_DAEMON` or `PATH`.
+pub fn qemu_storage_daemon() -> Option<PathBuf> {
+    find_binary(QEMU_STORAGE_DAEMON_VAR, QEMU_STORAGE_DAEMON)
 }
 
 /// `qemu-ga`, from `QAPI_QEMU_GA`, `PATH` or `/usr/sbin`.
@@ -285,3 +295,39 @@ impl Qemu {
 /// How long QEMU may take to greet and negotiate on a fresh connection
 /// before [`Qemu::start`] tries again; it takes about a millisecond.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// A `qemu-storage-daemon` process with a QMP monitor on a Unix socket.
+/// Dropping it kills the daemon.
+#[derive(Debug)]
+pub struct StorageDaemon {
+    process: Process,
+    qmp: PathBuf,
+}
+
+impl StorageDaemon {
+    /// Starts `bin` with a QMP monitor on `DIR/qsd.qmp`, DIR being `dir`'s
+    /// path, and waits up to `timeout` until it listens there.  Keep `dir`
+    /// alive as long as the daemon runs.
+    pub async fn start(
+        bin: &Path,
+        dir: &TempDir,
+        timeout: Duration,
+    ) -> Result<StorageDaemon, Error> {
+        let qmp = dir.join("qsd.qmp");
+        let chardev = format!("socket,path={},server=on,wait=off,id=qmp", qmp.display());
+        let mut process = Process::spawn(bin, ["--chardev", &chardev, "--monitor", "chardev=qmp"])?;
+        // A first connection, closed at once, tells that it listens.
+        process.connect(&qmp, timeout).await?;
+        Ok(StorageDaemon { process, qmp })
+    }
+
+    /// The QMP socket.
+    pub fn qmp(&self) -> &Path {
+        &self.qmp
+    }
+
+    /// Stops the daemon and waits for it.
+    pub async fn stop(mut self) -> Result<(), Error> {
+        self.process.kill().await
+    }
+}

@@ -44,3 +44,11 @@ pub fn qemu_ga() -> Option<PathBuf> {
 pub fn text(out: Vec<u8>) -> String {
     String::from_utf8(out).expect("the examples print UTF-8")
 }
+
+/// `qemu-storage-daemon`, or `None` (skipped).
+pub fn qemu_storage_daemon() -> Option<PathBuf> {
+    binary(
+        process::QEMU_STORAGE_DAEMON_VAR,
+        process::QEMU_STORAGE_DAEMON,
+    )
+}

@@ -63,7 +63,10 @@ pub(crate) fn constructor(out: &mut Out, fields: &[Field], branch: Option<(&str,
     let mut params: Vec<String> = fields
         .iter()
         .filter(|f| f.optional.is_none())
-        .map(|f| format!("{}: impl ::std::convert::Into<{}>", f.ident, f.inner_text))
+        .map(|f| match f.scalar {
+            true => format!("{}: {}", f.ident, f.inner_text),
+            false => format!("{}: impl ::std::convert::Into<{}>", f.ident, f.inner_text),
+        })
         .collect();
     if let Some((field, ty)) = branch {
         params.push(format!("{field}: impl ::std::convert::Into<{ty}>"));
@@ -75,7 +78,11 @@ pub(crate) fn constructor(out: &mut Out, fields: &[Field], branch: Option<(&str,
     // The schema names the parameters (QEMU's own tests use `foo`), which
     // clippy's default `disallowed-names` would flag.
     let placeholder = |f: &&Field| matches!(f.ident.as_str(), "foo" | "baz" | "quux");
-    if fields.iter().filter(|f| f.optional.is_none()).any(|f| placeholder(&f)) {
+    if fields
+        .iter()
+        .filter(|f| f.optional.is_none())
+        .any(|f| placeholder(&f))
+    {
         out.line("#[allow(clippy::disallowed_names)]");
     }
     out.list("pub fn new", &params, " -> Self {");
@@ -83,6 +90,8 @@ pub(crate) fn constructor(out: &mut Out, fields: &[Field], branch: Option<(&str,
         for f in fields {
             if f.optional.is_some() {
                 out.line(format_args!("{}: ::std::option::Option::None,", f.ident));
+            } else if f.scalar {
+                out.line(format_args!("{},", f.ident));
             } else {
                 out.line(format_args!("{0}: {0}.into(),", f.ident));
             }

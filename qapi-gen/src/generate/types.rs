@@ -228,6 +228,10 @@ pub(crate) struct Field<'a> {
     pub inner_text: String,
     /// Why the field is an `Option`, if it is.
     pub optional: Option<Optional>,
+    /// Whether the value is a number or a boolean, which a constructor
+    /// takes as it is (an `impl Into<u64>` would refuse a plain literal,
+    /// an `i32`).
+    pub scalar: bool,
 }
 
 /// The fields for `members` of `container`, in order, conditions applied.
@@ -247,6 +251,10 @@ pub(crate) fn fields<'a>(
                 member: m,
                 inner_text: member_type_text(g, container, m.ty),
                 optional: g.optional(container, m),
+                scalar: matches!(
+                    g.schema.def(m.ty).kind,
+                    DefKind::Builtin(b) if !matches!(b, Builtin::Str | Builtin::Any | Builtin::Null)
+                ),
             }
         })
         .collect()
