@@ -193,8 +193,8 @@ pub fn load_str(path: impl AsRef<Path>, text: &str, mode: Mode) -> Result<Schema
     finish(ctx, result)
 }
 
-fn check(ctx: &mut Ctx, parsed: syntax::Parsed) -> Result<Schema, Diagnostic> {
-    let defs = expr::check_exprs(ctx, &parsed)?;
+fn check(ctx: &mut Ctx, mut parsed: syntax::Parsed) -> Result<Schema, Diagnostic> {
+    let defs = expr::check_exprs(ctx, &mut parsed)?;
     schema::build(ctx, parsed, defs)
 }
 
