@@ -109,6 +109,7 @@ pub(crate) fn parse_root(ctx: &mut Ctx, root: FileId) -> Result<Parsed, Diagnost
         ids,
         parsed: Parsed::default(),
         included: HashSet::new(),
+        walking: HashSet::new(),
     };
     asm.included.insert(absolute(asm.ctx.sources.path(root)));
     asm.file(root)?;
@@ -240,6 +241,9 @@ struct Assembler<'c> {
     ids: HashMap<PathBuf, FileId>,
     parsed: Parsed,
     included: HashSet<PathBuf>,
+    /// The absolute paths of the file being walked and of the files
+    /// including it: an include of one of them is a loop.
+    walking: HashSet<PathBuf>,
 }
 
 impl Assembler<'_> {
@@ -250,6 +254,14 @@ impl Assembler<'_> {
                 self.ctx.sources.path(id).display()
             )));
         };
+        let path = absolute(self.ctx.sources.path(id));
+        self.walking.insert(path.clone());
+        let result = self.items(id, out);
+        self.walking.remove(&path);
+        result
+    }
+
+    fn items(&mut self, id: FileId, out: FileOutput) -> Result<(), Diagnostic> {
         // The file's documentation blocks, by their position in the file.
         let mut docs: Vec<usize> = Vec::new();
         for item in out.items {
@@ -286,16 +298,12 @@ impl Assembler<'_> {
             doc: None,
         });
         // An inclusion loop: the file is this one or one that includes it.
-        let mut file = Some(from);
-        while let Some(f) = file {
-            if absolute(self.ctx.sources.path(f)) == inc.abs {
-                return Err(Diagnostic::error(
-                    inc.loc,
-                    format!("inclusion loop for {}", inc.include.text),
-                )
-                .with_span(inc.include.span));
-            }
-            file = self.ctx.sources.file(f).included_from.map(|l| l.file);
+        if self.walking.contains(&inc.abs) {
+            return Err(Diagnostic::error(
+                inc.loc,
+                format!("inclusion loop for {}", inc.include.text),
+            )
+            .with_span(inc.include.span));
         }
         if !self.included.insert(inc.abs.clone()) {
             return Ok(());
