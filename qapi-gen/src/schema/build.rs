@@ -182,6 +182,8 @@ struct Builder<'a> {
     file_modules: HashMap<crate::FileId, ModuleId>,
     /// How deep `check_object` has recursed.
     depth: usize,
+    /// The `command-returns-exceptions` pragma, as a set.
+    returns_exceptions: HashSet<String>,
 }
 
 /// How deep bases and branches may nest.
@@ -191,8 +193,15 @@ const MAX_CHECK_DEPTH: usize = 1000;
 pub(crate) fn build(ctx: &mut Ctx, parsed: Parsed, items: Vec<Item>) -> Result<Schema, Diagnostic> {
     let root = ctx.sources.path(crate::FileId(0)).to_path_buf();
     let schema_dir = absolute(root.parent().unwrap_or(Path::new("")));
+    let returns_exceptions = parsed
+        .pragma
+        .command_returns_exceptions
+        .iter()
+        .cloned()
+        .collect();
     let mut b = Builder {
         ctx,
+        returns_exceptions,
         pragma: parsed.pragma,
         docs: parsed.docs,
         entries: Vec::new(),
@@ -943,16 +952,21 @@ impl Builder<'_> {
         }
     }
 
-    /// Adds the members of checked object `id`, and its branches', to `seen`.
+    /// Adds the members of checked object `id` to `seen`, and records in
+    /// `added` the names added; its branches' members may not clash with
+    /// them.
     fn object_clash<'s>(
         &'s self,
         id: DefId,
         loc: Option<Loc>,
         seen: &mut SeenMap<'s>,
+        added: &mut Vec<CName<'s>>,
     ) -> Result<(), Diagnostic> {
         let obj = self.object(id);
         for m in &obj.members {
-            self.check_clash(self.seen_member(m), loc, seen)?;
+            let seen_m = self.seen_member(m);
+            self.check_clash(seen_m, loc, seen)?;
+            added.push(CName(seen_m.name));
         }
         if let Some(v) = &obj.variants {
             self.variants_clash(v, loc, seen)?;
@@ -960,16 +974,28 @@ impl Builder<'_> {
         Ok(())
     }
 
-    /// Each branch's members may not clash with those in `seen`.
+    /// Each branch's members may not clash with those in `seen`, which is
+    /// left as it was.  (QEMU checks each branch against a copy of `seen`;
+    /// adding a branch's members and taking them out again costs the
+    /// branch's size instead of `seen`'s.  A type used by several branches
+    /// gives the same answer each time, and is checked once.)
     fn variants_clash<'s>(
         &'s self,
         v: &'s Variants,
         loc: Option<Loc>,
-        seen: &SeenMap<'s>,
+        seen: &mut SeenMap<'s>,
     ) -> Result<(), Diagnostic> {
+        let mut checked = HashSet::new();
+        let mut added = Vec::new();
         for variant in &v.variants {
-            let mut copy = seen.clone();
-            self.object_clash(variant.ty, loc, &mut copy)?;
+            if !checked.insert(variant.ty) {
+                continue;
+            }
+            let result = self.object_clash(variant.ty, loc, seen, &mut added);
+            for name in added.drain(..) {
+                seen.remove(&name);
+            }
+            result?;
         }
         Ok(())
     }
@@ -1017,7 +1043,7 @@ impl Builder<'_> {
         {
             let mut seen = SeenMap::new();
             if let Some(b) = base_id {
-                self.object_clash(b, loc, &mut seen)?;
+                self.object_clash(b, loc, &mut seen, &mut Vec::new())?;
             }
             for m in &p.local {
                 let member = self.check_member(m, loc)?;
@@ -1044,7 +1070,7 @@ impl Builder<'_> {
             for m in &members {
                 seen.insert(CName(&m.name), self.seen_member(m));
             }
-            self.variants_clash(v, loc, &seen)?;
+            self.variants_clash(v, loc, &mut seen)?;
         }
         self.kinds[id.index()] = Some(DefKind::Object(ObjectType {
             base: base_id,
@@ -1313,9 +1339,8 @@ impl Builder<'_> {
         if let Some(r) = ret {
             let t = self.resolve_type(&r, loc, || "command's 'returns'".to_string())?;
             if !self
-                .pragma
-                .command_returns_exceptions
-                .contains(&self.entries[id.index()].name)
+                .returns_exceptions
+                .contains(self.entries[id.index()].name.as_str())
             {
                 let element = match &self.entries[t.index()].pending {
                     Pending::Array { element } => self.lookup_type(element).unwrap_or(t),
@@ -1337,7 +1362,7 @@ impl Builder<'_> {
 
     /// Connects a definition's documentation to its members and features,
     /// as QEMU's `connect_doc` does.
-    fn connect_doc(&mut self, id: DefId, doc: usize) -> Result<(), Diagnostic> {
+    fn connect_doc(&mut self, id: DefId, doc_index: usize) -> Result<(), Diagnostic> {
         let Builder {
             entries,
             kinds,
@@ -1347,15 +1372,30 @@ impl Builder<'_> {
             pragma,
             ..
         } = self;
+        let doc = doc_index;
+        let doc = &mut docs[doc];
+        let index = |list: &[crate::doc::ArgSection]| {
+            list.iter()
+                .enumerate()
+                .map(|(i, a)| (a.name.clone(), i))
+                .collect()
+        };
+        let symbol = doc.symbol.as_deref().unwrap_or_default();
         let mut linker = DocLinker {
             entries,
             kinds,
-            doc: &mut docs[doc],
-            connected: &mut connected[doc],
+            args: index(&doc.args),
+            features: index(&doc.features),
+            excepted: pragma.documentation_exceptions.iter().any(|s| s == symbol),
+            documented: doc.args.len(),
+            undocumented: Vec::new(),
+            connected: &mut connected[doc_index],
             ctx,
-            pragma,
         };
-        linker.connect(id)
+        let result = linker.connect(id);
+        let undocumented = linker.undocumented;
+        doc.add_undocumented(undocumented);
+        result
     }
 
     fn check_docs(&self) -> Result<(), Diagnostic> {
@@ -1444,10 +1484,19 @@ impl Builder<'_> {
 struct DocLinker<'b> {
     entries: &'b [Entry],
     kinds: &'b [Option<DefKind>],
-    doc: &'b mut Doc,
+    /// The position of each member and feature description, by name;
+    /// undocumented members get theirs as they are found.
+    args: HashMap<String, usize>,
+    features: HashMap<String, usize>,
+    /// Whether the `documentation-exceptions` pragma names the definition.
+    excepted: bool,
+    /// How many member descriptions the block has.
+    documented: usize,
+    /// The members found undocumented, in order, for
+    /// [`Doc::add_undocumented`].
+    undocumented: Vec<String>,
     connected: &'b mut (Vec<bool>, Vec<bool>),
     ctx: &'b mut Ctx,
-    pragma: &'b Pragma,
 }
 
 impl DocLinker<'_> {
@@ -1478,7 +1527,7 @@ impl DocLinker<'_> {
                     .variants
                     .as_ref()
                     .is_some_and(|v| v.kind == UnionKind::Simple);
-                if !simple || self.doc.arg("type").is_some() {
+                if !simple || self.args.contains_key("type") {
                     for m in &obj.local_members {
                         self.member("member", &m.name, e.loc)?;
                         for f in &m.features {
@@ -1506,16 +1555,10 @@ impl DocLinker<'_> {
     }
 
     fn member(&mut self, role: &str, name: &str, loc: Option<Loc>) -> Result<(), Diagnostic> {
-        match self.doc.args.iter().position(|a| a.name == name) {
-            Some(i) => self.connected.0[i] = true,
+        match self.args.get(name) {
+            Some(&i) => self.connected.0[i] = true,
             None => {
-                let symbol = self.doc.symbol.as_deref().unwrap_or_default();
-                if !self
-                    .pragma
-                    .documentation_exceptions
-                    .iter()
-                    .any(|s| s == symbol)
-                {
+                if !self.excepted {
                     let d = match loc {
                         Some(l) => self
                             .ctx
@@ -1524,7 +1567,9 @@ impl DocLinker<'_> {
                     };
                     self.ctx.style(Lint::Undocumented, d)?;
                 }
-                self.doc.add_undocumented(name);
+                let i = self.documented + self.undocumented.len();
+                self.args.insert(name.to_string(), i);
+                self.undocumented.push(name.to_string());
                 self.connected.0.push(true);
             }
         }
@@ -1532,8 +1577,8 @@ impl DocLinker<'_> {
     }
 
     fn feature(&mut self, name: &str, loc: Option<Loc>) -> Result<(), Diagnostic> {
-        match self.doc.features.iter().position(|f| f.name == name) {
-            Some(i) => self.connected.1[i] = true,
+        match self.features.get(name) {
+            Some(&i) => self.connected.1[i] = true,
             None => {
                 let d = match loc {
                     Some(l) => self
