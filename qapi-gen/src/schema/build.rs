@@ -184,6 +184,10 @@ struct Builder<'a> {
     depth: usize,
     /// The `command-returns-exceptions` pragma, as a set.
     returns_exceptions: HashSet<String>,
+    /// What a struct's and a union's pending definition become once they
+    /// are checked: all that is asked of them then is which they are.
+    checked_struct: Rc<PObject>,
+    checked_union: Rc<PObject>,
 }
 
 /// How deep bases and branches may nest.
@@ -199,9 +203,18 @@ pub(crate) fn build(ctx: &mut Ctx, parsed: Parsed, items: Vec<Item>) -> Result<S
         .iter()
         .cloned()
         .collect();
+    let checked = |variants| {
+        Rc::new(PObject {
+            base: None,
+            local: Vec::new(),
+            variants,
+        })
+    };
     let mut b = Builder {
         ctx,
         returns_exceptions,
+        checked_struct: checked(None),
+        checked_union: checked(Some((PVariantsTag::Flat(String::new()), Vec::new()))),
         pragma: parsed.pragma,
         docs: parsed.docs,
         entries: Vec::new(),
@@ -844,7 +857,16 @@ impl Builder<'_> {
                         &mut seen,
                     )?;
                 }
-                DefKind::Enum(en.clone())
+                // The values move to the model ([`Builder::enum_type`]
+                // finds them there).
+                let empty = EnumType {
+                    values: Vec::new(),
+                    prefix: None,
+                };
+                match &mut self.entries[id.index()].pending {
+                    Pending::Enum(en) => DefKind::Enum(std::mem::replace(en, empty)),
+                    _ => DefKind::Enum(empty),
+                }
             }
             Pending::Array { element } => {
                 let loc = self.entries[id.index()].loc;
@@ -856,6 +878,8 @@ impl Builder<'_> {
             }
             Pending::Alternate(variants) => {
                 let variants = variants.clone();
+                // Only the kind of the pending definition is needed now.
+                self.entries[id.index()].pending = Pending::Alternate(Rc::new(Vec::new()));
                 self.check_type_features(id)?;
                 DefKind::Alternate(AlternateType {
                     variants: self.check_alternate(id, &variants)?,
@@ -912,6 +936,14 @@ impl Builder<'_> {
     fn pobject(&self, id: DefId) -> Option<&Rc<PObject>> {
         match &self.entries[id.index()].pending {
             Pending::Object(o) => Some(o),
+            _ => None,
+        }
+    }
+
+    /// Enumeration type `id`, checked or not.
+    fn enum_type(&self, id: DefId) -> Option<&EnumType> {
+        match (&self.kinds[id.index()], &self.entries[id.index()].pending) {
+            (Some(DefKind::Enum(e)), _) | (None, Pending::Enum(e)) => Some(e),
             _ => None,
         }
     }
@@ -1078,6 +1110,14 @@ impl Builder<'_> {
             members,
             variants,
         }));
+        // The unresolved members are done with: only whether the type is a
+        // union is asked from now on.
+        let done = if p.variants.is_some() {
+            &self.checked_union
+        } else {
+            &self.checked_struct
+        };
+        self.entries[id.index()].pending = Pending::Object(Rc::clone(done));
         self.state[id.index()] = State::Done;
         Ok(())
     }
@@ -1109,7 +1149,7 @@ impl Builder<'_> {
         } else {
             format!("base type '{defined_in}'")
         };
-        let Pending::Enum(tag_enum) = &self.entries[tag_member.ty.index()].pending else {
+        let Some(tag_enum) = self.enum_type(tag_member.ty) else {
             return Err(self.error(
                 loc,
                 format!("discriminator member '{tag_name}' of {base_desc} must be of enum type"),
@@ -1253,7 +1293,7 @@ impl Builder<'_> {
             // branch conflicts with those unless an enum rules it out.
             let mut conflicting = vec![qtype];
             if qtype == "QTYPE_QSTRING" {
-                if let Pending::Enum(en) = &self.entries[v.ty.index()].pending {
+                if let Some(en) = self.enum_type(v.ty) {
                     for m in &en.values {
                         if (m.name == "on" || m.name == "off")
                             && !conflicting.contains(&"QTYPE_QBOOL")
