@@ -116,82 +116,46 @@ pub(crate) fn parse_root(ctx: &mut Ctx, root: FileId) -> Result<Parsed, Diagnost
     Ok(asm.parsed)
 }
 
-/// Parses `root` and every file it includes, directly or not, on worker
-/// threads.  Included files are read (and added to `ctx.sources`) in the
-/// order of the files that include them, so file ids do not depend on
-/// thread timing.  The outputs are indexed by file id; the map gives the
-/// file read for each absolute path.
+/// Parses `root` and every file it includes, directly or not, in the order
+/// they are found: included files are read (and added to `ctx.sources`) as
+/// the file including them is parsed.  The outputs are indexed by file id;
+/// the map gives the file read for each absolute path.
+///
+/// (Files were once parsed on worker threads.  Parsing is a small part of
+/// the work now, the threads did not run in parallel to any useful degree,
+/// and the values they made filled pages that the main thread could not
+/// reuse after freeing them: a quarter more peak memory.)
 fn parse_files(ctx: &mut Ctx, root: FileId) -> (Vec<Option<FileOutput>>, HashMap<PathBuf, FileId>) {
-    use std::sync::mpsc;
-    use std::sync::{Arc, Mutex};
-
-    let mode = ctx.mode;
-    let parse = move |id: FileId, src: &SourceFile| FileParser::new(mode, id, src).parse();
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(8);
     let mut outputs: Vec<Option<FileOutput>> = Vec::new();
     let mut known: HashMap<PathBuf, FileId> = HashMap::new();
-    let (job_tx, job_rx) = mpsc::channel::<(FileId, Arc<SourceFile>)>();
-    let job_rx = Mutex::new(job_rx);
-    let (done_tx, done_rx) = mpsc::channel::<(FileId, FileOutput)>();
-    std::thread::scope(|scope| {
-        for _ in 0..threads {
-            let (job_rx, done_tx) = (&job_rx, done_tx.clone());
-            scope.spawn(move || {
-                loop {
-                    let job = job_rx
-                        .lock()
-                        .map_err(drop)
-                        .and_then(|rx| rx.recv().map_err(drop));
-                    let Ok((id, src)) = job else { break };
-                    if done_tx.send((id, parse(id, &src))).is_err() {
-                        break;
-                    }
-                }
-            });
-        }
-        drop(done_tx);
-        known.insert(absolute(ctx.sources.path(root)), root);
-        let mut pending = vec![root];
-        let _ = job_tx.send((root, ctx.sources.shared(root)));
-        // Results are taken in the order files were found; the includes of
-        // each are read then.
-        let mut next = 0;
-        while next < pending.len() {
-            let id = pending[next];
-            while outputs.get(id.index()).is_none_or(Option::is_none) {
-                let Ok((done, out)) = done_rx.recv() else {
-                    return;
-                };
-                if outputs.len() <= done.index() {
-                    outputs.resize_with(done.index() + 1, || None);
-                }
-                outputs[done.index()] = Some(out);
+    known.insert(absolute(ctx.sources.path(root)), root);
+    let mut pending = vec![root];
+    let mut next = 0;
+    while let Some(&id) = pending.get(next) {
+        next += 1;
+        let src = ctx.sources.shared(id);
+        let mut out = FileParser::new(ctx.mode, id, &src).parse();
+        drop(src);
+        for item in &mut out.items {
+            let Item::Include(inc) = item else { continue };
+            if known.contains_key(&inc.abs) {
+                continue;
             }
-            let Some(out) = outputs[id.index()].as_mut() else {
-                return;
-            };
-            for item in &mut out.items {
-                let Item::Include(inc) = item else { continue };
-                if known.contains_key(&inc.abs) {
-                    continue;
+            match std::fs::read_to_string(&inc.path) {
+                Ok(text) => {
+                    let file = SourceFile::new(inc.path.clone(), text, Some(inc.loc));
+                    let new = ctx.sources.add(file);
+                    known.insert(inc.abs.clone(), new);
+                    pending.push(new);
                 }
-                match std::fs::read_to_string(&inc.path) {
-                    Ok(text) => {
-                        let file = SourceFile::new(inc.path.clone(), text, Some(inc.loc));
-                        let new = ctx.sources.add(file);
-                        known.insert(inc.abs.clone(), new);
-                        pending.push(new);
-                        let _ = job_tx.send((new, ctx.sources.shared(new)));
-                    }
-                    Err(e) => inc.unreadable = Some(strerror(&e)),
-                }
+                Err(e) => inc.unreadable = Some(strerror(&e)),
             }
-            next += 1;
         }
-        drop(job_tx);
-    });
+        if outputs.len() <= id.index() {
+            outputs.resize_with(id.index() + 1, || None);
+        }
+        outputs[id.index()] = Some(out);
+    }
     (outputs, known)
 }
 
@@ -264,6 +228,13 @@ impl Assembler<'_> {
     fn items(&mut self, id: FileId, out: FileOutput) -> Result<(), Diagnostic> {
         // The file's documentation blocks, by their position in the file.
         let mut docs: Vec<usize> = Vec::new();
+        let count = |f: fn(&Item) -> bool| out.items.iter().filter(|i| f(i)).count();
+        self.parsed
+            .docs
+            .reserve(count(|i| matches!(i, Item::Doc(_))));
+        self.parsed.exprs.reserve(count(|i| {
+            matches!(i, Item::Definition(_) | Item::Include(_))
+        }));
         for item in out.items {
             match item {
                 Item::Warning(w) => self.ctx.warnings.push(w),
