@@ -251,10 +251,14 @@ impl Doc {
     /// Trims the sections and requires text after tags.  Empty member
     /// descriptions are only reported in `warnings` unless `strict`.
     fn end(&mut self, strict: bool, warnings: &mut Vec<Diagnostic>) -> Result<(), Diagnostic> {
+        // (Texts are kept for the schema's life: without the room they
+        // grew by.)
         fn trim(text: &mut String) {
             let t = text.trim_matches('\n');
             if t.len() != text.len() {
                 *text = t.to_string();
+            } else {
+                text.shrink_to_fit();
             }
         }
         trim(&mut self.body.text);

@@ -56,7 +56,8 @@ impl SourceFile {
         if !text.ends_with('\n') {
             text.push('\n');
         }
-        let mut line_starts = Vec::with_capacity(text.len() / 32 + 1);
+        let lines = memchr::memchr_iter(b'\n', text.as_bytes()).count();
+        let mut line_starts = Vec::with_capacity(lines + 1);
         line_starts.push(0);
         line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i as u32 + 1));
         SourceFile {

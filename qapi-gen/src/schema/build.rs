@@ -800,6 +800,8 @@ impl Builder<'_> {
     }
 
     fn check(&mut self) -> Result<(), Diagnostic> {
+        // Every definition is entered: the room to grow is not needed.
+        self.entries.shrink_to_fit();
         self.state = vec![State::Unchecked; self.entries.len()];
         self.kinds = vec![None; self.entries.len()];
         self.connected = self
@@ -1091,7 +1093,9 @@ impl Builder<'_> {
                 local_members.push(member);
             }
         }
-        let mut members = base_id.map_or_else(Vec::new, |b| self.object(b).members.clone());
+        let base_members = base_id.map_or(&[][..], |b| &self.object(b).members[..]);
+        let mut members = Vec::with_capacity(base_members.len() + local_members.len());
+        members.extend(base_members.iter().cloned());
         members.extend(local_members.iter().cloned());
         let variants = match &p.variants {
             None => None,
