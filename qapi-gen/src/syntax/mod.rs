@@ -112,7 +112,7 @@ pub(crate) fn parse_root(ctx: &mut Ctx, root: FileId) -> Result<Parsed, Diagnost
         walking: HashSet::new(),
     };
     asm.included.insert(absolute(asm.ctx.sources.path(root)));
-    asm.file(root)?;
+    asm.walk(root)?;
     Ok(asm.parsed)
 }
 
@@ -210,43 +210,48 @@ struct Assembler<'c> {
     walking: HashSet<PathBuf>,
 }
 
-impl Assembler<'_> {
-    fn file(&mut self, id: FileId) -> Result<(), Diagnostic> {
-        let Some(out) = self.outputs.get_mut(id.index()).and_then(Option::take) else {
-            return Err(Diagnostic::global(format!(
-                "internal error: '{}' was not parsed",
-                self.ctx.sources.path(id).display()
-            )));
-        };
-        let path = absolute(self.ctx.sources.path(id));
-        self.walking.insert(path.clone());
-        let result = self.items(id, out);
-        self.walking.remove(&path);
-        result
-    }
+/// A file being walked: its remaining items.
+struct Walk {
+    id: FileId,
+    /// Its absolute path, in [`Assembler::walking`].
+    path: PathBuf,
+    items: std::vec::IntoIter<Item>,
+    /// How parsing it ended.
+    end: Result<(), Diagnostic>,
+    /// Its documentation blocks so far, by their position in the file.
+    docs: Vec<usize>,
+}
 
-    fn items(&mut self, id: FileId, out: FileOutput) -> Result<(), Diagnostic> {
-        // The file's documentation blocks, by their position in the file.
-        let mut docs: Vec<usize> = Vec::new();
-        let count = |f: fn(&Item) -> bool| out.items.iter().filter(|i| f(i)).count();
-        self.parsed
-            .docs
-            .reserve(count(|i| matches!(i, Item::Doc(_))));
-        self.parsed.exprs.reserve(count(|i| {
-            matches!(i, Item::Definition(_) | Item::Include(_))
-        }));
-        for item in out.items {
+impl Assembler<'_> {
+    /// Walks `root` and, at each include directive, the file it includes.
+    /// (With a stack of its own: a chain of includes, however long, does
+    /// not exhaust the call stack.)
+    fn walk(&mut self, root: FileId) -> Result<(), Diagnostic> {
+        let mut stack = vec![self.enter(root)?];
+        while let Some(top) = stack.last_mut() {
+            let Some(item) = top.items.next() else {
+                if let Some(done) = stack.pop() {
+                    self.walking.remove(&done.path);
+                    done.end?;
+                }
+                continue;
+            };
             match item {
                 Item::Warning(w) => self.ctx.warnings.push(w),
                 Item::Doc(doc) => {
-                    docs.push(self.parsed.docs.len());
+                    top.docs.push(self.parsed.docs.len());
                     self.parsed.docs.push(doc);
                 }
                 Item::Definition(mut e) => {
-                    e.doc = e.doc.and_then(|d| docs.get(d).copied());
+                    e.doc = e.doc.and_then(|d| top.docs.get(d).copied());
                     self.parsed.exprs.push(e);
                 }
-                Item::Include(inc) => self.include(id, inc)?,
+                Item::Include(inc) => {
+                    let from = top.id;
+                    if let Some(id) = self.include(from, inc)? {
+                        stack.push(self.enter(id)?);
+                    }
+                }
                 Item::Pragma { name, value, loc } => pragma(
                     self.ctx.strict(),
                     &mut self.parsed.pragma,
@@ -256,10 +261,38 @@ impl Assembler<'_> {
                 )?,
             }
         }
-        out.end
+        Ok(())
     }
 
-    fn include(&mut self, from: FileId, inc: Include) -> Result<(), Diagnostic> {
+    /// Starts walking file `id`.
+    fn enter(&mut self, id: FileId) -> Result<Walk, Diagnostic> {
+        let Some(out) = self.outputs.get_mut(id.index()).and_then(Option::take) else {
+            return Err(Diagnostic::global(format!(
+                "internal error: '{}' was not parsed",
+                self.ctx.sources.path(id).display()
+            )));
+        };
+        let path = absolute(self.ctx.sources.path(id));
+        self.walking.insert(path.clone());
+        let count = |f: fn(&Item) -> bool| out.items.iter().filter(|i| f(i)).count();
+        self.parsed
+            .docs
+            .reserve(count(|i| matches!(i, Item::Doc(_))));
+        self.parsed.exprs.reserve(count(|i| {
+            matches!(i, Item::Definition(_) | Item::Include(_))
+        }));
+        Ok(Walk {
+            id,
+            path,
+            items: out.items.into_iter(),
+            end: out.end,
+            docs: Vec::new(),
+        })
+    }
+
+    /// Applies an include directive of file `from`: the file to walk next,
+    /// unless it was walked before.
+    fn include(&mut self, from: FileId, inc: Include) -> Result<Option<FileId>, Diagnostic> {
         // Spelled from the including file's name as QEMU's order gave it
         // (the same file may have been found first by another name).
         let path = include_path(self.ctx.sources.path(from), &inc.include.text);
@@ -277,7 +310,7 @@ impl Assembler<'_> {
             .with_span(inc.include.span));
         }
         if !self.included.insert(inc.abs.clone()) {
-            return Ok(());
+            return Ok(None);
         }
         if let Some(why) = &inc.unreadable {
             return Err(Diagnostic::error(
@@ -296,7 +329,7 @@ impl Assembler<'_> {
         let src = self.ctx.sources.file_mut(id);
         src.included_from = Some(inc.loc);
         src.path = path;
-        self.file(id)
+        Ok(Some(id))
     }
 }
 
