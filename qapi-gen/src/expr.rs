@@ -9,7 +9,7 @@ use crate::diag::{Context, Diagnostic, Lint};
 use crate::doc::Doc;
 use crate::schema::Cond;
 use crate::source::{Loc, Span};
-use crate::syntax::{ExprKind, Object, Parsed, Pragma, Str, Value};
+use crate::syntax::{ExprKind, Expression, Object, Pragma, Str, Value};
 
 /// The kind of a definition, as QEMU names it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -203,50 +203,50 @@ struct Checker<'a> {
     ctx: &'a mut Ctx,
     docs: &'a [Doc],
     pragma: &'a Pragma,
-    exceptions: &'a Exceptions<'a>,
+    exceptions: &'a Exceptions,
     loc: Loc,
 }
 
-/// The pragmas' lists of names, as sets: each definition looks itself up.
-struct Exceptions<'a> {
-    command_name: HashSet<&'a str>,
-    member_name: HashSet<&'a str>,
+/// Checks the expressions of a schema one at a time, in order: the
+/// pragmas' lists of names are made sets once, for each definition to
+/// look itself up in.
+pub(crate) struct Exceptions {
+    command_name: HashSet<String>,
+    member_name: HashSet<String>,
 }
 
-/// Checks every definition of a parsed schema, in order.  The expressions
-/// are taken out of `parsed`, each dropped once checked.
-pub(crate) fn check_exprs(ctx: &mut Ctx, parsed: &mut Parsed) -> Result<Vec<Item>, Diagnostic> {
-    let exprs = std::mem::take(&mut parsed.exprs);
-    let pragma = &parsed.pragma;
-    let exceptions = Exceptions {
-        command_name: pragma
-            .command_name_exceptions
-            .iter()
-            .map(String::as_str)
-            .collect(),
-        member_name: pragma
-            .member_name_exceptions
-            .iter()
-            .map(String::as_str)
-            .collect(),
-    };
-    let mut items = Vec::with_capacity(exprs.len());
-    for e in exprs {
+impl Exceptions {
+    pub(crate) fn new(pragma: &Pragma) -> Self {
+        Exceptions {
+            command_name: pragma.command_name_exceptions.iter().cloned().collect(),
+            member_name: pragma.member_name_exceptions.iter().cloned().collect(),
+        }
+    }
+
+    /// Checks one expression, which is dropped once checked.  `docs` are
+    /// the schema's documentation blocks, `pragma` its pragmas (from which
+    /// `self` was made).
+    pub(crate) fn check(
+        &self,
+        ctx: &mut Ctx,
+        docs: &[Doc],
+        pragma: &Pragma,
+        e: Expression,
+    ) -> Result<Item, Diagnostic> {
         match e.kind {
-            ExprKind::Include(path) => items.push(Item::Include { path, loc: e.loc }),
+            ExprKind::Include(path) => Ok(Item::Include { path, loc: e.loc }),
             ExprKind::Definition(obj) => {
                 let mut c = Checker {
                     ctx,
-                    docs: &parsed.docs,
+                    docs,
                     pragma,
-                    exceptions: &exceptions,
+                    exceptions: self,
                     loc: e.loc,
                 };
-                items.push(Item::Def(c.check(&obj, e.doc)?));
+                Ok(Item::Def(c.check(&obj, e.doc)?))
             }
         }
     }
-    Ok(items)
 }
 
 impl Checker<'_> {

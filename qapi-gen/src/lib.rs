@@ -193,9 +193,8 @@ pub fn load_str(path: impl AsRef<Path>, text: &str, mode: Mode) -> Result<Schema
     finish(ctx, result)
 }
 
-fn check(ctx: &mut Ctx, mut parsed: syntax::Parsed) -> Result<Schema, Diagnostic> {
-    let defs = expr::check_exprs(ctx, &mut parsed)?;
-    schema::build(ctx, parsed, defs)
+fn check(ctx: &mut Ctx, parsed: syntax::Parsed) -> Result<Schema, Diagnostic> {
+    schema::build(ctx, parsed)
 }
 
 fn finish(mut ctx: Ctx, result: Result<Schema, Diagnostic>) -> Result<Schema, Error> {

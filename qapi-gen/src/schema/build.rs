@@ -37,8 +37,8 @@ struct PMember {
     ifcond: Option<Cond>,
     features: Vec<Feature>,
     loc: Option<Loc>,
-    /// The name of the type defining it.
-    defined_in: String,
+    /// The name of the type defining it (shared by its members).
+    defined_in: Rc<str>,
     /// How messages name it, when not as QEMU names a member: a 5.2 simple
     /// union's wrapper member is its branch.
     describe: Option<String>,
@@ -194,7 +194,14 @@ struct Builder<'a> {
 const MAX_CHECK_DEPTH: usize = 1000;
 
 /// Builds and checks the schema.
-pub(crate) fn build(ctx: &mut Ctx, parsed: Parsed, items: Vec<Item>) -> Result<Schema, Diagnostic> {
+///
+/// Each expression is checked (`crate::expr`) and then entered, so that
+/// the expressions and what they become do not all exist at once; as in
+/// QEMU, which checks every expression before entering any, an error in
+/// entering one is reported only if every expression passes its checks.
+pub(crate) fn build(ctx: &mut Ctx, mut parsed: Parsed) -> Result<Schema, Diagnostic> {
+    let exprs = std::mem::take(&mut parsed.exprs);
+    let checker = expr::Exceptions::new(&parsed.pragma);
     let root = ctx.sources.path(crate::FileId(0)).to_path_buf();
     let schema_dir = absolute(root.parent().unwrap_or(Path::new("")));
     let returns_exceptions = parsed
@@ -237,15 +244,23 @@ pub(crate) fn build(ctx: &mut Ctx, parsed: Parsed, items: Vec<Item>) -> Result<S
     b.make_module_named(BUILTIN_MODULE.to_string());
     b.make_module(&root);
     b.def_predefineds()?;
-    for item in items {
+    let mut entering_error = None;
+    for e in exprs {
+        let item = checker.check(b.ctx, &b.docs, &b.pragma, e)?;
+        if entering_error.is_some() {
+            continue;
+        }
         match item {
             Item::Include { path, loc } => {
                 let module = b.make_module(&path);
                 let from = b.module_of_loc(Some(loc));
                 b.entities.push(Entity::Include { module, from });
             }
-            Item::Def(def) => b.def_expr(def)?,
+            Item::Def(def) => entering_error = b.def_expr(def).err(),
         }
+    }
+    if let Some(e) = entering_error {
+        return Err(e);
     }
     b.check()?;
     b.finish()
@@ -454,6 +469,7 @@ impl Builder<'_> {
         loc: Loc,
         defined_in: &str,
     ) -> Result<Vec<PMember>, Diagnostic> {
+        let defined_in: Rc<str> = defined_in.into();
         members
             .into_iter()
             .map(|m| {
@@ -465,7 +481,7 @@ impl Builder<'_> {
                     ifcond: m.ifcond,
                     features: self.make_features(m.features, Some(loc)),
                     loc: Some(loc),
-                    defined_in: defined_in.to_string(),
+                    defined_in: Rc::clone(&defined_in),
                     describe: None,
                 })
             })
@@ -490,7 +506,7 @@ impl Builder<'_> {
                 ifcond: None,
                 features: Vec::new(),
                 loc: Some(loc),
-                defined_in: name.clone(),
+                defined_in: name.as_str().into(),
                 describe: Some(format!("branch '{branch}'")),
             };
             let object = PObject {
@@ -634,7 +650,7 @@ impl Builder<'_> {
                     ifcond: None,
                     features: Vec::new(),
                     loc: Some(loc),
-                    defined_in: name.clone(),
+                    defined_in: name.as_str().into(),
                     describe: None,
                 };
                 Pending::Object(Rc::new(PObject {
@@ -972,7 +988,7 @@ impl Builder<'_> {
             optional: m.optional,
             ifcond: m.ifcond.clone(),
             features: m.features.clone(),
-            defined_in: self.index[&m.defined_in],
+            defined_in: self.index[&*m.defined_in],
             since: None,
             presence: Presence::FIRST,
         })
