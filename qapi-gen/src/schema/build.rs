@@ -85,7 +85,8 @@ struct PObject {
 #[derive(Clone, Debug)]
 enum PVariantsTag {
     Flat(String),
-    Simple(PMember),
+    /// (Boxed: every pending object has room for a tag.)
+    Simple(Box<PMember>),
 }
 
 struct Entry {
@@ -656,7 +657,7 @@ impl Builder<'_> {
                 Pending::Object(Rc::new(PObject {
                     base: None,
                     local: vec![tag.clone()],
-                    variants: Some((PVariantsTag::Simple(tag), variants)),
+                    variants: Some((PVariantsTag::Simple(Box::new(tag)), variants)),
                 }))
             }
             DefBody::Alternate { branches } => {
