@@ -152,8 +152,18 @@ impl Eq for CName<'_> {}
 
 impl Hash for CName<'_> {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        for b in self.bytes() {
-            state.write_u8(b);
+        // The C name's bytes, handed to the hasher a block at a time
+        // rather than one call per byte.
+        let mut block = [0u8; 64];
+        for chunk in self.0.as_bytes().chunks(block.len()) {
+            for (to, &b) in block.iter_mut().zip(chunk) {
+                *to = if b.is_ascii_alphanumeric() || b == b'_' {
+                    b
+                } else {
+                    b'_'
+                };
+            }
+            state.write(&block[..chunk.len()]);
         }
     }
 }
@@ -791,7 +801,7 @@ impl Builder<'_> {
         owner: &str,
         loc: Option<Loc>,
     ) -> Result<(), Diagnostic> {
-        let mut seen = SeenMap::new();
+        let mut seen = SeenMap::with_capacity(features.len());
         for f in features {
             self.check_clash(
                 Seen {
@@ -864,7 +874,7 @@ impl Builder<'_> {
             Pending::Enum(en) => {
                 self.check_type_features(id)?;
                 let e = &self.entries[id.index()];
-                let mut seen = SeenMap::new();
+                let mut seen = SeenMap::with_capacity(en.values.len());
                 for v in &en.values {
                     self.check_clash(
                         Seen {
@@ -1092,7 +1102,8 @@ impl Builder<'_> {
         // Base members first, then local ones, each checked as it comes.
         let mut local_members = Vec::with_capacity(p.local.len());
         {
-            let mut seen = SeenMap::new();
+            let base_len = base_id.map_or(0, |b| self.object(b).members.len());
+            let mut seen = SeenMap::with_capacity(base_len + p.local.len());
             if let Some(b) = base_id {
                 self.object_clash(b, loc, &mut seen, &mut Vec::new())?;
             }
@@ -1119,7 +1130,7 @@ impl Builder<'_> {
             Some((tag, vs)) => Some(self.check_branches(loc, tag, vs, &members)?),
         };
         if let Some(v) = &variants {
-            let mut seen = SeenMap::new();
+            let mut seen = SeenMap::with_capacity(members.len());
             for m in &members {
                 seen.insert(CName(&m.name), self.seen_member(m));
             }
