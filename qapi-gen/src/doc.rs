@@ -262,6 +262,10 @@ impl Doc {
             }
         }
         trim(&mut self.body.text);
+        self.args.shrink_to_fit();
+        self.features.shrink_to_fit();
+        self.sections.shrink_to_fit();
+        self.order.shrink_to_fit();
         for a in &mut self.args {
             trim(&mut a.text);
         }
