@@ -63,15 +63,20 @@ enum Pending {
     },
     Object(Rc<PObject>),
     Alternate(Rc<Vec<PVariant>>),
-    Command {
-        arg: Option<String>,
-        ret: Option<String>,
-        flags: Command,
-    },
+    /// (Boxed: the other kinds are smaller, and every pending definition
+    /// has room for the largest.)
+    Command(Box<PCommand>),
     Event {
         arg: Option<String>,
         boxed: bool,
     },
+}
+
+#[derive(Clone, Debug)]
+struct PCommand {
+    arg: Option<String>,
+    ret: Option<String>,
+    flags: Command,
 }
 
 #[derive(Debug)]
@@ -332,7 +337,7 @@ impl Builder<'_> {
     fn is_type(&self, id: DefId) -> bool {
         !matches!(
             self.entries[id.index()].pending,
-            Pending::Command { .. } | Pending::Event { .. }
+            Pending::Command(_) | Pending::Event { .. }
         )
     }
 
@@ -350,7 +355,7 @@ impl Builder<'_> {
             Pending::Object(o) if o.variants.is_some() => format!("union type '{}'", e.name),
             Pending::Object(_) => format!("struct type '{}'", e.name),
             Pending::Alternate(_) => format!("alternate type '{}'", e.name),
-            Pending::Command { .. } => format!("command '{}'", e.name),
+            Pending::Command(_) => format!("command '{}'", e.name),
             Pending::Event { .. } => format!("event '{}'", e.name),
         }
     }
@@ -711,7 +716,7 @@ impl Builder<'_> {
                     allow_preconfig,
                     coroutine,
                 };
-                Pending::Command { arg, ret, flags }
+                Pending::Command(Box::new(PCommand { arg, ret, flags }))
             }
             DefBody::Event { data, boxed } => {
                 let arg = self.arg_type(&name, loc, ifcond.clone(), data)?;
@@ -914,8 +919,8 @@ impl Builder<'_> {
                     variants: self.check_alternate(id, &variants)?,
                 })
             }
-            Pending::Command { arg, ret, flags } => {
-                let (arg, ret, flags) = (arg.clone(), ret.clone(), flags.clone());
+            Pending::Command(c) => {
+                let PCommand { arg, ret, flags } = PCommand::clone(c);
                 DefKind::Command(self.check_command(id, arg, ret, flags)?)
             }
             Pending::Event { arg, boxed } => {
