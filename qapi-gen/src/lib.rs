@@ -233,8 +233,8 @@ fn style(
 }
 
 /// What parsing one file needs: the file, the mode, and a place for the
-/// warnings found, which the caller merges in order.  Files are parsed on
-/// several threads.
+/// warnings found, which the caller merges in order.  (Each file is parsed
+/// on its own, independently of the others.)
 pub(crate) struct FileCtx<'a> {
     pub mode: Mode,
     pub id: source::FileId,

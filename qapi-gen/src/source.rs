@@ -121,7 +121,8 @@ impl SourceFile {
 /// includes in the order they were found.
 #[derive(Debug, Default)]
 pub struct SourceMap {
-    /// Shared with the threads that parse them.
+    /// Shared, so that a file can be parsed while the files it includes
+    /// are added.
     files: Vec<Arc<SourceFile>>,
 }
 
