@@ -1,6 +1,6 @@
 //! Generating bindings from a `build.rs`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -58,7 +58,11 @@ pub enum BuildError {
     /// `OUT_DIR` is not set (not in a build script) and no output directory
     /// was given.
     NoOutDir,
-    /// The schema is invalid; the diagnostics in QEMU's format.
+    /// The schema is invalid.  Displayed as its errors in QEMU's format,
+    /// then one line counting the warnings found before them; the
+    /// alternate form (`{:#}`) shows the warnings in full instead of
+    /// counting them, and so does a build script whose builder was given
+    /// `.warnings(true)` (as cargo warnings).
     Schema(crate::Error),
     /// The schemas could not be merged.
     Merge(crate::schema::MergeError),
@@ -80,8 +84,17 @@ impl fmt::Display for BuildError {
                 f.write_str("qapi_gen::Builder: OUT_DIR is not set and no .out_dir(...) was given")
             }
             BuildError::Schema(e) => {
-                for d in &e.diagnostics {
+                let (errors, warnings): (Vec<_>, Vec<_>) =
+                    e.diagnostics.iter().partition(|d| d.is_error());
+                for d in &errors {
                     writeln!(f, "{}", d.render_with_snippet(&e.sources))?;
+                }
+                if f.alternate() {
+                    for w in &warnings {
+                        writeln!(f, "{}", w.render_with_snippet(&e.sources))?;
+                    }
+                } else if !warnings.is_empty() {
+                    writeln!(f, "{}", warning_count(&warnings))?;
                 }
                 Ok(())
             }
@@ -94,6 +107,24 @@ impl fmt::Display for BuildError {
 }
 
 impl std::error::Error for BuildError {}
+
+/// One line counting `warnings` by rule, the way the command line's summary
+/// does.
+fn warning_count(warnings: &[&crate::Diagnostic]) -> String {
+    let mut by_lint: BTreeMap<&str, usize> = BTreeMap::new();
+    for w in warnings {
+        *by_lint
+            .entry(w.lint.map_or("other", |l| l.name()))
+            .or_default() += 1;
+    }
+    let counts: Vec<String> = by_lint.iter().map(|(k, n)| format!("{k}: {n}")).collect();
+    let s = if warnings.len() == 1 { "" } else { "s" };
+    format!(
+        "qapi-gen: {} warning{s} too ({}); .warnings(true) shows them",
+        warnings.len(),
+        counts.join(", ")
+    )
+}
 
 impl Builder {
     /// A builder with default options: everything generated, conditions
@@ -255,6 +286,13 @@ impl Builder {
                 // the paths given, at least.
                 for p in &paths {
                     cargo(&format!("cargo:rerun-if-changed={}", p.display()));
+                }
+                if self.warnings {
+                    for w in e.diagnostics.iter().filter(|d| !d.is_error()) {
+                        for line in w.render(&e.sources).lines() {
+                            cargo(&format!("cargo:warning={line}"));
+                        }
+                    }
                 }
                 return Err(BuildError::Schema(e));
             }

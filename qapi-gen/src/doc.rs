@@ -11,6 +11,8 @@
 //! warnings instead, so that the documentation of older schemas is read
 //! without loss.
 
+use std::collections::HashSet;
+
 use crate::FileCtx;
 use crate::diag::{Diagnostic, Lint};
 use crate::source::{FileId, Loc, Span};
@@ -208,7 +210,15 @@ impl Doc {
         Ok(())
     }
 
-    fn new_description(&mut self, loc: Loc, name: &str, feature: bool) -> Result<(), Diagnostic> {
+    /// A new member (or, with `feature`, feature) description; `described`
+    /// holds the names described so far, for finding duplicates.
+    fn new_description<'n>(
+        &mut self,
+        loc: Loc,
+        name: &'n str,
+        feature: bool,
+        described: &mut HashSet<(bool, &'n str)>,
+    ) -> Result<(), Diagnostic> {
         if name.is_empty() {
             return Err(Diagnostic::error(loc, "invalid parameter name"));
         }
@@ -217,7 +227,7 @@ impl Doc {
         } else {
             &mut self.args
         };
-        if list.iter().any(|a| a.name == name) {
+        if !described.insert((feature, name)) {
             return Err(Diagnostic::error(
                 loc,
                 format!("'{name}' parameter name duplicated"),
@@ -241,13 +251,21 @@ impl Doc {
     /// Trims the sections and requires text after tags.  Empty member
     /// descriptions are only reported in `warnings` unless `strict`.
     fn end(&mut self, strict: bool, warnings: &mut Vec<Diagnostic>) -> Result<(), Diagnostic> {
+        // (Texts are kept for the schema's life: without the room they
+        // grew by.)
         fn trim(text: &mut String) {
             let t = text.trim_matches('\n');
             if t.len() != text.len() {
                 *text = t.to_string();
+            } else {
+                text.shrink_to_fit();
             }
         }
         trim(&mut self.body.text);
+        self.args.shrink_to_fit();
+        self.features.shrink_to_fit();
+        self.sections.shrink_to_fit();
+        self.order.shrink_to_fit();
         for a in &mut self.args {
             trim(&mut a.text);
         }
@@ -286,22 +304,26 @@ impl Doc {
         Ok(())
     }
 
-    /// Records an undocumented member, the way QEMU's `connect_member` does:
-    /// an empty description placed after the documented ones.
-    pub(crate) fn add_undocumented(&mut self, name: &str) {
-        self.args.push(ArgSection {
-            name: name.to_string(),
+    /// Records undocumented members, in order, the way QEMU's
+    /// `connect_member` does: each an empty description placed after the
+    /// documented ones (and the undocumented ones before it).
+    pub(crate) fn add_undocumented(&mut self, names: impl IntoIterator<Item = String>) {
+        let first = self.args.len();
+        let loc = self.loc;
+        self.args.extend(names.into_iter().map(|name| ArgSection {
+            name,
             text: String::new(),
-            loc: self.loc,
+            loc,
             undocumented: true,
-        });
-        let r = SectionRef::Arg(self.args.len() - 1);
+        }));
         // After the member descriptions that follow the body, if any.
         let mut index = 1;
         while index < self.order.len() && matches!(self.order[index], SectionRef::Arg(_)) {
             index += 1;
         }
-        self.order.insert(index.min(self.order.len()), r);
+        let index = index.min(self.order.len());
+        self.order
+            .splice(index..index, (first..self.args.len()).map(SectionRef::Arg));
     }
 }
 
@@ -359,6 +381,7 @@ pub(crate) fn parse_block(
         next_error,
         literal_mode: false,
         literal_indent: 0,
+        described: HashSet::new(),
     };
     p.get_doc()
 }
@@ -374,6 +397,8 @@ struct DocParser<'a, 'f, 'l> {
     next_error: Option<Diagnostic>,
     literal_mode: bool,
     literal_indent: usize,
+    /// The member and feature names described so far.
+    described: HashSet<(bool, &'l str)>,
 }
 
 type Line<'l> = Option<&'l str>;
@@ -534,7 +559,7 @@ impl<'l> DocParser<'_, '_, 'l> {
                     while let Some((name, text_at)) = line.and_then(at_name_colon) {
                         let l = line.unwrap_or_default();
                         let name = self.description_name(name)?;
-                        doc.new_description(self.loc(), name, true)?;
+                        doc.new_description(self.loc(), name, true, &mut self.described)?;
                         if text_at < l.len() {
                             doc.append_line(&l[text_at..]);
                         }
@@ -553,7 +578,7 @@ impl<'l> DocParser<'_, '_, 'l> {
                     while let Some((name, text_at)) = line.and_then(at_name_colon) {
                         let l = line.unwrap_or_default();
                         let name = self.description_name(name)?;
-                        doc.new_description(self.loc(), name, false)?;
+                        doc.new_description(self.loc(), name, false, &mut self.described)?;
                         if text_at < l.len() {
                             doc.append_line(&l[text_at..]);
                         }

@@ -1,13 +1,15 @@
 //! Checks each definition on its own (keys, names, types of values) and turns
 //! it into a typed definition: what QEMU's `expr.py` does.
 
+use std::collections::HashSet;
 use std::fmt::{self, Display};
 
 use crate::Ctx;
 use crate::diag::{Context, Diagnostic, Lint};
+use crate::doc::Doc;
 use crate::schema::Cond;
 use crate::source::{Loc, Span};
-use crate::syntax::{ExprKind, Object, Parsed, Str, Value};
+use crate::syntax::{ExprKind, Expression, Object, Pragma, Str, Value};
 
 /// The kind of a definition, as QEMU names it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -199,30 +201,52 @@ impl Display for IfOf<'_> {
 
 struct Checker<'a> {
     ctx: &'a mut Ctx,
-    parsed: &'a Parsed,
+    docs: &'a [Doc],
+    pragma: &'a Pragma,
+    exceptions: &'a Exceptions,
     loc: Loc,
 }
 
-/// Checks every definition of a parsed schema, in order.
-pub(crate) fn check_exprs(ctx: &mut Ctx, parsed: &Parsed) -> Result<Vec<Item>, Diagnostic> {
-    let mut items = Vec::with_capacity(parsed.exprs.len());
-    for e in &parsed.exprs {
-        match &e.kind {
-            ExprKind::Include(path) => items.push(Item::Include {
-                path: path.clone(),
-                loc: e.loc,
-            }),
+/// Checks the expressions of a schema one at a time, in order: the
+/// pragmas' lists of names are made sets once, for each definition to
+/// look itself up in.
+pub(crate) struct Exceptions {
+    command_name: HashSet<String>,
+    member_name: HashSet<String>,
+}
+
+impl Exceptions {
+    pub(crate) fn new(pragma: &Pragma) -> Self {
+        Exceptions {
+            command_name: pragma.command_name_exceptions.iter().cloned().collect(),
+            member_name: pragma.member_name_exceptions.iter().cloned().collect(),
+        }
+    }
+
+    /// Checks one expression, which is dropped once checked.  `docs` are
+    /// the schema's documentation blocks, `pragma` its pragmas (from which
+    /// `self` was made).
+    pub(crate) fn check(
+        &self,
+        ctx: &mut Ctx,
+        docs: &[Doc],
+        pragma: &Pragma,
+        e: Expression,
+    ) -> Result<Item, Diagnostic> {
+        match e.kind {
+            ExprKind::Include(path) => Ok(Item::Include { path, loc: e.loc }),
             ExprKind::Definition(obj) => {
                 let mut c = Checker {
                     ctx,
-                    parsed,
+                    docs,
+                    pragma,
+                    exceptions: self,
                     loc: e.loc,
                 };
-                items.push(Item::Def(c.check(obj, e.doc)?));
+                Ok(Item::Def(c.check(&obj, e.doc)?))
             }
         }
     }
-    Ok(items)
 }
 
 impl Checker<'_> {
@@ -274,7 +298,7 @@ impl Checker<'_> {
         self.check_defn_name(name, meta)?;
 
         if let Some(d) = doc {
-            let doc = &self.parsed.docs[d];
+            let doc = &self.docs[d];
             let symbol = doc.symbol.as_deref().unwrap_or_default();
             if symbol != name.text {
                 return Err(self.err(format!("documentation comment is for '{symbol}'")));
@@ -304,7 +328,7 @@ impl Checker<'_> {
                         .error(e.loc, "'Errors' section is only valid for commands"));
                 }
             }
-        } else if self.parsed.pragma.doc_required {
+        } else if self.pragma.doc_required {
             return Err(self.err("documentation comment required"));
         }
 
@@ -437,11 +461,7 @@ impl Checker<'_> {
                 }
             }
             Meta::Command => {
-                let permit_underscore = self
-                    .parsed
-                    .pragma
-                    .command_name_exceptions
-                    .contains(&name.text);
+                let permit_underscore = self.exceptions.command_name.contains(name.text.as_str());
                 self.check_name_lower(&name.text, name.span, &what, false, permit_underscore)?;
             }
             _ => {
@@ -708,12 +728,7 @@ impl Checker<'_> {
             Some(Value::Str(s)) => Some(s.text.clone()),
             Some(other) => return Err(self.err_at(other.span(), "'prefix' must be a string")),
         };
-        let permissive = self
-            .parsed
-            .pragma
-            .member_name_exceptions
-            .iter()
-            .any(|n| n == name);
+        let permissive = self.exceptions.member_name.contains(name);
         let mut values = Vec::with_capacity(members.len());
         for m in members {
             let source = &"'data' member";
@@ -944,13 +959,7 @@ impl Checker<'_> {
                 format!("{source} should be an object or type name"),
             ));
         };
-        let permissive = parent.is_some_and(|p| {
-            self.parsed
-                .pragma
-                .member_name_exceptions
-                .iter()
-                .any(|n| n == p)
-        });
+        let permissive = parent.is_some_and(|p| self.exceptions.member_name.contains(p));
         let mut members = Vec::with_capacity(obj.len());
         for (key, arg) in &obj.members {
             let key_source = MemberOf(source, &key.text);

@@ -194,8 +194,7 @@ pub fn load_str(path: impl AsRef<Path>, text: &str, mode: Mode) -> Result<Schema
 }
 
 fn check(ctx: &mut Ctx, parsed: syntax::Parsed) -> Result<Schema, Diagnostic> {
-    let defs = expr::check_exprs(ctx, &parsed)?;
-    schema::build(ctx, parsed, defs)
+    schema::build(ctx, parsed)
 }
 
 fn finish(mut ctx: Ctx, result: Result<Schema, Diagnostic>) -> Result<Schema, Error> {
@@ -234,8 +233,8 @@ fn style(
 }
 
 /// What parsing one file needs: the file, the mode, and a place for the
-/// warnings found, which the caller merges in order.  Files are parsed on
-/// several threads.
+/// warnings found, which the caller merges in order.  (Each file is parsed
+/// on its own, independently of the others.)
 pub(crate) struct FileCtx<'a> {
     pub mode: Mode,
     pub id: source::FileId,

@@ -56,7 +56,8 @@ impl SourceFile {
         if !text.ends_with('\n') {
             text.push('\n');
         }
-        let mut line_starts = Vec::with_capacity(text.len() / 32 + 1);
+        let lines = memchr::memchr_iter(b'\n', text.as_bytes()).count();
+        let mut line_starts = Vec::with_capacity(lines + 1);
         line_starts.push(0);
         line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i as u32 + 1));
         SourceFile {
@@ -120,7 +121,8 @@ impl SourceFile {
 /// includes in the order they were found.
 #[derive(Debug, Default)]
 pub struct SourceMap {
-    /// Shared with the threads that parse them.
+    /// Shared, so that a file can be parsed while the files it includes
+    /// are added.
     files: Vec<Arc<SourceFile>>,
 }
 

@@ -324,3 +324,34 @@ fn the_old_pragma_names_are_rejected_in_strict_mode_only() {
         "t.json:1: pragma returns-whitelist must be a list of strings"
     );
 }
+
+#[test]
+fn a_long_chain_of_includes_does_not_exhaust_the_stack() {
+    // Each file includes the next: 5,000 deep (QEMU's own checker gives
+    // up with Python's recursion limit long before).
+    let d = TempDir::new("incl-chain");
+    let n = 5_000;
+    for i in 0..n {
+        let include = if i + 1 < n {
+            format!("{{ 'include': 'f{}.json' }}\n", i + 1)
+        } else {
+            String::new()
+        };
+        d.write(
+            &format!("f{i}.json"),
+            &format!("{{ 'struct': 'Item{i}', 'data': {{ 'a': 'int' }} }}\n{include}"),
+        );
+    }
+    let s =
+        qapi_gen::load(d.path().join("f0.json"), Mode::Strict).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.sources.len(), n);
+    // A loop at its end is found, with every including file named.
+    d.write(&format!("f{}.json", n - 1), "{ 'include': 'f0.json' }\n");
+    let e = err_in(&d, "f0.json", Mode::Strict);
+    assert!(
+        e.ends_with(&format!("f{}.json:1: inclusion loop for f0.json", n - 1)),
+        "{}",
+        &e[e.len().saturating_sub(200)..]
+    );
+    assert_eq!(e.matches("In file included from").count(), n - 1);
+}

@@ -37,8 +37,8 @@ struct PMember {
     ifcond: Option<Cond>,
     features: Vec<Feature>,
     loc: Option<Loc>,
-    /// The name of the type defining it.
-    defined_in: String,
+    /// The name of the type defining it (shared by its members).
+    defined_in: Rc<str>,
     /// How messages name it, when not as QEMU names a member: a 5.2 simple
     /// union's wrapper member is its branch.
     describe: Option<String>,
@@ -63,15 +63,20 @@ enum Pending {
     },
     Object(Rc<PObject>),
     Alternate(Rc<Vec<PVariant>>),
-    Command {
-        arg: Option<String>,
-        ret: Option<String>,
-        flags: Command,
-    },
+    /// (Boxed: the other kinds are smaller, and every pending definition
+    /// has room for the largest.)
+    Command(Box<PCommand>),
     Event {
         arg: Option<String>,
         boxed: bool,
     },
+}
+
+#[derive(Clone, Debug)]
+struct PCommand {
+    arg: Option<String>,
+    ret: Option<String>,
+    flags: Command,
 }
 
 #[derive(Debug)]
@@ -85,7 +90,8 @@ struct PObject {
 #[derive(Clone, Debug)]
 enum PVariantsTag {
     Flat(String),
-    Simple(PMember),
+    /// (Boxed: every pending object has room for a tag.)
+    Simple(Box<PMember>),
 }
 
 struct Entry {
@@ -151,8 +157,18 @@ impl Eq for CName<'_> {}
 
 impl Hash for CName<'_> {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        for b in self.bytes() {
-            state.write_u8(b);
+        // The C name's bytes, handed to the hasher a block at a time
+        // rather than one call per byte.
+        let mut block = [0u8; 64];
+        for chunk in self.0.as_bytes().chunks(block.len()) {
+            for (to, &b) in block.iter_mut().zip(chunk) {
+                *to = if b.is_ascii_alphanumeric() || b == b'_' {
+                    b
+                } else {
+                    b'_'
+                };
+            }
+            state.write(&block[..chunk.len()]);
         }
     }
 }
@@ -182,17 +198,46 @@ struct Builder<'a> {
     file_modules: HashMap<crate::FileId, ModuleId>,
     /// How deep `check_object` has recursed.
     depth: usize,
+    /// The `command-returns-exceptions` pragma, as a set.
+    returns_exceptions: HashSet<String>,
+    /// What a struct's and a union's pending definition become once they
+    /// are checked: all that is asked of them then is which they are.
+    checked_struct: Rc<PObject>,
+    checked_union: Rc<PObject>,
 }
 
 /// How deep bases and branches may nest.
 const MAX_CHECK_DEPTH: usize = 1000;
 
 /// Builds and checks the schema.
-pub(crate) fn build(ctx: &mut Ctx, parsed: Parsed, items: Vec<Item>) -> Result<Schema, Diagnostic> {
+///
+/// Each expression is checked (`crate::expr`) and then entered, so that
+/// the expressions and what they become do not all exist at once; as in
+/// QEMU, which checks every expression before entering any, an error in
+/// entering one is reported only if every expression passes its checks.
+pub(crate) fn build(ctx: &mut Ctx, mut parsed: Parsed) -> Result<Schema, Diagnostic> {
+    let exprs = std::mem::take(&mut parsed.exprs);
+    let checker = expr::Exceptions::new(&parsed.pragma);
     let root = ctx.sources.path(crate::FileId(0)).to_path_buf();
     let schema_dir = absolute(root.parent().unwrap_or(Path::new("")));
+    let returns_exceptions = parsed
+        .pragma
+        .command_returns_exceptions
+        .iter()
+        .cloned()
+        .collect();
+    let checked = |variants| {
+        Rc::new(PObject {
+            base: None,
+            local: Vec::new(),
+            variants,
+        })
+    };
     let mut b = Builder {
         ctx,
+        returns_exceptions,
+        checked_struct: checked(None),
+        checked_union: checked(Some((PVariantsTag::Flat(String::new()), Vec::new()))),
         pragma: parsed.pragma,
         docs: parsed.docs,
         entries: Vec::new(),
@@ -215,15 +260,23 @@ pub(crate) fn build(ctx: &mut Ctx, parsed: Parsed, items: Vec<Item>) -> Result<S
     b.make_module_named(BUILTIN_MODULE.to_string());
     b.make_module(&root);
     b.def_predefineds()?;
-    for item in items {
+    let mut entering_error = None;
+    for e in exprs {
+        let item = checker.check(b.ctx, &b.docs, &b.pragma, e)?;
+        if entering_error.is_some() {
+            continue;
+        }
         match item {
             Item::Include { path, loc } => {
                 let module = b.make_module(&path);
                 let from = b.module_of_loc(Some(loc));
                 b.entities.push(Entity::Include { module, from });
             }
-            Item::Def(def) => b.def_expr(def)?,
+            Item::Def(def) => entering_error = b.def_expr(def).err(),
         }
+    }
+    if let Some(e) = entering_error {
+        return Err(e);
     }
     b.check()?;
     b.finish()
@@ -284,7 +337,7 @@ impl Builder<'_> {
     fn is_type(&self, id: DefId) -> bool {
         !matches!(
             self.entries[id.index()].pending,
-            Pending::Command { .. } | Pending::Event { .. }
+            Pending::Command(_) | Pending::Event { .. }
         )
     }
 
@@ -302,7 +355,7 @@ impl Builder<'_> {
             Pending::Object(o) if o.variants.is_some() => format!("union type '{}'", e.name),
             Pending::Object(_) => format!("struct type '{}'", e.name),
             Pending::Alternate(_) => format!("alternate type '{}'", e.name),
-            Pending::Command { .. } => format!("command '{}'", e.name),
+            Pending::Command(_) => format!("command '{}'", e.name),
             Pending::Event { .. } => format!("event '{}'", e.name),
         }
     }
@@ -432,6 +485,7 @@ impl Builder<'_> {
         loc: Loc,
         defined_in: &str,
     ) -> Result<Vec<PMember>, Diagnostic> {
+        let defined_in: Rc<str> = defined_in.into();
         members
             .into_iter()
             .map(|m| {
@@ -443,7 +497,7 @@ impl Builder<'_> {
                     ifcond: m.ifcond,
                     features: self.make_features(m.features, Some(loc)),
                     loc: Some(loc),
-                    defined_in: defined_in.to_string(),
+                    defined_in: Rc::clone(&defined_in),
                     describe: None,
                 })
             })
@@ -468,7 +522,7 @@ impl Builder<'_> {
                 ifcond: None,
                 features: Vec::new(),
                 loc: Some(loc),
-                defined_in: name.clone(),
+                defined_in: name.as_str().into(),
                 describe: Some(format!("branch '{branch}'")),
             };
             let object = PObject {
@@ -612,13 +666,13 @@ impl Builder<'_> {
                     ifcond: None,
                     features: Vec::new(),
                     loc: Some(loc),
-                    defined_in: name.clone(),
+                    defined_in: name.as_str().into(),
                     describe: None,
                 };
                 Pending::Object(Rc::new(PObject {
                     base: None,
                     local: vec![tag.clone()],
-                    variants: Some((PVariantsTag::Simple(tag), variants)),
+                    variants: Some((PVariantsTag::Simple(Box::new(tag)), variants)),
                 }))
             }
             DefBody::Alternate { branches } => {
@@ -662,7 +716,7 @@ impl Builder<'_> {
                     allow_preconfig,
                     coroutine,
                 };
-                Pending::Command { arg, ret, flags }
+                Pending::Command(Box::new(PCommand { arg, ret, flags }))
             }
             DefBody::Event { data, boxed } => {
                 let arg = self.arg_type(&name, loc, ifcond.clone(), data)?;
@@ -752,7 +806,7 @@ impl Builder<'_> {
         owner: &str,
         loc: Option<Loc>,
     ) -> Result<(), Diagnostic> {
-        let mut seen = SeenMap::new();
+        let mut seen = SeenMap::with_capacity(features.len());
         for f in features {
             self.check_clash(
                 Seen {
@@ -778,6 +832,8 @@ impl Builder<'_> {
     }
 
     fn check(&mut self) -> Result<(), Diagnostic> {
+        // Every definition is entered: the room to grow is not needed.
+        self.entries.shrink_to_fit();
         self.state = vec![State::Unchecked; self.entries.len()];
         self.kinds = vec![None; self.entries.len()];
         self.connected = self
@@ -823,7 +879,7 @@ impl Builder<'_> {
             Pending::Enum(en) => {
                 self.check_type_features(id)?;
                 let e = &self.entries[id.index()];
-                let mut seen = SeenMap::new();
+                let mut seen = SeenMap::with_capacity(en.values.len());
                 for v in &en.values {
                     self.check_clash(
                         Seen {
@@ -835,7 +891,16 @@ impl Builder<'_> {
                         &mut seen,
                     )?;
                 }
-                DefKind::Enum(en.clone())
+                // The values move to the model ([`Builder::enum_type`]
+                // finds them there).
+                let empty = EnumType {
+                    values: Vec::new(),
+                    prefix: None,
+                };
+                match &mut self.entries[id.index()].pending {
+                    Pending::Enum(en) => DefKind::Enum(std::mem::replace(en, empty)),
+                    _ => DefKind::Enum(empty),
+                }
             }
             Pending::Array { element } => {
                 let loc = self.entries[id.index()].loc;
@@ -847,13 +912,15 @@ impl Builder<'_> {
             }
             Pending::Alternate(variants) => {
                 let variants = variants.clone();
+                // Only the kind of the pending definition is needed now.
+                self.entries[id.index()].pending = Pending::Alternate(Rc::new(Vec::new()));
                 self.check_type_features(id)?;
                 DefKind::Alternate(AlternateType {
                     variants: self.check_alternate(id, &variants)?,
                 })
             }
-            Pending::Command { arg, ret, flags } => {
-                let (arg, ret, flags) = (arg.clone(), ret.clone(), flags.clone());
+            Pending::Command(c) => {
+                let PCommand { arg, ret, flags } = PCommand::clone(c);
                 DefKind::Command(self.check_command(id, arg, ret, flags)?)
             }
             Pending::Event { arg, boxed } => {
@@ -907,6 +974,14 @@ impl Builder<'_> {
         }
     }
 
+    /// Enumeration type `id`, checked or not.
+    fn enum_type(&self, id: DefId) -> Option<&EnumType> {
+        match (&self.kinds[id.index()], &self.entries[id.index()].pending) {
+            (Some(DefKind::Enum(e)), _) | (None, Pending::Enum(e)) => Some(e),
+            _ => None,
+        }
+    }
+
     fn is_union(&self, id: DefId) -> bool {
         self.pobject(id).is_some_and(|o| o.variants.is_some())
     }
@@ -929,7 +1004,7 @@ impl Builder<'_> {
             optional: m.optional,
             ifcond: m.ifcond.clone(),
             features: m.features.clone(),
-            defined_in: self.index[&m.defined_in],
+            defined_in: self.index[&*m.defined_in],
             since: None,
             presence: Presence::FIRST,
         })
@@ -943,16 +1018,21 @@ impl Builder<'_> {
         }
     }
 
-    /// Adds the members of checked object `id`, and its branches', to `seen`.
+    /// Adds the members of checked object `id` to `seen`, and records in
+    /// `added` the names added; its branches' members may not clash with
+    /// them.
     fn object_clash<'s>(
         &'s self,
         id: DefId,
         loc: Option<Loc>,
         seen: &mut SeenMap<'s>,
+        added: &mut Vec<CName<'s>>,
     ) -> Result<(), Diagnostic> {
         let obj = self.object(id);
         for m in &obj.members {
-            self.check_clash(self.seen_member(m), loc, seen)?;
+            let seen_m = self.seen_member(m);
+            self.check_clash(seen_m, loc, seen)?;
+            added.push(CName(seen_m.name));
         }
         if let Some(v) = &obj.variants {
             self.variants_clash(v, loc, seen)?;
@@ -960,16 +1040,28 @@ impl Builder<'_> {
         Ok(())
     }
 
-    /// Each branch's members may not clash with those in `seen`.
+    /// Each branch's members may not clash with those in `seen`, which is
+    /// left as it was.  (QEMU checks each branch against a copy of `seen`;
+    /// adding a branch's members and taking them out again costs the
+    /// branch's size instead of `seen`'s.  A type used by several branches
+    /// gives the same answer each time, and is checked once.)
     fn variants_clash<'s>(
         &'s self,
         v: &'s Variants,
         loc: Option<Loc>,
-        seen: &SeenMap<'s>,
+        seen: &mut SeenMap<'s>,
     ) -> Result<(), Diagnostic> {
+        let mut checked = HashSet::new();
+        let mut added = Vec::new();
         for variant in &v.variants {
-            let mut copy = seen.clone();
-            self.object_clash(variant.ty, loc, &mut copy)?;
+            if !checked.insert(variant.ty) {
+                continue;
+            }
+            let result = self.object_clash(variant.ty, loc, seen, &mut added);
+            for name in added.drain(..) {
+                seen.remove(&name);
+            }
+            result?;
         }
         Ok(())
     }
@@ -1015,9 +1107,10 @@ impl Builder<'_> {
         // Base members first, then local ones, each checked as it comes.
         let mut local_members = Vec::with_capacity(p.local.len());
         {
-            let mut seen = SeenMap::new();
+            let base_len = base_id.map_or(0, |b| self.object(b).members.len());
+            let mut seen = SeenMap::with_capacity(base_len + p.local.len());
             if let Some(b) = base_id {
-                self.object_clash(b, loc, &mut seen)?;
+                self.object_clash(b, loc, &mut seen, &mut Vec::new())?;
             }
             for m in &p.local {
                 let member = self.check_member(m, loc)?;
@@ -1033,18 +1126,20 @@ impl Builder<'_> {
                 local_members.push(member);
             }
         }
-        let mut members = base_id.map_or_else(Vec::new, |b| self.object(b).members.clone());
+        let base_members = base_id.map_or(&[][..], |b| &self.object(b).members[..]);
+        let mut members = Vec::with_capacity(base_members.len() + local_members.len());
+        members.extend(base_members.iter().cloned());
         members.extend(local_members.iter().cloned());
         let variants = match &p.variants {
             None => None,
             Some((tag, vs)) => Some(self.check_branches(loc, tag, vs, &members)?),
         };
         if let Some(v) = &variants {
-            let mut seen = SeenMap::new();
+            let mut seen = SeenMap::with_capacity(members.len());
             for m in &members {
                 seen.insert(CName(&m.name), self.seen_member(m));
             }
-            self.variants_clash(v, loc, &seen)?;
+            self.variants_clash(v, loc, &mut seen)?;
         }
         self.kinds[id.index()] = Some(DefKind::Object(ObjectType {
             base: base_id,
@@ -1052,6 +1147,14 @@ impl Builder<'_> {
             members,
             variants,
         }));
+        // The unresolved members are done with: only whether the type is a
+        // union is asked from now on.
+        let done = if p.variants.is_some() {
+            &self.checked_union
+        } else {
+            &self.checked_struct
+        };
+        self.entries[id.index()].pending = Pending::Object(Rc::clone(done));
         self.state[id.index()] = State::Done;
         Ok(())
     }
@@ -1083,7 +1186,7 @@ impl Builder<'_> {
         } else {
             format!("base type '{defined_in}'")
         };
-        let Pending::Enum(tag_enum) = &self.entries[tag_member.ty.index()].pending else {
+        let Some(tag_enum) = self.enum_type(tag_member.ty) else {
             return Err(self.error(
                 loc,
                 format!("discriminator member '{tag_name}' of {base_desc} must be of enum type"),
@@ -1227,7 +1330,7 @@ impl Builder<'_> {
             // branch conflicts with those unless an enum rules it out.
             let mut conflicting = vec![qtype];
             if qtype == "QTYPE_QSTRING" {
-                if let Pending::Enum(en) = &self.entries[v.ty.index()].pending {
+                if let Some(en) = self.enum_type(v.ty) {
                     for m in &en.values {
                         if (m.name == "on" || m.name == "off")
                             && !conflicting.contains(&"QTYPE_QBOOL")
@@ -1313,9 +1416,8 @@ impl Builder<'_> {
         if let Some(r) = ret {
             let t = self.resolve_type(&r, loc, || "command's 'returns'".to_string())?;
             if !self
-                .pragma
-                .command_returns_exceptions
-                .contains(&self.entries[id.index()].name)
+                .returns_exceptions
+                .contains(self.entries[id.index()].name.as_str())
             {
                 let element = match &self.entries[t.index()].pending {
                     Pending::Array { element } => self.lookup_type(element).unwrap_or(t),
@@ -1337,7 +1439,7 @@ impl Builder<'_> {
 
     /// Connects a definition's documentation to its members and features,
     /// as QEMU's `connect_doc` does.
-    fn connect_doc(&mut self, id: DefId, doc: usize) -> Result<(), Diagnostic> {
+    fn connect_doc(&mut self, id: DefId, doc_index: usize) -> Result<(), Diagnostic> {
         let Builder {
             entries,
             kinds,
@@ -1347,15 +1449,30 @@ impl Builder<'_> {
             pragma,
             ..
         } = self;
+        let doc = doc_index;
+        let doc = &mut docs[doc];
+        let index = |list: &[crate::doc::ArgSection]| {
+            list.iter()
+                .enumerate()
+                .map(|(i, a)| (a.name.clone(), i))
+                .collect()
+        };
+        let symbol = doc.symbol.as_deref().unwrap_or_default();
         let mut linker = DocLinker {
             entries,
             kinds,
-            doc: &mut docs[doc],
-            connected: &mut connected[doc],
+            args: index(&doc.args),
+            features: index(&doc.features),
+            excepted: pragma.documentation_exceptions.iter().any(|s| s == symbol),
+            documented: doc.args.len(),
+            undocumented: Vec::new(),
+            connected: &mut connected[doc_index],
             ctx,
-            pragma,
         };
-        linker.connect(id)
+        let result = linker.connect(id);
+        let undocumented = linker.undocumented;
+        doc.add_undocumented(undocumented);
+        result
     }
 
     fn check_docs(&self) -> Result<(), Diagnostic> {
@@ -1444,10 +1561,19 @@ impl Builder<'_> {
 struct DocLinker<'b> {
     entries: &'b [Entry],
     kinds: &'b [Option<DefKind>],
-    doc: &'b mut Doc,
+    /// The position of each member and feature description, by name;
+    /// undocumented members get theirs as they are found.
+    args: HashMap<String, usize>,
+    features: HashMap<String, usize>,
+    /// Whether the `documentation-exceptions` pragma names the definition.
+    excepted: bool,
+    /// How many member descriptions the block has.
+    documented: usize,
+    /// The members found undocumented, in order, for
+    /// [`Doc::add_undocumented`].
+    undocumented: Vec<String>,
     connected: &'b mut (Vec<bool>, Vec<bool>),
     ctx: &'b mut Ctx,
-    pragma: &'b Pragma,
 }
 
 impl DocLinker<'_> {
@@ -1478,7 +1604,7 @@ impl DocLinker<'_> {
                     .variants
                     .as_ref()
                     .is_some_and(|v| v.kind == UnionKind::Simple);
-                if !simple || self.doc.arg("type").is_some() {
+                if !simple || self.args.contains_key("type") {
                     for m in &obj.local_members {
                         self.member("member", &m.name, e.loc)?;
                         for f in &m.features {
@@ -1506,16 +1632,10 @@ impl DocLinker<'_> {
     }
 
     fn member(&mut self, role: &str, name: &str, loc: Option<Loc>) -> Result<(), Diagnostic> {
-        match self.doc.args.iter().position(|a| a.name == name) {
-            Some(i) => self.connected.0[i] = true,
+        match self.args.get(name) {
+            Some(&i) => self.connected.0[i] = true,
             None => {
-                let symbol = self.doc.symbol.as_deref().unwrap_or_default();
-                if !self
-                    .pragma
-                    .documentation_exceptions
-                    .iter()
-                    .any(|s| s == symbol)
-                {
+                if !self.excepted {
                     let d = match loc {
                         Some(l) => self
                             .ctx
@@ -1524,7 +1644,9 @@ impl DocLinker<'_> {
                     };
                     self.ctx.style(Lint::Undocumented, d)?;
                 }
-                self.doc.add_undocumented(name);
+                let i = self.documented + self.undocumented.len();
+                self.args.insert(name.to_string(), i);
+                self.undocumented.push(name.to_string());
                 self.connected.0.push(true);
             }
         }
@@ -1532,8 +1654,8 @@ impl DocLinker<'_> {
     }
 
     fn feature(&mut self, name: &str, loc: Option<Loc>) -> Result<(), Diagnostic> {
-        match self.doc.features.iter().position(|f| f.name == name) {
-            Some(i) => self.connected.1[i] = true,
+        match self.features.get(name) {
+            Some(&i) => self.connected.1[i] = true,
             None => {
                 let d = match loc {
                     Some(l) => self

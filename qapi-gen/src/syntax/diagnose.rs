@@ -5,6 +5,8 @@
 //! item is split into tokens by the grammar's `tokens` rule and walked the way
 //! QEMU's recursive descent walks it.
 
+use std::collections::HashSet;
+
 use pest::Parser as _;
 
 use super::{Grammar, Rule, check_string};
@@ -59,7 +61,16 @@ pub(super) fn broken_item(ctx: &FileCtx, text: &str, start: usize) -> Diagnostic
 
 /// The error QEMU's lexer reports for the token at byte `start`, if any.
 pub(super) fn first_token_error(ctx: &FileCtx, text: &str, start: usize) -> Option<Diagnostic> {
-    let mut w = Walker::new(ctx, text, start);
+    // No token spans lines: the first one (after white space and plain
+    // comments, which are skipped) ends on the line it starts on, and only
+    // that much text is split into tokens.
+    let first = super::scan::skip_gap(text, start);
+    if first >= text.len() {
+        return None;
+    }
+    let line_end =
+        memchr::memchr(b'\n', &text.as_bytes()[first..]).map_or(text.len(), |i| first + i);
+    let mut w = Walker::new(ctx, &text[..line_end], start);
     w.accept(0).err()
 }
 
@@ -76,9 +87,7 @@ impl<'a, 't> Walker<'a, 't> {
                     Rule::punct => (Tok::Punct(p.as_str().as_bytes()[0]), None),
                     Rule::boolean => (Tok::Bool, None),
                     Rule::string => (Tok::Str, Some(p.as_str())),
-                    Rule::comment | Rule::plain_comment if p.as_str().starts_with("##") => {
-                        (Tok::DocComment, None)
-                    }
+                    Rule::comment if p.as_str().starts_with("##") => (Tok::DocComment, None),
                     // Plain comments are skipped, as QEMU skips them.
                     Rule::comment => continue,
                     Rule::stray => (Tok::Stray, None),
@@ -92,7 +101,7 @@ impl<'a, 't> Walker<'a, 't> {
                 });
             }
         }
-        let eof = text.len() - 1;
+        let eof = text.len().saturating_sub(1);
         Walker {
             file: ctx.id,
             ctx,
@@ -169,7 +178,7 @@ impl<'a, 't> Walker<'a, 't> {
     }
 
     fn get_members(&mut self, depth: usize) -> Result<(), Diagnostic> {
-        let mut keys: Vec<String> = Vec::new();
+        let mut keys: HashSet<String> = HashSet::new();
         match self.current().0 {
             Tok::Punct(b'}') => return self.advance(),
             Tok::Str => {}
@@ -186,7 +195,7 @@ impl<'a, 't> Walker<'a, 't> {
                 let (_, at) = self.current();
                 return Err(self.error_at(at, format!("duplicate key '{key}'")));
             }
-            keys.push(key);
+            keys.insert(key);
             self.get_expr(depth + 1)?;
             match self.current().0 {
                 Tok::Punct(b'}') => return self.advance(),

@@ -1,23 +1,22 @@
-//! Reading schema files: the pest grammar, include and pragma directives, and
+//! Reading schema files: items, include and pragma directives, and
 //! documentation blocks, with QEMU's diagnostics in QEMU's order.
 //!
-//! Each file is parsed by the grammar in one pass, on a worker thread, and
-//! its items walked in source order, doing what QEMU's parser does as it
-//! meets them: resolving escapes, rejecting duplicate keys and parsing
-//! documentation.  An item the grammar cannot parse is diagnosed token by
-//! token (`diagnose`), so that the first error reported is the one QEMU
-//! reports, with its message and column.  Included files are read as the
-//! files naming them are parsed; the `Assembler` then walks all files in
-//! QEMU's order, applying include and pragma directives.
+//! Each file's items are found one after the other by a scanner (`scan`,
+//! linear, allocating nothing) and converted in source order, doing what
+//! QEMU's parser does as it meets them: resolving escapes, rejecting
+//! duplicate keys and parsing documentation.  An item that does not parse
+//! is diagnosed token by token with the pest grammar's token rules
+//! (`diagnose`), so that the first error reported is the one QEMU reports,
+//! with its message and column.  Included files are read as the files
+//! naming them are parsed; the `Assembler` then walks all files in QEMU's
+//! order, applying include and pragma directives.
 
 mod diagnose;
+mod scan;
 mod value;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-
-use pest::Parser as _;
-use pest::iterators::Pair;
 
 pub use value::{Object, Str, Value};
 
@@ -25,6 +24,7 @@ use crate::diag::Diagnostic;
 use crate::doc::{self, Doc};
 use crate::source::{FileId, Loc, SourceFile, Span, absolute, include_path};
 use crate::{Ctx, FileCtx};
+use scan::Scanned;
 
 #[derive(pest_derive::Parser)]
 #[grammar = "syntax/qapi.pest"]
@@ -98,8 +98,8 @@ pub(crate) fn parse_schema(ctx: &mut Ctx, path: &Path) -> Result<Parsed, Diagnos
 
 /// Reads a schema whose root file was already added to `ctx.sources`.
 ///
-/// Files are parsed on worker threads as they are found: each file's parse
-/// is independent ([`FileOutput`]).  The results are then walked in QEMU's
+/// Files are parsed as they are found: each file's parse is independent
+/// ([`FileOutput`]).  The results are then walked in QEMU's
 /// order, depth first from the root ([`Assembler`]), which applies the
 /// include and pragma directives and reports the first error QEMU would.
 pub(crate) fn parse_root(ctx: &mut Ctx, root: FileId) -> Result<Parsed, Diagnostic> {
@@ -110,88 +110,54 @@ pub(crate) fn parse_root(ctx: &mut Ctx, root: FileId) -> Result<Parsed, Diagnost
         ids,
         parsed: Parsed::default(),
         included: HashSet::new(),
+        walking: HashSet::new(),
     };
     asm.included.insert(absolute(asm.ctx.sources.path(root)));
-    asm.file(root)?;
+    asm.walk(root)?;
     Ok(asm.parsed)
 }
 
-/// Parses `root` and every file it includes, directly or not, on worker
-/// threads.  Included files are read (and added to `ctx.sources`) in the
-/// order of the files that include them, so file ids do not depend on
-/// thread timing.  The outputs are indexed by file id; the map gives the
-/// file read for each absolute path.
+/// Parses `root` and every file it includes, directly or not, in the order
+/// they are found: included files are read (and added to `ctx.sources`) as
+/// the file including them is parsed.  The outputs are indexed by file id;
+/// the map gives the file read for each absolute path.
+///
+/// (Files were once parsed on worker threads.  A check of QEMU's schema
+/// used 0.99 CPUs with them, paying for their start and hand-offs; with
+/// the system allocator, the values they made filled memory the main
+/// thread did not reuse once it freed them: a 5.6 MB schema peaked at
+/// 91 MB with them, 73 MB without.)
 fn parse_files(ctx: &mut Ctx, root: FileId) -> (Vec<Option<FileOutput>>, HashMap<PathBuf, FileId>) {
-    use std::sync::mpsc;
-    use std::sync::{Arc, Mutex};
-
-    let mode = ctx.mode;
-    let parse = move |id: FileId, src: &SourceFile| FileParser::new(mode, id, src).parse();
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(8);
     let mut outputs: Vec<Option<FileOutput>> = Vec::new();
     let mut known: HashMap<PathBuf, FileId> = HashMap::new();
-    let (job_tx, job_rx) = mpsc::channel::<(FileId, Arc<SourceFile>)>();
-    let job_rx = Mutex::new(job_rx);
-    let (done_tx, done_rx) = mpsc::channel::<(FileId, FileOutput)>();
-    std::thread::scope(|scope| {
-        for _ in 0..threads {
-            let (job_rx, done_tx) = (&job_rx, done_tx.clone());
-            scope.spawn(move || {
-                loop {
-                    let job = job_rx
-                        .lock()
-                        .map_err(drop)
-                        .and_then(|rx| rx.recv().map_err(drop));
-                    let Ok((id, src)) = job else { break };
-                    if done_tx.send((id, parse(id, &src))).is_err() {
-                        break;
-                    }
-                }
-            });
-        }
-        drop(done_tx);
-        known.insert(absolute(ctx.sources.path(root)), root);
-        let mut pending = vec![root];
-        let _ = job_tx.send((root, ctx.sources.shared(root)));
-        // Results are taken in the order files were found; the includes of
-        // each are read then.
-        let mut next = 0;
-        while next < pending.len() {
-            let id = pending[next];
-            while outputs.get(id.index()).is_none_or(Option::is_none) {
-                let Ok((done, out)) = done_rx.recv() else {
-                    return;
-                };
-                if outputs.len() <= done.index() {
-                    outputs.resize_with(done.index() + 1, || None);
-                }
-                outputs[done.index()] = Some(out);
+    known.insert(absolute(ctx.sources.path(root)), root);
+    let mut pending = vec![root];
+    let mut next = 0;
+    while let Some(&id) = pending.get(next) {
+        next += 1;
+        let src = ctx.sources.shared(id);
+        let mut out = FileParser::new(ctx.mode, id, &src).parse();
+        drop(src);
+        for item in &mut out.items {
+            let Item::Include(inc) = item else { continue };
+            if known.contains_key(&inc.abs) {
+                continue;
             }
-            let Some(out) = outputs[id.index()].as_mut() else {
-                return;
-            };
-            for item in &mut out.items {
-                let Item::Include(inc) = item else { continue };
-                if known.contains_key(&inc.abs) {
-                    continue;
+            match std::fs::read_to_string(&inc.path) {
+                Ok(text) => {
+                    let file = SourceFile::new(inc.path.clone(), text, Some(inc.loc));
+                    let new = ctx.sources.add(file);
+                    known.insert(inc.abs.clone(), new);
+                    pending.push(new);
                 }
-                match std::fs::read_to_string(&inc.path) {
-                    Ok(text) => {
-                        let file = SourceFile::new(inc.path.clone(), text, Some(inc.loc));
-                        let new = ctx.sources.add(file);
-                        known.insert(inc.abs.clone(), new);
-                        pending.push(new);
-                        let _ = job_tx.send((new, ctx.sources.shared(new)));
-                    }
-                    Err(e) => inc.unreadable = Some(strerror(&e)),
-                }
+                Err(e) => inc.unreadable = Some(strerror(&e)),
             }
-            next += 1;
         }
-        drop(job_tx);
-    });
+        if outputs.len() <= id.index() {
+            outputs.resize_with(id.index() + 1, || None);
+        }
+        outputs[id.index()] = Some(out);
+    }
     (outputs, known)
 }
 
@@ -241,30 +207,53 @@ struct Assembler<'c> {
     ids: HashMap<PathBuf, FileId>,
     parsed: Parsed,
     included: HashSet<PathBuf>,
+    /// The absolute paths of the file being walked and of the files
+    /// including it: an include of one of them is a loop.
+    walking: HashSet<PathBuf>,
+}
+
+/// A file being walked: its remaining items.
+struct Walk {
+    id: FileId,
+    /// Its absolute path, in [`Assembler::walking`].
+    path: PathBuf,
+    items: std::vec::IntoIter<Item>,
+    /// How parsing it ended.
+    end: Result<(), Diagnostic>,
+    /// Its documentation blocks so far, by their position in the file.
+    docs: Vec<usize>,
 }
 
 impl Assembler<'_> {
-    fn file(&mut self, id: FileId) -> Result<(), Diagnostic> {
-        let Some(out) = self.outputs.get_mut(id.index()).and_then(Option::take) else {
-            return Err(Diagnostic::global(format!(
-                "internal error: '{}' was not parsed",
-                self.ctx.sources.path(id).display()
-            )));
-        };
-        // The file's documentation blocks, by their position in the file.
-        let mut docs: Vec<usize> = Vec::new();
-        for item in out.items {
+    /// Walks `root` and, at each include directive, the file it includes.
+    /// (With a stack of its own: a chain of includes, however long, does
+    /// not exhaust the call stack.)
+    fn walk(&mut self, root: FileId) -> Result<(), Diagnostic> {
+        let mut stack = vec![self.enter(root)?];
+        while let Some(top) = stack.last_mut() {
+            let Some(item) = top.items.next() else {
+                if let Some(done) = stack.pop() {
+                    self.walking.remove(&done.path);
+                    done.end?;
+                }
+                continue;
+            };
             match item {
                 Item::Warning(w) => self.ctx.warnings.push(w),
                 Item::Doc(doc) => {
-                    docs.push(self.parsed.docs.len());
+                    top.docs.push(self.parsed.docs.len());
                     self.parsed.docs.push(doc);
                 }
                 Item::Definition(mut e) => {
-                    e.doc = e.doc.and_then(|d| docs.get(d).copied());
+                    e.doc = e.doc.and_then(|d| top.docs.get(d).copied());
                     self.parsed.exprs.push(e);
                 }
-                Item::Include(inc) => self.include(id, inc)?,
+                Item::Include(inc) => {
+                    let from = top.id;
+                    if let Some(id) = self.include(from, inc)? {
+                        stack.push(self.enter(id)?);
+                    }
+                }
                 Item::Pragma { name, value, loc } => pragma(
                     self.ctx.strict(),
                     &mut self.parsed.pragma,
@@ -274,10 +263,38 @@ impl Assembler<'_> {
                 )?,
             }
         }
-        out.end
+        Ok(())
     }
 
-    fn include(&mut self, from: FileId, inc: Include) -> Result<(), Diagnostic> {
+    /// Starts walking file `id`.
+    fn enter(&mut self, id: FileId) -> Result<Walk, Diagnostic> {
+        let Some(out) = self.outputs.get_mut(id.index()).and_then(Option::take) else {
+            return Err(Diagnostic::global(format!(
+                "internal error: '{}' was not parsed",
+                self.ctx.sources.path(id).display()
+            )));
+        };
+        let path = absolute(self.ctx.sources.path(id));
+        self.walking.insert(path.clone());
+        let count = |f: fn(&Item) -> bool| out.items.iter().filter(|i| f(i)).count();
+        self.parsed
+            .docs
+            .reserve(count(|i| matches!(i, Item::Doc(_))));
+        self.parsed.exprs.reserve(count(|i| {
+            matches!(i, Item::Definition(_) | Item::Include(_))
+        }));
+        Ok(Walk {
+            id,
+            path,
+            items: out.items.into_iter(),
+            end: out.end,
+            docs: Vec::new(),
+        })
+    }
+
+    /// Applies an include directive of file `from`: the file to walk next,
+    /// unless it was walked before.
+    fn include(&mut self, from: FileId, inc: Include) -> Result<Option<FileId>, Diagnostic> {
         // Spelled from the including file's name as QEMU's order gave it
         // (the same file may have been found first by another name).
         let path = include_path(self.ctx.sources.path(from), &inc.include.text);
@@ -287,19 +304,15 @@ impl Assembler<'_> {
             doc: None,
         });
         // An inclusion loop: the file is this one or one that includes it.
-        let mut file = Some(from);
-        while let Some(f) = file {
-            if absolute(self.ctx.sources.path(f)) == inc.abs {
-                return Err(Diagnostic::error(
-                    inc.loc,
-                    format!("inclusion loop for {}", inc.include.text),
-                )
-                .with_span(inc.include.span));
-            }
-            file = self.ctx.sources.file(f).included_from.map(|l| l.file);
+        if self.walking.contains(&inc.abs) {
+            return Err(Diagnostic::error(
+                inc.loc,
+                format!("inclusion loop for {}", inc.include.text),
+            )
+            .with_span(inc.include.span));
         }
         if !self.included.insert(inc.abs.clone()) {
-            return Ok(());
+            return Ok(None);
         }
         if let Some(why) = &inc.unreadable {
             return Err(Diagnostic::error(
@@ -318,7 +331,7 @@ impl Assembler<'_> {
         let src = self.ctx.sources.file_mut(id);
         src.included_from = Some(inc.loc);
         src.path = path;
-        self.file(id)
+        Ok(Some(id))
     }
 }
 
@@ -342,16 +355,6 @@ struct FileParser<'s> {
     /// (`cur_doc` indexes them).
     docs: Vec<(Option<String>, Loc)>,
     text: &'s str,
-    /// Offset in `text` of the input the current grammar pass parses.
-    base: usize,
-}
-
-/// The item after the current one, for QEMU's habit of reading the next
-/// token before acting on the current item.
-#[derive(Clone, Copy)]
-enum Next<'p, 'i> {
-    Item(&'p Pair<'i, Rule>),
-    Eof,
 }
 
 /// How a documentation block ends.
@@ -376,7 +379,6 @@ impl<'s> FileParser<'s> {
             items: Vec::new(),
             docs: Vec::new(),
             text: &src.text,
-            base: 0,
         }
     }
 
@@ -386,16 +388,6 @@ impl<'s> FileParser<'s> {
             start: start as u32,
             end: end as u32,
         }
-    }
-
-    /// The span of a pair of the current grammar pass.
-    fn pair_span(&self, pair: &Pair<Rule>) -> Span {
-        let s = pair.as_span();
-        self.span(self.base + s.start(), self.base + s.end())
-    }
-
-    fn start(&self, pair: &Pair<Rule>) -> usize {
-        self.base + pair.as_span().start()
     }
 
     fn loc(&self, offset: usize) -> Loc {
@@ -421,14 +413,9 @@ impl<'s> FileParser<'s> {
 
     fn parse(mut self) -> FileOutput {
         let mut cur_doc: Option<usize> = None;
-        let mut base = 0;
-        let end = loop {
-            match self.parse_from(base, &mut cur_doc) {
-                Ok(Some(restart)) => base = restart,
-                Ok(None) => break self.reject_expr_doc(cur_doc),
-                Err(e) => break Err(e),
-            }
-        };
+        let end = self
+            .parse_items(&mut cur_doc)
+            .and_then(|()| self.reject_expr_doc(cur_doc));
         self.flush_warnings();
         FileOutput {
             items: self.items,
@@ -443,38 +430,25 @@ impl<'s> FileParser<'s> {
             .extend(self.fcx.warnings.drain(..).map(Item::Warning));
     }
 
-    /// One grammar pass over the text from `base`.  Returns where to start
-    /// another when a documentation block turned out to end early.
-    fn parse_from(
-        &mut self,
-        base: usize,
-        cur_doc: &mut Option<usize>,
-    ) -> Result<Option<usize>, Diagnostic> {
-        self.base = base;
+    /// Reads the file's items in order, each with the one after it in
+    /// view (QEMU reads the next token before acting on an item).
+    fn parse_items(&mut self, cur_doc: &mut Option<usize>) -> Result<(), Diagnostic> {
         let text = self.text;
-        let pairs = match Grammar::parse(Rule::file, &text[base..]) {
-            Ok(pairs) => pairs,
-            // The grammar accepts any input; this is only a safety net
-            // (pest also stops on nesting too deep for the stack).
-            Err(e) => {
-                let offset = match e.location {
-                    pest::error::InputLocation::Pos(p) => p,
-                    pest::error::InputLocation::Span((p, _)) => p,
-                };
-                return Err(
-                    self.syntax_error((base + offset).min(self.eof_offset()), "nesting too deep")
-                );
-            }
-        };
-        let items: Vec<Pair<Rule>> = pairs
-            .filter(|p| !matches!(p.as_rule(), Rule::EOI | Rule::plain_comment))
-            .collect();
-        for (i, item) in items.iter().enumerate() {
-            let next = items.get(i + 1).map_or(Next::Eof, Next::Item);
-            match item.as_rule() {
-                Rule::doc_block => {
+        let mut item = scan::next_item(text, 0);
+        loop {
+            match item {
+                Scanned::Eof => return Ok(()),
+                Scanned::Rest { start } => {
+                    return Err(diagnose::broken_item(&self.fcx, text, start));
+                }
+                Scanned::Doc { start, end } => {
                     self.reject_expr_doc(*cur_doc)?;
-                    let block = self.doc_lines(self.start(item), item.as_str());
+                    let block = self.doc_lines(start, &text[start..end]);
+                    // Where the block really ends: reading goes on there.
+                    let next = match block.early_end {
+                        Some(at) => scan::next_item(text, at),
+                        None => scan::next_item(text, end),
+                    };
                     let (next_offset, next_error) = match block.early_end {
                         Some(at) => (at, diagnose::first_token_error(&self.fcx, text, at)),
                         None => (self.next_offset(next), self.next_token_error(next)),
@@ -490,25 +464,21 @@ impl<'s> FileParser<'s> {
                     self.docs.push((parsed.symbol.clone(), parsed.loc));
                     self.items.push(Item::Doc(parsed));
                     *cur_doc = Some(self.docs.len() - 1);
-                    if let Some(at) = block.early_end {
-                        return Ok(Some(at));
-                    }
+                    item = next;
                 }
-                Rule::rest => {
-                    return Err(diagnose::broken_item(&self.fcx, text, self.start(item)));
-                }
-                _ => {
-                    let loc = self.loc(self.start(item));
-                    let value = self.value(item.clone(), 0)?;
+                Scanned::Value { start, end } => {
+                    let loc = self.loc(start);
+                    let (value, _) = self.value(start, 0)?;
+                    let next = scan::next_item(text, end);
                     if let Some(e) = self.next_token_error(next) {
                         return Err(e);
                     }
                     self.top_level(value, loc, cur_doc)?;
                     *cur_doc = None;
+                    item = next;
                 }
             }
         }
-        Ok(None)
     }
 
     /// Splits a documentation block token into its comment lines, the way
@@ -557,19 +527,22 @@ impl<'s> FileParser<'s> {
         }
     }
 
-    fn next_offset(&self, next: Next) -> usize {
+    fn next_offset(&self, next: Scanned) -> usize {
         match next {
-            Next::Item(p) => self.start(p),
-            Next::Eof => self.eof_offset(),
+            Scanned::Doc { start, .. } | Scanned::Value { start, .. } | Scanned::Rest { start } => {
+                start
+            }
+            Scanned::Eof => self.eof_offset(),
         }
     }
 
     /// The error QEMU's lexer reports for the first token of `next`, if any.
-    fn next_token_error(&self, next: Next) -> Option<Diagnostic> {
-        let Next::Item(pair) = next else { return None };
-        match pair.as_rule() {
-            Rule::string => self.string(pair.clone()).err(),
-            Rule::rest => diagnose::first_token_error(&self.fcx, self.text, self.start(pair)),
+    fn next_token_error(&self, next: Scanned) -> Option<Diagnostic> {
+        match next {
+            Scanned::Value { start, end } if self.text.as_bytes()[start] == b'\'' => {
+                self.string(start, end).err()
+            }
+            Scanned::Rest { start } => diagnose::first_token_error(&self.fcx, self.text, start),
             _ => None,
         }
     }
@@ -662,59 +635,124 @@ impl<'s> FileParser<'s> {
         }
     }
 
-    /// Converts a value, checking its strings and keys in QEMU's order.
-    fn value(&self, pair: Pair<Rule>, depth: usize) -> Result<Value, Diagnostic> {
-        let sp = self.pair_span(&pair);
-        if depth > MAX_NESTING && matches!(pair.as_rule(), Rule::array | Rule::object) {
-            return Err(self.syntax_error(sp.start as usize, "nesting too deep"));
+    /// Converts the value starting at `start`, which [`scan::value_end`]
+    /// found complete, checking its strings and keys in QEMU's order.
+    /// Returns it and where it ends.
+    fn value(&self, start: usize, depth: usize) -> Result<(Value, usize), Diagnostic> {
+        let text = self.text;
+        let bytes = text.as_bytes();
+        let open = bytes[start];
+        if depth > MAX_NESTING && matches!(open, b'[' | b'{') {
+            return Err(self.syntax_error(start, "nesting too deep"));
         }
-        match pair.as_rule() {
-            Rule::string => Ok(Value::Str(self.string(pair)?)),
-            Rule::boolean => Ok(Value::Bool(pair.as_str() == "true", sp)),
-            Rule::array => {
-                let items = values(pair)
-                    .map(|p| self.value(p, depth + 1))
-                    .collect::<Result<_, _>>()?;
-                Ok(Value::List(items, sp))
+        match open {
+            b'\'' => {
+                let end = scan::string_end(bytes, start);
+                Ok((Value::Str(self.string(start, end)?), end))
             }
-            Rule::object => {
+            b'[' => {
+                let mut items = Vec::new();
+                let mut pos = scan::skip_gap(text, start + 1);
+                while bytes[pos] != b']' {
+                    let (item, end) = self.value(pos, depth + 1)?;
+                    items.push(item);
+                    pos = scan::skip_gap(text, end);
+                    if bytes[pos] == b',' {
+                        pos = scan::skip_gap(text, pos + 1);
+                    }
+                }
+                Ok((Value::List(items, self.span(start, pos + 1)), pos + 1))
+            }
+            b'{' => {
                 let mut members: Vec<(Str, Value)> = Vec::new();
-                for member in values(pair) {
-                    let mut parts = values(member);
-                    let (Some(key), Some(value)) = (parts.next(), parts.next()) else {
-                        unreachable!("the grammar makes a member of a key and a value")
-                    };
-                    let key = self.string(key)?;
+                let mut keys = KeySet::default();
+                let mut pos = scan::skip_gap(text, start + 1);
+                while bytes[pos] != b'}' {
+                    let key_end = scan::string_end(bytes, pos);
+                    let key = self.string(pos, key_end)?;
+                    // Past the colon.
+                    let value_start = scan::skip_gap(text, scan::skip_gap(text, key_end) + 1);
                     // QEMU reads the value's first token before looking for
                     // a duplicate key, and reports duplicates there.
-                    let value_start = self.start(&value);
-                    let first_token = match value.as_rule() {
-                        Rule::string => Some(Value::Str(self.string(value.clone())?)),
+                    let first_token = match bytes[value_start] {
+                        b'\'' => {
+                            let end = scan::string_end(bytes, value_start);
+                            Some((Value::Str(self.string(value_start, end)?), end))
+                        }
                         _ => None,
                     };
-                    if members.iter().any(|(k, _)| k.text == key.text) {
+                    if keys.contains(&members, &key.text) {
                         return Err(
                             self.syntax_error(value_start, format!("duplicate key '{}'", key.text))
                         );
                     }
-                    let value = match first_token {
+                    let (value, end) = match first_token {
                         Some(v) => v,
-                        None => self.value(value, depth + 1)?,
+                        None => self.value(value_start, depth + 1)?,
                     };
+                    keys.insert(&members, &key.text);
                     members.push((key, value));
+                    pos = scan::skip_gap(text, end);
+                    if bytes[pos] == b',' {
+                        pos = scan::skip_gap(text, pos + 1);
+                    }
                 }
-                Ok(Value::Object(Object { members, span: sp }))
+                let span = self.span(start, pos + 1);
+                Ok((Value::Object(Object { members, span }), pos + 1))
             }
-            rule => unreachable!("not a value: {rule:?}"),
+            _ => {
+                let len = scan::boolean_len(bytes, start).unwrap_or(0);
+                Ok((
+                    Value::Bool(len == 4, self.span(start, start + len)),
+                    start + len,
+                ))
+            }
         }
     }
 
-    /// Checks and unescapes a string token.
-    fn string(&self, pair: Pair<Rule>) -> Result<Str, Diagnostic> {
-        let span = self.pair_span(&pair);
-        match check_string(pair.as_str()) {
-            Ok(text) => Ok(Str { text, span }),
-            Err(message) => Err(self.syntax_error(span.start as usize, message)),
+    /// Checks and unescapes the string token from `start` to `end`.
+    fn string(&self, start: usize, end: usize) -> Result<Str, Diagnostic> {
+        match check_string(&self.text[start..end]) {
+            Ok(text) => Ok(Str {
+                text,
+                span: self.span(start, end),
+            }),
+            Err(message) => Err(self.syntax_error(start, message)),
+        }
+    }
+}
+
+/// The keys of an object being read, for finding duplicates: a linear
+/// search while the object is small, a hash set once it is not.
+#[derive(Default)]
+struct KeySet {
+    set: Option<HashSet<String>>,
+}
+
+impl KeySet {
+    /// Objects with up to this many members are searched linearly.
+    const LINEAR: usize = 16;
+
+    fn contains(&self, members: &[(Str, Value)], key: &str) -> bool {
+        match &self.set {
+            Some(set) => set.contains(key),
+            None => members.iter().any(|(k, _)| k.text == key),
+        }
+    }
+
+    /// Records `key`, about to be added to `members`.
+    fn insert(&mut self, members: &[(Str, Value)], key: &str) {
+        match &mut self.set {
+            Some(set) => {
+                set.insert(key.to_string());
+            }
+            None if members.len() >= Self::LINEAR => {
+                let mut set: HashSet<String> =
+                    members.iter().map(|(k, _)| k.text.clone()).collect();
+                set.insert(key.to_string());
+                self.set = Some(set);
+            }
+            None => {}
         }
     }
 }
@@ -774,12 +812,6 @@ pub(crate) const MAX_NESTING: usize = 256;
 /// tokens.
 pub(crate) fn is_python_space(c: char) -> bool {
     c.is_whitespace() || ('\u{1C}'..='\u{1F}').contains(&c)
-}
-
-/// The children of an object, member or array, without comments.
-fn values(pair: Pair<Rule>) -> impl Iterator<Item = Pair<Rule>> {
-    pair.into_inner()
-        .filter(|p| p.as_rule() != Rule::plain_comment)
 }
 
 /// QEMU's checks on a string token (opening quote included), in QEMU's
