@@ -8,6 +8,9 @@
 //! documentation gives none, an item was introduced with the definition
 //! that holds it.
 
+use std::cell::OnceCell;
+use std::collections::HashMap;
+
 use super::{DefId, DefKind, Definition, Schema, Version};
 use crate::doc::{Doc, SectionKind};
 
@@ -78,19 +81,23 @@ fn named(text: &str) -> impl Iterator<Item = (&str, Version)> + '_ {
     })
 }
 
-/// The version `doc` gives `name` among its members, values or branches:
-/// its description's, else a `NAME since X` in the definition's text.
-fn named_since(doc: &Doc, name: &str) -> Option<Version> {
-    if let Some(a) = doc.arg(name)
-        && let Some(v) = since_in(&a.text)
-    {
-        return Some(v);
+/// The versions a documentation block gives the names of its members,
+/// values or branches: a member's description's, else the first `NAME since
+/// X` in the definition's text.  A name maps to `None` where its
+/// description gives no version and the text none either.
+fn named_versions(doc: &Doc) -> HashMap<&str, Option<Version>> {
+    let mut found: HashMap<&str, Option<Version>> = HashMap::new();
+    // The first description of a name counts, with a version or without.
+    for a in &doc.args {
+        found
+            .entry(a.name.as_str())
+            .or_insert_with(|| since_in(&a.text));
     }
-    std::iter::once(&doc.body.text)
-        .chain(doc.sections.iter().map(|s| &s.text))
-        .flat_map(|t| named(t))
-        .find(|&(n, _)| n == name)
-        .map(|(_, v)| v)
+    let texts = std::iter::once(&doc.body.text).chain(doc.sections.iter().map(|s| &s.text));
+    for (name, v) in texts.flat_map(|t| named(t)) {
+        found.entry(name).or_default().get_or_insert(v);
+    }
+    found
 }
 
 /// The documentation block that describes a definition: its own, or for
@@ -98,18 +105,69 @@ fn named_since(doc: &Doc, name: &str) -> Option<Version> {
 /// command of `q_obj_NAME-arg`, the union of `q_obj_NAME-base` and of a
 /// 5.2 simple union's `NAMEKind`).
 pub(crate) fn doc_of<'s>(schema: &'s Schema, def: &Definition) -> Option<&'s Doc> {
-    if let Some(doc) = schema.doc(def) {
-        return Some(doc);
-    }
-    if !def.implicit {
-        return None;
+    doc_index(schema, def).map(|i| &schema.docs[i])
+}
+
+/// [`doc_of`] as an index into [`Schema::docs`].
+fn doc_index(schema: &Schema, def: &Definition) -> Option<usize> {
+    if def.doc.is_some() || !def.implicit {
+        return def.doc;
     }
     let owner = if let Some(rest) = def.name.strip_prefix("q_obj_") {
         rest.rsplit_once('-').map_or(rest, |(o, _)| o)
     } else {
         def.name.strip_suffix("Kind")?
     };
-    schema.get(owner).and_then(|d| schema.doc(d))
+    schema.get(owner).and_then(|d| d.doc)
+}
+
+/// What `annotate` looks up for every member, value and branch, built the
+/// first time it is asked for and once only, so that the lookups are
+/// constant time: the versions each documentation block gives names, and
+/// the position of each value of each enumeration.
+struct Lookups<'s> {
+    schema: &'s Schema,
+    /// By index into [`Schema::docs`].
+    docs: Vec<OnceCell<HashMap<&'s str, Option<Version>>>>,
+    /// By definition; filled for enumerations only.
+    values: Vec<OnceCell<HashMap<&'s str, usize>>>,
+}
+
+impl<'s> Lookups<'s> {
+    fn new(schema: &'s Schema) -> Self {
+        Lookups {
+            schema,
+            docs: std::iter::repeat_with(OnceCell::new)
+                .take(schema.docs.len())
+                .collect(),
+            values: std::iter::repeat_with(OnceCell::new)
+                .take(schema.defs.len())
+                .collect(),
+        }
+    }
+
+    /// The version the documentation of `def` gives `name` among its
+    /// members, values or branches.
+    fn named_since(&self, def: &Definition, name: &str) -> Option<Version> {
+        let i = doc_index(self.schema, def)?;
+        let found = self.docs[i].get_or_init(|| named_versions(&self.schema.docs[i]));
+        found.get(name).copied().flatten()
+    }
+
+    /// The position of the value `name` of `id`, if an enumeration.
+    fn value_index(&self, id: DefId, name: &str) -> Option<usize> {
+        let DefKind::Enum(e) = &self.schema.def(id).kind else {
+            return None;
+        };
+        let positions = self.values[id.index()].get_or_init(|| {
+            let mut positions = HashMap::with_capacity(e.values.len());
+            for (k, v) in e.values.iter().enumerate() {
+                positions.entry(v.name.as_str()).or_insert(k);
+            }
+            positions
+        });
+        positions.get(name).copied()
+    }
 }
 
 /// The version in a definition's `Since:` section, or failing that on a
@@ -146,15 +204,16 @@ pub(crate) fn annotate(schema: &mut Schema) {
     }
     let def_since = |id: DefId| since[id.index()];
 
+    let lookups = Lookups::new(schema);
+
     // Enumeration values first: union branches fall back on them.
     let mut values: Vec<Vec<Option<Version>>> = vec![Vec::new(); schema.defs.len()];
     for (i, d) in schema.defs.iter().enumerate() {
         if let DefKind::Enum(e) = &d.kind {
-            let doc = doc_of(schema, d);
             values[i] = e
                 .values
                 .iter()
-                .map(|v| doc.and_then(|doc| named_since(doc, &v.name)).or(since[i]))
+                .map(|v| lookups.named_since(d, &v.name).or(since[i]))
                 .collect();
         }
     }
@@ -168,27 +227,21 @@ pub(crate) fn annotate(schema: &mut Schema) {
                     .members
                     .iter()
                     .map(|m| {
-                        let owner = schema.def(m.defined_in);
-                        doc_of(schema, owner)
-                            .and_then(|doc| named_since(doc, &m.name))
+                        lookups
+                            .named_since(schema.def(m.defined_in), &m.name)
                             .or(def_since(m.defined_in))
                     })
                     .collect();
                 if let Some(v) = &o.variants {
-                    let doc = doc_of(schema, d);
-                    let tag = match &schema.def(v.tag_type).kind {
-                        DefKind::Enum(e) => Some((v.tag_type, e)),
-                        _ => None,
-                    };
+                    let tag = v.tag_type;
                     branches[i] = v
                         .variants
                         .iter()
                         .map(|b| {
-                            doc.and_then(|doc| named_since(doc, &b.name))
+                            lookups
+                                .named_since(d, &b.name)
                                 .or_else(|| {
-                                    let (id, e) = tag?;
-                                    let k = e.values.iter().position(|x| x.name == b.name)?;
-                                    values[id.index()][k]
+                                    values[tag.index()][lookups.value_index(tag, &b.name)?]
                                 })
                                 .or(since[i])
                         })
@@ -196,11 +249,10 @@ pub(crate) fn annotate(schema: &mut Schema) {
                 }
             }
             DefKind::Alternate(a) => {
-                let doc = doc_of(schema, d);
                 branches[i] = a
                     .variants
                     .iter()
-                    .map(|b| doc.and_then(|doc| named_since(doc, &b.name)).or(since[i]))
+                    .map(|b| lookups.named_since(d, &b.name).or(since[i]))
                     .collect();
             }
             _ => {}
