@@ -1,0 +1,577 @@
+//! Checking each entered definition: resolving its type references,
+//! flattening an object's members (base first), a union's branches against
+//! its tag enum, an alternate's branches against each other, and what a
+//! command or event takes and returns.
+
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
+
+use super::clash::{CName, Seen, SeenMap};
+use super::pending::{PCommand, PMember, PObject, PVariant, PVariantsTag, Pending};
+use super::{Builder, Entity, MAX_CHECK_DEPTH, SPECIAL_FEATURES, State};
+use crate::diag::Diagnostic;
+use crate::schema::{
+    AlternateType, ArrayType, Command, DefId, DefKind, EnumType, Event, JsonType, Member,
+    ModuleItem, ObjectType, Presence, UnionKind, Variant, Variants,
+};
+use crate::source::Loc;
+
+impl Builder<'_> {
+    fn resolve_type(
+        &self,
+        name: &str,
+        loc: Option<Loc>,
+        what: impl FnOnce() -> String,
+    ) -> Result<DefId, Diagnostic> {
+        self.lookup_type(name)
+            .ok_or_else(|| self.error(loc, format!("{} uses unknown type '{name}'", what())))
+    }
+
+    pub(super) fn check(&mut self) -> Result<(), Diagnostic> {
+        // Every definition is entered: the room to grow is not needed.
+        self.entries.shrink_to_fit();
+        self.state = vec![State::Unchecked; self.entries.len()];
+        self.kinds = vec![None; self.entries.len()];
+        self.connected = self
+            .docs
+            .iter()
+            .map(|d| (vec![false; d.args.len()], vec![false; d.features.len()]))
+            .collect();
+        for i in 0..self.entities.len() {
+            if let Entity::Def(id) = self.entities[i] {
+                self.check_def(id)?;
+                if let Some(doc) = self.entries[id.index()].doc {
+                    self.connect_doc(id, doc)?;
+                }
+            }
+        }
+        for i in 0..self.entities.len() {
+            match self.entities[i] {
+                Entity::Include { module, from } => self.modules[from.index()]
+                    .items
+                    .push(ModuleItem::Include(module)),
+                Entity::Def(id) => {
+                    // An array belongs to its element type's module.
+                    let module = match &self.kinds[id.index()] {
+                        Some(DefKind::Array(a)) => self.entries[a.element.index()].module,
+                        _ => self.entries[id.index()].module,
+                    };
+                    self.entries[id.index()].module = module;
+                    self.modules[module.index()].items.push(ModuleItem::Def(id));
+                }
+            }
+        }
+        self.check_docs()?;
+        if let Some((_, loc)) = self.feature_dict.get(64) {
+            return Err(self.error(*loc, "Maximum of 64 schema features is permitted"));
+        }
+        Ok(())
+    }
+
+    fn check_def(&mut self, id: DefId) -> Result<(), Diagnostic> {
+        let kind = match &self.entries[id.index()].pending {
+            Pending::Object(_) => return self.check_object(id),
+            Pending::Builtin(b) => DefKind::Builtin(*b),
+            Pending::Enum(en) => {
+                self.check_type_features(id)?;
+                let e = &self.entries[id.index()];
+                let mut seen = SeenMap::with_capacity(en.values.len());
+                for v in &en.values {
+                    self.check_clash(
+                        Seen {
+                            role: "value",
+                            name: &v.name,
+                            defined_in: &e.name,
+                        },
+                        e.loc,
+                        &mut seen,
+                    )?;
+                }
+                // The values move to the model ([`Builder::enum_type`]
+                // finds them there).
+                let empty = EnumType {
+                    values: Vec::new(),
+                    prefix: None,
+                };
+                match &mut self.entries[id.index()].pending {
+                    Pending::Enum(en) => DefKind::Enum(std::mem::replace(en, empty)),
+                    _ => DefKind::Enum(empty),
+                }
+            }
+            Pending::Array { element } => {
+                let loc = self.entries[id.index()].loc;
+                let what = loc
+                    .and_then(|l| self.ctx.defn_at.get(&l))
+                    .map_or("type", |c| c.meta);
+                let element = self.resolve_type(element, loc, || what.to_string())?;
+                DefKind::Array(ArrayType { element })
+            }
+            Pending::Alternate(variants) => {
+                let variants = variants.clone();
+                // Only the kind of the pending definition is needed now.
+                self.entries[id.index()].pending = Pending::Alternate(Rc::new(Vec::new()));
+                self.check_type_features(id)?;
+                DefKind::Alternate(AlternateType {
+                    variants: self.check_alternate(id, &variants)?,
+                })
+            }
+            Pending::Command(c) => {
+                let PCommand { arg, ret, flags } = PCommand::clone(c);
+                DefKind::Command(self.check_command(id, arg, ret, flags)?)
+            }
+            Pending::Event { arg, boxed } => {
+                let (arg, boxed) = (arg.clone(), *boxed);
+                self.check_definition_features(id)?;
+                let loc = self.entries[id.index()].loc;
+                let arg_type = match arg {
+                    Some(a) => Some(self.check_arg_type(&a, loc, "event", boxed)?),
+                    None => None,
+                };
+                DefKind::Event(Event { arg_type, boxed })
+            }
+        };
+        self.kinds[id.index()] = Some(kind);
+        self.state[id.index()] = State::Done;
+        Ok(())
+    }
+
+    fn check_definition_features(&self, id: DefId) -> Result<(), Diagnostic> {
+        let e = &self.entries[id.index()];
+        self.check_features_clash(&e.features, &e.name, e.loc)
+    }
+
+    /// Checks for types: features may not clash, and the special ones are
+    /// not allowed.
+    fn check_type_features(&self, id: DefId) -> Result<(), Diagnostic> {
+        self.check_definition_features(id)?;
+        let e = &self.entries[id.index()];
+        for f in &e.features {
+            if SPECIAL_FEATURES.contains(&f.name.as_str()) {
+                return Err(self.error(
+                    e.loc,
+                    format!("feature '{}' is not supported for types", f.name),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) fn object(&self, id: DefId) -> &ObjectType {
+        match &self.kinds[id.index()] {
+            Some(DefKind::Object(o)) => o,
+            _ => unreachable!("an object type that was checked"),
+        }
+    }
+
+    fn pobject(&self, id: DefId) -> Option<&Rc<PObject>> {
+        match &self.entries[id.index()].pending {
+            Pending::Object(o) => Some(o),
+            _ => None,
+        }
+    }
+
+    /// Enumeration type `id`, checked or not.
+    fn enum_type(&self, id: DefId) -> Option<&EnumType> {
+        match (&self.kinds[id.index()], &self.entries[id.index()].pending) {
+            (Some(DefKind::Enum(e)), _) | (None, Pending::Enum(e)) => Some(e),
+            _ => None,
+        }
+    }
+
+    fn is_union(&self, id: DefId) -> bool {
+        self.pobject(id).is_some_and(|o| o.variants.is_some())
+    }
+
+    fn check_member(&self, m: &PMember, loc: Option<Loc>) -> Result<Member, Diagnostic> {
+        let seen = Seen {
+            role: "member",
+            name: &m.name,
+            defined_in: &m.defined_in,
+        };
+        let ty = self.resolve_type(&m.ty, m.loc, || {
+            m.describe
+                .clone()
+                .unwrap_or_else(|| self.describe_member(seen, m.loc))
+        })?;
+        self.check_features_clash(&m.features, &m.name, loc)?;
+        Ok(Member {
+            name: m.name.clone(),
+            ty,
+            optional: m.optional,
+            ifcond: m.ifcond.clone(),
+            features: m.features.clone(),
+            defined_in: self.index[&*m.defined_in],
+            since: None,
+            presence: Presence::FIRST,
+        })
+    }
+
+    fn check_object(&mut self, id: DefId) -> Result<(), Diagnostic> {
+        match self.state[id.index()] {
+            State::Done => return Ok(()),
+            State::InProgress => {
+                let e = &self.entries[id.index()];
+                return Err(self.error(e.loc, format!("object {} contains itself", e.name)));
+            }
+            State::Unchecked => {}
+        }
+        self.state[id.index()] = State::InProgress;
+        self.check_type_features(id)?;
+        let loc = self.entries[id.index()].loc;
+        // Bases and branches are checked recursively; a chain this long is
+        // no real schema, and the stack must not overflow on it.
+        self.depth += 1;
+        if self.depth > MAX_CHECK_DEPTH {
+            let e = &self.entries[id.index()];
+            return Err(self.error(e.loc, format!("object {} is nested too deeply", e.name)));
+        }
+        let result = self.check_object_members(id, loc);
+        self.depth -= 1;
+        result
+    }
+
+    fn check_object_members(&mut self, id: DefId, loc: Option<Loc>) -> Result<(), Diagnostic> {
+        let p = Rc::clone(self.pobject(id).expect("an object type"));
+        let mut base_id = None;
+        if let Some(base_name) = &p.base {
+            let b = self.resolve_type(base_name, loc, || "'base'".to_string())?;
+            if self.pobject(b).is_none() || self.is_union(b) {
+                return Err(self.error(
+                    loc,
+                    format!("'base' requires a struct type, {} isn't", self.describe(b)),
+                ));
+            }
+            self.check_object(b)?;
+            base_id = Some(b);
+        }
+        // Base members first, then local ones, each checked as it comes.
+        let mut local_members = Vec::with_capacity(p.local.len());
+        {
+            let base_len = base_id.map_or(0, |b| self.object(b).members.len());
+            let mut seen = SeenMap::with_capacity(base_len + p.local.len());
+            if let Some(b) = base_id {
+                self.object_clash(b, loc, &mut seen, &mut Vec::new())?;
+            }
+            for m in &p.local {
+                let member = self.check_member(m, loc)?;
+                self.check_clash(
+                    Seen {
+                        role: "member",
+                        name: &m.name,
+                        defined_in: &m.defined_in,
+                    },
+                    loc,
+                    &mut seen,
+                )?;
+                local_members.push(member);
+            }
+        }
+        let base_members = base_id.map_or(&[][..], |b| &self.object(b).members[..]);
+        let mut members = Vec::with_capacity(base_members.len() + local_members.len());
+        members.extend(base_members.iter().cloned());
+        members.extend(local_members.iter().cloned());
+        let variants = match &p.variants {
+            None => None,
+            Some((tag, vs)) => Some(self.check_branches(loc, tag, vs, &members)?),
+        };
+        if let Some(v) = &variants {
+            let mut seen = SeenMap::with_capacity(members.len());
+            for m in &members {
+                seen.insert(CName(&m.name), self.seen_member(m));
+            }
+            self.variants_clash(v, loc, &mut seen)?;
+        }
+        self.kinds[id.index()] = Some(DefKind::Object(ObjectType {
+            base: base_id,
+            local_members,
+            members,
+            variants,
+        }));
+        // The unresolved members are done with: only whether the type is a
+        // union is asked from now on.
+        let done = if p.variants.is_some() {
+            &self.checked_union
+        } else {
+            &self.checked_struct
+        };
+        self.entries[id.index()].pending = Pending::Object(Rc::clone(done));
+        self.state[id.index()] = State::Done;
+        Ok(())
+    }
+
+    fn check_branches(
+        &mut self,
+        loc: Option<Loc>,
+        tag: &PVariantsTag,
+        given: &[PVariant],
+        members: &[Member],
+    ) -> Result<Variants, Diagnostic> {
+        let (tag_name, kind) = match tag {
+            PVariantsTag::Flat(n) => (n.as_str(), UnionKind::Flat),
+            PVariantsTag::Simple(m) => (m.name.as_str(), UnionKind::Simple),
+        };
+        let tag_member = members
+            .iter()
+            .find(|m| CName(&m.name) == CName(tag_name))
+            .filter(|m| m.name == tag_name);
+        let Some(tag_member) = tag_member else {
+            return Err(self.error(
+                loc,
+                format!("discriminator '{tag_name}' is not a member of 'base'"),
+            ));
+        };
+        let defined_in = &self.entries[tag_member.defined_in.index()].name;
+        let base_desc = if defined_in.starts_with("q_") {
+            "'base'".to_string()
+        } else {
+            format!("base type '{defined_in}'")
+        };
+        let Some(tag_enum) = self.enum_type(tag_member.ty) else {
+            return Err(self.error(
+                loc,
+                format!("discriminator member '{tag_name}' of {base_desc} must be of enum type"),
+            ));
+        };
+        if tag_member.optional {
+            return Err(self.error(
+                loc,
+                format!("discriminator member '{tag_name}' of {base_desc} must not be optional"),
+            ));
+        }
+        if tag_member.ifcond.is_some() {
+            return Err(self.error(
+                loc,
+                format!("discriminator member '{tag_name}' of {base_desc} must not be conditional"),
+            ));
+        }
+        // Tag values without a branch get an empty one.
+        let mut variants: Vec<PVariant> = given.to_vec();
+        let cases: HashSet<&str> = given.iter().map(|v| v.name.as_str()).collect();
+        for value in &tag_enum.values {
+            if !cases.contains(value.name.as_str()) {
+                variants.push(PVariant {
+                    name: value.name.clone(),
+                    ty: "q_empty".to_string(),
+                    ifcond: value.ifcond.clone(),
+                    loc,
+                    defined_in: defined_in.clone(),
+                    implicit: true,
+                });
+            }
+        }
+        if variants.is_empty() {
+            return Err(self.error(loc, "union has no branches"));
+        }
+        let tag_type = tag_member.ty;
+        let tag_values: HashSet<String> = tag_enum.values.iter().map(|v| v.name.clone()).collect();
+        let mut out = Vec::with_capacity(variants.len());
+        for v in &variants {
+            let seen_v = Seen {
+                role: "branch",
+                name: &v.name,
+                defined_in: &v.defined_in,
+            };
+            let ty = self.resolve_type(&v.ty, v.loc, || self.describe_member(seen_v, v.loc))?;
+            if !tag_values.contains(&v.name) {
+                return Err(self.error(
+                    loc,
+                    format!(
+                        "branch '{}' is not a value of {}",
+                        v.name,
+                        self.describe(tag_type)
+                    ),
+                ));
+            }
+            if self.pobject(ty).is_none() {
+                return Err(self.error(
+                    loc,
+                    format!(
+                        "{} cannot use {}",
+                        self.describe_member(seen_v, loc),
+                        self.describe(ty)
+                    ),
+                ));
+            }
+            self.check_object(ty)?;
+            out.push(Variant {
+                name: v.name.clone(),
+                ty,
+                ifcond: v.ifcond.clone(),
+                implicit: v.implicit,
+                since: None,
+                presence: Presence::FIRST,
+            });
+        }
+        Ok(Variants {
+            tag: tag_name.to_string(),
+            tag_type,
+            variants: out,
+            kind,
+        })
+    }
+
+    fn check_alternate(
+        &mut self,
+        id: DefId,
+        variants: &[PVariant],
+    ) -> Result<Vec<Variant>, Diagnostic> {
+        let loc = self.entries[id.index()].loc;
+        let mut out = Vec::with_capacity(variants.len());
+        for v in variants {
+            let seen_v = Seen {
+                role: "branch",
+                name: &v.name,
+                defined_in: &v.defined_in,
+            };
+            let ty = self.resolve_type(&v.ty, v.loc, || self.describe_member(seen_v, v.loc))?;
+            out.push(Variant {
+                name: v.name.clone(),
+                ty,
+                ifcond: v.ifcond.clone(),
+                implicit: false,
+                since: None,
+                presence: Presence::FIRST,
+            });
+        }
+        let mut seen = SeenMap::new();
+        let mut types_seen: HashMap<&'static str, &str> = HashMap::new();
+        for (v, pv) in out.iter().zip(variants) {
+            let seen_v = Seen {
+                role: "branch",
+                name: &v.name,
+                defined_in: &pv.defined_in,
+            };
+            self.check_clash(seen_v, loc, &mut seen)?;
+            let qtype = match &self.entries[v.ty.index()].pending {
+                Pending::Builtin(b) => match b.json_type() {
+                    JsonType::Null => Some("QTYPE_QNULL"),
+                    JsonType::String => Some("QTYPE_QSTRING"),
+                    JsonType::Number | JsonType::Int => Some("QTYPE_QNUM"),
+                    JsonType::Boolean => Some("QTYPE_QBOOL"),
+                    _ => None,
+                },
+                Pending::Enum(_) => Some("QTYPE_QSTRING"),
+                Pending::Array { .. } => Some("QTYPE_QLIST"),
+                Pending::Object(_) => Some("QTYPE_QDICT"),
+                _ => None,
+            };
+            let Some(qtype) = qtype else {
+                return Err(self.error(
+                    loc,
+                    format!(
+                        "{} cannot use {}",
+                        self.describe_member(seen_v, loc),
+                        self.describe(v.ty)
+                    ),
+                ));
+            };
+            // A string value can be parsed from text that looks like a
+            // number or a boolean (command-line keyval syntax), so a string
+            // branch conflicts with those unless an enum rules it out.
+            let mut conflicting = vec![qtype];
+            if qtype == "QTYPE_QSTRING" {
+                if let Some(en) = self.enum_type(v.ty) {
+                    for m in &en.values {
+                        if (m.name == "on" || m.name == "off")
+                            && !conflicting.contains(&"QTYPE_QBOOL")
+                        {
+                            conflicting.push("QTYPE_QBOOL");
+                        }
+                        if m.name.starts_with([
+                            '-', '+', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '.',
+                        ]) && !conflicting.contains(&"QTYPE_QNUM")
+                        {
+                            conflicting.push("QTYPE_QNUM");
+                        }
+                    }
+                } else {
+                    conflicting.push("QTYPE_QNUM");
+                    conflicting.push("QTYPE_QBOOL");
+                }
+            }
+            for qt in conflicting {
+                if let Some(other) = types_seen.get(qt) {
+                    return Err(self.error(
+                        loc,
+                        format!(
+                            "{} can't be distinguished from '{other}'",
+                            self.describe_member(seen_v, loc)
+                        ),
+                    ));
+                }
+                types_seen.insert(qt, &v.name);
+            }
+        }
+        Ok(out)
+    }
+
+    fn check_arg_type(
+        &mut self,
+        arg: &str,
+        loc: Option<Loc>,
+        what: &str,
+        boxed: bool,
+    ) -> Result<DefId, Diagnostic> {
+        let t = self.resolve_type(arg, loc, || format!("{what}'s 'data'"))?;
+        if self.pobject(t).is_none() {
+            return Err(self.error(
+                loc,
+                format!("{what}'s 'data' cannot take {}", self.describe(t)),
+            ));
+        }
+        if self.is_union(t) && !boxed {
+            return Err(self.error(
+                loc,
+                format!(
+                    "{what}'s 'data' can take {} only with 'boxed': true",
+                    self.describe(t)
+                ),
+            ));
+        }
+        self.check_object(t)?;
+        // A limit of QEMU 10.2's C generator, not of the language: QEMU 5.2
+        // schemas have conditional arguments without it.
+        let conditional = self.object(t).members.iter().any(|m| m.ifcond.is_some());
+        if conditional && !boxed && self.ctx.strict() {
+            return Err(self.error(
+                loc,
+                format!("conditional {what} arguments require 'boxed': true"),
+            ));
+        }
+        Ok(t)
+    }
+
+    fn check_command(
+        &mut self,
+        id: DefId,
+        arg: Option<String>,
+        ret: Option<String>,
+        mut flags: Command,
+    ) -> Result<Command, Diagnostic> {
+        self.check_definition_features(id)?;
+        let loc = self.entries[id.index()].loc;
+        if let Some(a) = arg {
+            flags.arg_type = Some(self.check_arg_type(&a, loc, "command", flags.boxed)?);
+        }
+        if let Some(r) = ret {
+            let t = self.resolve_type(&r, loc, || "command's 'returns'".to_string())?;
+            if !self
+                .returns_exceptions
+                .contains(self.entries[id.index()].name.as_str())
+            {
+                let element = match &self.entries[t.index()].pending {
+                    Pending::Array { element } => self.lookup_type(element).unwrap_or(t),
+                    _ => t,
+                };
+                if self.pobject(element).is_none() {
+                    return Err(self.error(
+                        loc,
+                        format!("command's 'returns' cannot take {}", self.describe(t)),
+                    ));
+                }
+            }
+            flags.ret_type = Some(t);
+        }
+        Ok(flags)
+    }
+}

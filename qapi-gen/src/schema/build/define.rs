@@ -1,0 +1,393 @@
+//! Entering definitions: each checked expression becomes an [`Entry`],
+//! with the implicit types QEMU makes for it (array types, `q_obj_` types for
+//! inline members and bases, a 5.2 simple union's wrappers and tag enum), as
+//! QEMU's `_def_exprs` does.
+
+use std::rc::Rc;
+
+use super::pending::{Entry, PCommand, PMember, PObject, PVariant, PVariantsTag, Pending};
+use super::{Builder, Entity};
+use crate::diag::{Diagnostic, Note};
+use crate::expr::{self, DefBody, FeatureDef, MemberDef, TypeOrMembers, TypeRef};
+use crate::schema::{Builtin, Command, Cond, DefId, EnumType, EnumValue, Feature, Presence};
+use crate::source::Loc;
+
+impl Builder<'_> {
+    fn def_definition(&mut self, entry: Entry) -> Result<DefId, Diagnostic> {
+        let id = DefId(self.entries.len() as u32);
+        let (name, loc) = (entry.name.clone(), entry.loc);
+        self.entries.push(entry);
+        self.entities.push(Entity::Def(id));
+        if let Some(&other) = self.index.get(&name) {
+            return Err(match self.entries[other.index()].loc {
+                Some(other_loc) => self
+                    .error(loc, format!("'{name}' is already defined"))
+                    .with_note(Note {
+                        loc: other_loc,
+                        context: self.ctx.context(other_loc),
+                        message: "previous definition".to_string(),
+                    }),
+                None => self.error(loc, format!("{} is already defined", self.describe(other))),
+            });
+        }
+        self.index.insert(name, id);
+        Ok(id)
+    }
+
+    fn entry(&mut self, name: String, pending: Pending, loc: Option<Loc>) -> Entry {
+        let implicit =
+            loc.is_none() || name.starts_with("q_") || matches!(pending, Pending::Array { .. });
+        Entry {
+            implicit,
+            name,
+            pending,
+            loc,
+            doc: None,
+            ifcond: None,
+            features: Vec::new(),
+            module: self.module_of_loc(loc),
+        }
+    }
+
+    pub(super) fn def_predefineds(&mut self) -> Result<(), Diagnostic> {
+        for b in Builtin::ALL {
+            let e = self.entry(b.name().to_string(), Pending::Builtin(b), None);
+            self.def_definition(e)?;
+            self.make_array_type(b.name(), None)?;
+        }
+        let empty = PObject {
+            base: None,
+            local: Vec::new(),
+            variants: None,
+        };
+        let e = self.entry("q_empty".to_string(), Pending::Object(Rc::new(empty)), None);
+        self.def_definition(e)?;
+        let values = [
+            "none", "qnull", "qnum", "qstring", "qdict", "qlist", "qbool",
+        ]
+        .iter()
+        .map(|v| EnumValue {
+            name: v.to_string(),
+            ifcond: None,
+            features: Vec::new(),
+            since: None,
+            presence: Presence::FIRST,
+        })
+        .collect();
+        let e = self.entry(
+            "QType".to_string(),
+            Pending::Enum(EnumType {
+                values,
+                prefix: None,
+            }),
+            None,
+        );
+        self.def_definition(e)?;
+        Ok(())
+    }
+
+    fn make_features(&mut self, features: Vec<FeatureDef>, loc: Option<Loc>) -> Vec<Feature> {
+        features
+            .into_iter()
+            .map(|f| {
+                if self.feature_names.insert(f.name.clone()) {
+                    self.feature_dict.push((f.name.clone(), loc));
+                }
+                Feature {
+                    name: f.name,
+                    ifcond: f.ifcond,
+                }
+            })
+            .collect()
+    }
+
+    fn make_array_type(&mut self, element: &str, loc: Option<Loc>) -> Result<String, Diagnostic> {
+        let name = format!("{element}List");
+        if self.lookup_type(&name).is_none() {
+            let e = self.entry(
+                name.clone(),
+                Pending::Array {
+                    element: element.to_string(),
+                },
+                loc,
+            );
+            self.def_definition(e)?;
+        }
+        Ok(name)
+    }
+
+    fn type_name(&mut self, ty: TypeRef, loc: Loc) -> Result<String, Diagnostic> {
+        match ty {
+            TypeRef::Named(n) => Ok(n),
+            TypeRef::Array(n) => self.make_array_type(&n, Some(loc)),
+        }
+    }
+
+    fn make_members(
+        &mut self,
+        members: Vec<MemberDef>,
+        loc: Loc,
+        defined_in: &str,
+    ) -> Result<Vec<PMember>, Diagnostic> {
+        let defined_in: Rc<str> = defined_in.into();
+        members
+            .into_iter()
+            .map(|m| {
+                let ty = self.type_name(m.ty, loc)?;
+                Ok(PMember {
+                    name: m.name,
+                    ty,
+                    optional: m.optional,
+                    ifcond: m.ifcond,
+                    features: self.make_features(m.features, Some(loc)),
+                    loc: Some(loc),
+                    defined_in: Rc::clone(&defined_in),
+                    describe: None,
+                })
+            })
+            .collect()
+    }
+
+    /// The wrapper `q_obj_TYPE-wrapper` of a 5.2 simple union's branch: an
+    /// object with the one member `data`.  (Shared by all branches of that
+    /// type; messages name the first branch that made it.)
+    fn make_wrapper_type(
+        &mut self,
+        ty: String,
+        loc: Loc,
+        branch: &str,
+    ) -> Result<String, Diagnostic> {
+        let name = format!("q_obj_{ty}-wrapper");
+        if !self.index.contains_key(&name) {
+            let data = PMember {
+                name: "data".to_string(),
+                ty,
+                optional: false,
+                ifcond: None,
+                features: Vec::new(),
+                loc: Some(loc),
+                defined_in: name.as_str().into(),
+                describe: Some(format!("branch '{branch}'")),
+            };
+            let object = PObject {
+                base: None,
+                local: vec![data],
+                variants: None,
+            };
+            let e = self.entry(name.clone(), Pending::Object(Rc::new(object)), Some(loc));
+            self.def_definition(e)?;
+        }
+        Ok(name)
+    }
+
+    /// An implicit object type `q_obj_NAME-ROLE` for inline members; `None`
+    /// when there are none.
+    fn make_implicit_object_type(
+        &mut self,
+        name: &str,
+        loc: Loc,
+        ifcond: Option<Cond>,
+        role: &str,
+        members: Vec<MemberDef>,
+    ) -> Result<Option<String>, Diagnostic> {
+        if members.is_empty() {
+            return Ok(None);
+        }
+        let name = format!("q_obj_{name}-{role}");
+        let members = self.make_members(members, loc, &name)?;
+        if !self.index.contains_key(&name) {
+            let object = PObject {
+                base: None,
+                local: members,
+                variants: None,
+            };
+            let mut e = self.entry(name.clone(), Pending::Object(Rc::new(object)), Some(loc));
+            e.ifcond = ifcond;
+            self.def_definition(e)?;
+        }
+        Ok(Some(name))
+    }
+
+    pub(super) fn def_expr(&mut self, def: expr::Def) -> Result<(), Diagnostic> {
+        let loc = def.loc;
+        let name = def.name;
+        let features = self.make_features(def.features, Some(loc));
+        let ifcond = def.ifcond;
+        let pending = match def.body {
+            DefBody::Enum { values, prefix } => {
+                let values = values
+                    .into_iter()
+                    .map(|v| EnumValue {
+                        name: v.name,
+                        ifcond: v.ifcond,
+                        features: self.make_features(v.features, Some(loc)),
+                        since: None,
+                        presence: Presence::FIRST,
+                    })
+                    .collect();
+                Pending::Enum(EnumType { values, prefix })
+            }
+            DefBody::Struct { base, members } => {
+                let local = self.make_members(members, loc, &name)?;
+                Pending::Object(Rc::new(PObject {
+                    base,
+                    local,
+                    variants: None,
+                }))
+            }
+            DefBody::Union {
+                base,
+                discriminator: Some(tag),
+                branches,
+            } => {
+                let base = match base {
+                    Some(TypeOrMembers::Name(n)) => Some(n),
+                    Some(TypeOrMembers::Members(m)) => {
+                        self.make_implicit_object_type(&name, loc, ifcond.clone(), "base", m)?
+                    }
+                    None => None,
+                };
+                let mut variants = Vec::with_capacity(branches.len());
+                for br in branches {
+                    let ty = self.type_name(br.ty, loc)?;
+                    variants.push(PVariant {
+                        name: br.name,
+                        ty,
+                        ifcond: br.ifcond,
+                        loc: Some(loc),
+                        defined_in: name.clone(),
+                        implicit: false,
+                    });
+                }
+                Pending::Object(Rc::new(PObject {
+                    base,
+                    local: Vec::new(),
+                    variants: Some((PVariantsTag::Flat(tag), variants)),
+                }))
+            }
+            DefBody::Union { branches, .. } => {
+                // A QEMU 5.2 simple union: each branch wrapped in an object
+                // with member `data`, tagged by an implicit enum.
+                let mut variants = Vec::with_capacity(branches.len());
+                for br in branches {
+                    let ty = self.type_name(br.ty, loc)?;
+                    let wrapper = self.make_wrapper_type(ty, loc, &br.name)?;
+                    variants.push(PVariant {
+                        name: br.name,
+                        ty: wrapper,
+                        ifcond: br.ifcond,
+                        loc: Some(loc),
+                        defined_in: name.clone(),
+                        implicit: false,
+                    });
+                }
+                let kind_name = format!("{name}Kind");
+                let values = variants
+                    .iter()
+                    .map(|v| EnumValue {
+                        name: v.name.clone(),
+                        ifcond: v.ifcond.clone(),
+                        features: Vec::new(),
+                        since: None,
+                        presence: Presence::FIRST,
+                    })
+                    .collect();
+                let mut e = self.entry(
+                    kind_name.clone(),
+                    Pending::Enum(EnumType {
+                        values,
+                        prefix: None,
+                    }),
+                    Some(loc),
+                );
+                e.ifcond = ifcond.clone();
+                e.implicit = true;
+                self.def_definition(e)?;
+                let tag = PMember {
+                    name: "type".to_string(),
+                    ty: kind_name,
+                    optional: false,
+                    ifcond: None,
+                    features: Vec::new(),
+                    loc: Some(loc),
+                    defined_in: name.as_str().into(),
+                    describe: None,
+                };
+                Pending::Object(Rc::new(PObject {
+                    base: None,
+                    local: vec![tag.clone()],
+                    variants: Some((PVariantsTag::Simple(Box::new(tag)), variants)),
+                }))
+            }
+            DefBody::Alternate { branches } => {
+                let mut variants = Vec::with_capacity(branches.len());
+                for br in branches {
+                    let ty = self.type_name(br.ty, loc)?;
+                    variants.push(PVariant {
+                        name: br.name,
+                        ty,
+                        ifcond: br.ifcond,
+                        loc: Some(loc),
+                        defined_in: name.clone(),
+                        implicit: false,
+                    });
+                }
+                Pending::Alternate(Rc::new(variants))
+            }
+            DefBody::Command {
+                data,
+                returns,
+                boxed,
+                generate,
+                success_response,
+                allow_oob,
+                allow_preconfig,
+                coroutine,
+            } => {
+                let arg = self.arg_type(&name, loc, ifcond.clone(), data)?;
+                let ret = match returns {
+                    Some(TypeRef::Array(n)) => Some(self.make_array_type(&n, Some(loc))?),
+                    Some(TypeRef::Named(n)) => Some(n),
+                    None => None,
+                };
+                let flags = Command {
+                    arg_type: None,
+                    ret_type: None,
+                    generate,
+                    success_response,
+                    boxed,
+                    allow_oob,
+                    allow_preconfig,
+                    coroutine,
+                };
+                Pending::Command(Box::new(PCommand { arg, ret, flags }))
+            }
+            DefBody::Event { data, boxed } => {
+                let arg = self.arg_type(&name, loc, ifcond.clone(), data)?;
+                Pending::Event { arg, boxed }
+            }
+        };
+        let mut e = self.entry(name, pending, Some(loc));
+        e.doc = def.doc;
+        e.ifcond = ifcond;
+        e.features = features;
+        self.def_definition(e)?;
+        Ok(())
+    }
+
+    fn arg_type(
+        &mut self,
+        name: &str,
+        loc: Loc,
+        ifcond: Option<Cond>,
+        data: Option<TypeOrMembers>,
+    ) -> Result<Option<String>, Diagnostic> {
+        match data {
+            Some(TypeOrMembers::Name(n)) => Ok(Some(n)),
+            Some(TypeOrMembers::Members(m)) => {
+                self.make_implicit_object_type(name, loc, ifcond, "arg", m)
+            }
+            None => Ok(None),
+        }
+    }
+}

@@ -1,0 +1,200 @@
+//! Connecting documentation blocks to what they describe, as QEMU's
+//! `connect_doc` does, and reporting descriptions of members and features
+//! that do not exist.
+
+use std::collections::HashMap;
+
+use super::Builder;
+use super::pending::Entry;
+use crate::Ctx;
+use crate::diag::{Diagnostic, Lint};
+use crate::doc::ArgSection;
+use crate::schema::{Command, DefId, DefKind, Event, UnionKind};
+use crate::source::Loc;
+
+impl Builder<'_> {
+    /// Connects a definition's documentation to its members and features,
+    /// as QEMU's `connect_doc` does.
+    pub(super) fn connect_doc(&mut self, id: DefId, doc_index: usize) -> Result<(), Diagnostic> {
+        let Builder {
+            entries,
+            kinds,
+            docs,
+            connected,
+            ctx,
+            pragma,
+            ..
+        } = self;
+        let doc = doc_index;
+        let doc = &mut docs[doc];
+        let index = |list: &[ArgSection]| {
+            list.iter()
+                .enumerate()
+                .map(|(i, a)| (a.name.clone(), i))
+                .collect()
+        };
+        let symbol = doc.symbol.as_deref().unwrap_or_default();
+        let mut linker = DocLinker {
+            entries,
+            kinds,
+            args: index(&doc.args),
+            features: index(&doc.features),
+            excepted: pragma.documentation_exceptions.iter().any(|s| s == symbol),
+            documented: doc.args.len(),
+            undocumented: Vec::new(),
+            connected: &mut connected[doc_index],
+            ctx,
+        };
+        let result = linker.connect(id);
+        let undocumented = linker.undocumented;
+        doc.add_undocumented(undocumented);
+        result
+    }
+
+    pub(super) fn check_docs(&self) -> Result<(), Diagnostic> {
+        for (doc, (args, features)) in self.docs.iter().zip(&self.connected) {
+            for (list, flags, what) in [
+                (&doc.args, args, "member"),
+                (&doc.features, features, "feature"),
+            ] {
+                let bogus: Vec<_> = list
+                    .iter()
+                    .zip(flags)
+                    .filter(|(_, c)| !**c)
+                    .map(|(a, _)| a)
+                    .collect();
+                if let Some(first) = bogus.first() {
+                    let names = bogus
+                        .iter()
+                        .map(|a| a.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join("', '");
+                    let (s, verb) = if bogus.len() > 1 {
+                        ("s", "do")
+                    } else {
+                        ("", "does")
+                    };
+                    return Err(Diagnostic::error(
+                        first.loc,
+                        format!("documented {what}{s} '{names}' {verb} not exist"),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Connects one documentation block to the members and features it
+/// describes.
+struct DocLinker<'b> {
+    entries: &'b [Entry],
+    kinds: &'b [Option<DefKind>],
+    /// The position of each member and feature description, by name;
+    /// undocumented members get theirs as they are found.
+    args: HashMap<String, usize>,
+    features: HashMap<String, usize>,
+    /// Whether the `documentation-exceptions` pragma names the definition.
+    excepted: bool,
+    /// How many member descriptions the block has.
+    documented: usize,
+    /// The members found undocumented, in order, for
+    /// [`Doc::add_undocumented`](crate::doc::Doc::add_undocumented).
+    undocumented: Vec<String>,
+    connected: &'b mut (Vec<bool>, Vec<bool>),
+    ctx: &'b mut Ctx,
+}
+
+impl DocLinker<'_> {
+    fn connect(&mut self, id: DefId) -> Result<(), Diagnostic> {
+        let (entries, kinds) = (self.entries, self.kinds);
+        let e = &entries[id.index()];
+        for f in &e.features {
+            self.feature(&f.name, e.loc)?;
+        }
+        match &kinds[id.index()] {
+            Some(DefKind::Enum(en)) => {
+                for v in &en.values {
+                    self.member("value", &v.name, e.loc)?;
+                    for f in &v.features {
+                        self.feature(&f.name, e.loc)?;
+                    }
+                }
+            }
+            Some(DefKind::Object(obj)) => {
+                if let Some(b) = obj.base
+                    && entries[b.index()].name.starts_with("q_")
+                {
+                    self.connect(b)?;
+                }
+                // A 5.2 simple union's tag is implicit: documenting it is
+                // optional.
+                let simple = obj
+                    .variants
+                    .as_ref()
+                    .is_some_and(|v| v.kind == UnionKind::Simple);
+                if !simple || self.args.contains_key("type") {
+                    for m in &obj.local_members {
+                        self.member("member", &m.name, e.loc)?;
+                        for f in &m.features {
+                            self.feature(&f.name, e.loc)?;
+                        }
+                    }
+                }
+            }
+            Some(DefKind::Alternate(alt)) => {
+                for v in &alt.variants {
+                    self.member("branch", &v.name, e.loc)?;
+                }
+            }
+            Some(DefKind::Command(Command {
+                arg_type: Some(a), ..
+            }))
+            | Some(DefKind::Event(Event {
+                arg_type: Some(a), ..
+            })) if entries[a.index()].name.starts_with("q_") => {
+                self.connect(*a)?;
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn member(&mut self, role: &str, name: &str, loc: Option<Loc>) -> Result<(), Diagnostic> {
+        match self.args.get(name) {
+            Some(&i) => self.connected.0[i] = true,
+            None => {
+                if !self.excepted {
+                    let d = match loc {
+                        Some(l) => self
+                            .ctx
+                            .error(l, format!("{role} '{name}' lacks documentation")),
+                        None => Diagnostic::global(format!("{role} '{name}' lacks documentation")),
+                    };
+                    self.ctx.style(Lint::Undocumented, d)?;
+                }
+                let i = self.documented + self.undocumented.len();
+                self.args.insert(name.to_string(), i);
+                self.undocumented.push(name.to_string());
+                self.connected.0.push(true);
+            }
+        }
+        Ok(())
+    }
+
+    fn feature(&mut self, name: &str, loc: Option<Loc>) -> Result<(), Diagnostic> {
+        match self.features.get(name) {
+            Some(&i) => self.connected.1[i] = true,
+            None => {
+                let d = match loc {
+                    Some(l) => self
+                        .ctx
+                        .error(l, format!("feature '{name}' lacks documentation")),
+                    None => Diagnostic::global(format!("feature '{name}' lacks documentation")),
+                };
+                self.ctx.style(Lint::Undocumented, d)?;
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,289 @@
+//! Building the schema model from checked definitions and checking it as a
+//! whole: QEMU's `schema.py`, step for step, so that errors come in QEMU's
+//! order with QEMU's messages.
+//!
+//! Definitions are first entered with their type references as names (the
+//! way QEMU's `_def_exprs` does, creating implicit types on the way:
+//! [`define`], into the [`pending`] forms); then every entity is checked in
+//! order, resolving names, flattening members ([`check`]) and checking
+//! clashes ([`clash`]); documentation is connected to what it documents as
+//! each entity is checked ([`docs`]).  This module holds the [`Builder`]'s
+//! state, the entry point [`build`] and what the steps share.
+
+mod check;
+mod clash;
+mod define;
+mod docs;
+mod pending;
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+use self::pending::{Entry, PObject, PVariantsTag, Pending};
+use super::{DefId, DefKind, Definition, Module, ModuleId, Origin, Presence, Schema};
+use crate::Ctx;
+use crate::diag::Diagnostic;
+use crate::doc::Doc;
+use crate::expr::{self, Item};
+use crate::source::{Loc, absolute};
+use crate::syntax::{Parsed, Pragma};
+
+const BUILTIN_MODULE: &str = "./builtin";
+const SPECIAL_FEATURES: [&str; 2] = ["deprecated", "unstable"];
+
+/// How far checking a definition has got.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum State {
+    Unchecked,
+    InProgress,
+    Done,
+}
+
+/// What the schema holds, in order: include directives and definitions.
+#[derive(Clone, Copy)]
+enum Entity {
+    Include { module: ModuleId, from: ModuleId },
+    Def(DefId),
+}
+
+/// The state of building one schema.
+struct Builder<'a> {
+    ctx: &'a mut Ctx,
+    pragma: Pragma,
+    docs: Vec<Doc>,
+    entries: Vec<Entry>,
+    entities: Vec<Entity>,
+    index: HashMap<String, DefId>,
+    modules: Vec<Module>,
+    module_index: HashMap<String, ModuleId>,
+    schema_dir: PathBuf,
+    /// Feature names with where each was first used.
+    feature_dict: Vec<(String, Option<Loc>)>,
+    feature_names: HashSet<String>,
+    // Check state.
+    state: Vec<State>,
+    kinds: Vec<Option<DefKind>>,
+    /// For each documentation block, which member and feature descriptions
+    /// were connected to what they describe.
+    connected: Vec<(Vec<bool>, Vec<bool>)>,
+    /// The module of each file.
+    file_modules: HashMap<crate::FileId, ModuleId>,
+    /// How deep `check_object` has recursed.
+    depth: usize,
+    /// The `command-returns-exceptions` pragma, as a set.
+    returns_exceptions: HashSet<String>,
+    /// What a struct's and a union's pending definition become once they
+    /// are checked: all that is asked of them then is which they are.
+    checked_struct: Rc<PObject>,
+    checked_union: Rc<PObject>,
+}
+
+/// How deep bases and branches may nest.
+const MAX_CHECK_DEPTH: usize = 1000;
+
+/// Builds and checks the schema.
+///
+/// Each expression is checked (`crate::expr`) and then entered, so that
+/// the expressions and what they become do not all exist at once; as in
+/// QEMU, which checks every expression before entering any, an error in
+/// entering one is reported only if every expression passes its checks.
+pub(crate) fn build(ctx: &mut Ctx, mut parsed: Parsed) -> Result<Schema, Diagnostic> {
+    let exprs = std::mem::take(&mut parsed.exprs);
+    let checker = expr::Exceptions::new(&parsed.pragma);
+    let root = ctx.sources.path(crate::FileId(0)).to_path_buf();
+    let schema_dir = absolute(root.parent().unwrap_or(Path::new("")));
+    let returns_exceptions = parsed
+        .pragma
+        .command_returns_exceptions
+        .iter()
+        .cloned()
+        .collect();
+    let checked = |variants| {
+        Rc::new(PObject {
+            base: None,
+            local: Vec::new(),
+            variants,
+        })
+    };
+    let mut b = Builder {
+        ctx,
+        returns_exceptions,
+        checked_struct: checked(None),
+        checked_union: checked(Some((PVariantsTag::Flat(String::new()), Vec::new()))),
+        pragma: parsed.pragma,
+        docs: parsed.docs,
+        entries: Vec::new(),
+        entities: Vec::new(),
+        index: HashMap::new(),
+        modules: Vec::new(),
+        module_index: HashMap::new(),
+        schema_dir,
+        feature_dict: SPECIAL_FEATURES
+            .iter()
+            .map(|f| (f.to_string(), None))
+            .collect(),
+        feature_names: SPECIAL_FEATURES.iter().map(|f| f.to_string()).collect(),
+        state: Vec::new(),
+        kinds: Vec::new(),
+        connected: Vec::new(),
+        file_modules: HashMap::new(),
+        depth: 0,
+    };
+    b.make_module_named(BUILTIN_MODULE.to_string());
+    b.make_module(&root);
+    b.def_predefineds()?;
+    let mut entering_error = None;
+    for e in exprs {
+        let item = checker.check(b.ctx, &b.docs, &b.pragma, e)?;
+        if entering_error.is_some() {
+            continue;
+        }
+        match item {
+            Item::Include { path, loc } => {
+                let module = b.make_module(&path);
+                let from = b.module_of_loc(Some(loc));
+                b.entities.push(Entity::Include { module, from });
+            }
+            Item::Def(def) => entering_error = b.def_expr(def).err(),
+        }
+    }
+    if let Some(e) = entering_error {
+        return Err(e);
+    }
+    b.check()?;
+    b.finish()
+}
+
+/// `os.path.relpath(path, start)`, for absolute normalized paths.
+fn relpath(path: &Path, start: &Path) -> String {
+    let p: Vec<_> = path.components().collect();
+    let s: Vec<_> = start.components().collect();
+    let common = p.iter().zip(&s).take_while(|(a, b)| a == b).count();
+    let mut parts: Vec<String> = vec!["..".to_string(); s.len() - common];
+    parts.extend(
+        p[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
+    if parts.is_empty() {
+        ".".to_string()
+    } else {
+        parts.join("/")
+    }
+}
+
+impl Builder<'_> {
+    fn make_module_named(&mut self, name: String) -> ModuleId {
+        if let Some(&id) = self.module_index.get(&name) {
+            return id;
+        }
+        let id = ModuleId(self.modules.len() as u32);
+        self.modules.push(Module {
+            name: name.clone(),
+            items: Vec::new(),
+        });
+        self.module_index.insert(name, id);
+        id
+    }
+
+    fn module_name(&self, path: &Path) -> String {
+        relpath(&absolute(path), &self.schema_dir)
+    }
+
+    fn make_module(&mut self, path: &Path) -> ModuleId {
+        let name = self.module_name(path);
+        self.make_module_named(name)
+    }
+
+    fn module_of_loc(&mut self, loc: Option<Loc>) -> ModuleId {
+        let Some(l) = loc else { return ModuleId(0) };
+        if let Some(&m) = self.file_modules.get(&l.file) {
+            return m;
+        }
+        let name = self.module_name(self.ctx.sources.path(l.file));
+        let m = self.module_index.get(&name).copied().unwrap_or(ModuleId(0));
+        self.file_modules.insert(l.file, m);
+        m
+    }
+
+    fn is_type(&self, id: DefId) -> bool {
+        !matches!(
+            self.entries[id.index()].pending,
+            Pending::Command(_) | Pending::Event { .. }
+        )
+    }
+
+    fn lookup_type(&self, name: &str) -> Option<DefId> {
+        self.index.get(name).copied().filter(|&id| self.is_type(id))
+    }
+
+    /// QEMU's `describe()` of a definition.
+    fn describe(&self, id: DefId) -> String {
+        let e = &self.entries[id.index()];
+        match &e.pending {
+            Pending::Builtin(_) => format!("built-in type '{}'", e.name),
+            Pending::Enum(_) => format!("enum type '{}'", e.name),
+            Pending::Array { element } => format!("array type ['{element}']"),
+            Pending::Object(o) if o.variants.is_some() => format!("union type '{}'", e.name),
+            Pending::Object(_) => format!("struct type '{}'", e.name),
+            Pending::Alternate(_) => format!("alternate type '{}'", e.name),
+            Pending::Command(_) => format!("command '{}'", e.name),
+            Pending::Event { .. } => format!("event '{}'", e.name),
+        }
+    }
+
+    fn error(&self, loc: Option<Loc>, message: impl Into<String>) -> Diagnostic {
+        match loc {
+            Some(l) => self.ctx.error(l, message),
+            None => Diagnostic::global(message),
+        }
+    }
+
+    fn finish(self) -> Result<Schema, Diagnostic> {
+        let root = self.ctx.sources.path(crate::FileId(0)).to_path_buf();
+        let origin = Origin {
+            label: root.display().to_string(),
+            path: root,
+        };
+        let Builder {
+            entries,
+            kinds,
+            modules,
+            docs,
+            pragma,
+            feature_dict,
+            index,
+            ..
+        } = self;
+        let defs = entries
+            .into_iter()
+            .zip(kinds)
+            .map(|(e, kind)| Definition {
+                name: e.name,
+                kind: kind.expect("every definition checked"),
+                loc: e.loc,
+                doc: e.doc,
+                ifcond: e.ifcond,
+                features: e.features,
+                module: e.module,
+                implicit: e.implicit,
+                since: None,
+                presence: Presence::FIRST,
+            })
+            .collect();
+        let mut schema = Schema {
+            sources: Default::default(),
+            warnings: Vec::new(),
+            modules,
+            defs,
+            docs,
+            pragma,
+            feature_names: feature_dict.into_iter().map(|(n, _)| n).collect(),
+            origins: vec![origin],
+            index,
+        };
+        super::since::annotate(&mut schema);
+        Ok(schema)
+    }
+}

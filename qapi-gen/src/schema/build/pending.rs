@@ -1,0 +1,87 @@
+//! Definitions as entered, before they are checked: their type references
+//! are still names, resolved when the definition is checked.
+
+use std::rc::Rc;
+
+use super::super::{Builtin, Command, Cond, EnumType, Feature, ModuleId};
+use crate::source::Loc;
+
+/// A member before its type is resolved.
+#[derive(Clone, Debug)]
+pub(super) struct PMember {
+    pub(super) name: String,
+    pub(super) ty: String,
+    pub(super) optional: bool,
+    pub(super) ifcond: Option<Cond>,
+    pub(super) features: Vec<Feature>,
+    pub(super) loc: Option<Loc>,
+    /// The name of the type defining it (shared by its members).
+    pub(super) defined_in: Rc<str>,
+    /// How messages name it, when not as QEMU names a member: a 5.2 simple
+    /// union's wrapper member is its branch.
+    pub(super) describe: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub(super) struct PVariant {
+    pub(super) name: String,
+    pub(super) ty: String,
+    pub(super) ifcond: Option<Cond>,
+    pub(super) loc: Option<Loc>,
+    pub(super) defined_in: String,
+    pub(super) implicit: bool,
+}
+
+#[derive(Clone, Debug)]
+pub(super) enum Pending {
+    Builtin(Builtin),
+    Enum(EnumType),
+    Array {
+        element: String,
+    },
+    Object(Rc<PObject>),
+    Alternate(Rc<Vec<PVariant>>),
+    /// (Boxed: the other kinds are smaller, and every pending definition
+    /// has room for the largest.)
+    Command(Box<PCommand>),
+    Event {
+        arg: Option<String>,
+        boxed: bool,
+    },
+}
+
+#[derive(Clone, Debug)]
+pub(super) struct PCommand {
+    pub(super) arg: Option<String>,
+    pub(super) ret: Option<String>,
+    pub(super) flags: Command,
+}
+
+#[derive(Debug)]
+pub(super) struct PObject {
+    pub(super) base: Option<String>,
+    pub(super) local: Vec<PMember>,
+    /// Tag name (flat unions) or tag member (simple unions), and branches.
+    pub(super) variants: Option<(PVariantsTag, Vec<PVariant>)>,
+}
+
+#[derive(Clone, Debug)]
+pub(super) enum PVariantsTag {
+    Flat(String),
+    /// (Boxed: every pending object has room for a tag.)
+    Simple(Box<PMember>),
+}
+
+pub(super) struct Entry {
+    pub(super) name: String,
+    pub(super) pending: Pending,
+    pub(super) loc: Option<Loc>,
+    pub(super) doc: Option<usize>,
+    pub(super) ifcond: Option<Cond>,
+    pub(super) features: Vec<Feature>,
+    /// File the definition's module is found by.
+    pub(super) module: ModuleId,
+    /// QEMU made it up: built-ins, arrays, `q_` objects, `QType`, a simple
+    /// union's `<Name>Kind` enum.
+    pub(super) implicit: bool,
+}
