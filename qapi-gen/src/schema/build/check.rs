@@ -3,21 +3,22 @@
 //! its tag enum, an alternate's branches against each other, and what a
 //! command or event takes and returns.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::rc::Rc;
 
-use super::clash::{CName, Seen, SeenMap};
+use super::clash::{CName, Role, Seen, SeenMap};
+use super::docs::Connected;
 use super::pending::{PCommand, PMember, PObject, PVariant, PVariantsTag, Pending};
 use super::{Builder, Entity, MAX_CHECK_DEPTH, SPECIAL_FEATURES, State};
 use crate::diag::Diagnostic;
 use crate::schema::{
-    AlternateType, ArrayType, Command, DefId, DefKind, EnumType, Event, JsonType, Member,
-    ModuleItem, ObjectType, Presence, UnionKind, Variant, Variants,
+    AlternateType, ArrayType, Command, DefId, DefKind, EnumType, Event, Member, ModuleItem,
+    ObjectType, Presence, UnionKind, Variant, Variants,
 };
 use crate::source::Loc;
 
 impl Builder<'_> {
-    fn resolve_type(
+    pub(super) fn resolve_type(
         &self,
         name: &str,
         loc: Option<Loc>,
@@ -32,11 +33,7 @@ impl Builder<'_> {
         self.entries.shrink_to_fit();
         self.state = vec![State::Unchecked; self.entries.len()];
         self.kinds = vec![None; self.entries.len()];
-        self.connected = self
-            .docs
-            .iter()
-            .map(|d| (vec![false; d.args.len()], vec![false; d.features.len()]))
-            .collect();
+        self.connected = self.docs.iter().map(Connected::new).collect();
         for i in 0..self.entities.len() {
             if let Entity::Def(id) = self.entities[i] {
                 self.check_def(id)?;
@@ -62,8 +59,8 @@ impl Builder<'_> {
             }
         }
         self.check_docs()?;
-        if let Some((_, loc)) = self.feature_dict.get(64) {
-            return Err(self.error(*loc, "Maximum of 64 schema features is permitted"));
+        if let Some(f) = self.feature_dict.get(64) {
+            return Err(self.error(f.loc, "Maximum of 64 schema features is permitted"));
         }
         Ok(())
     }
@@ -79,7 +76,7 @@ impl Builder<'_> {
                 for v in &en.values {
                     self.check_clash(
                         Seen {
-                            role: "value",
+                            role: Role::Value,
                             name: &v.name,
                             defined_in: &e.name,
                         },
@@ -171,7 +168,7 @@ impl Builder<'_> {
     }
 
     /// Enumeration type `id`, checked or not.
-    fn enum_type(&self, id: DefId) -> Option<&EnumType> {
+    pub(super) fn enum_type(&self, id: DefId) -> Option<&EnumType> {
         match (&self.kinds[id.index()], &self.entries[id.index()].pending) {
             (Some(DefKind::Enum(e)), _) | (None, Pending::Enum(e)) => Some(e),
             _ => None,
@@ -184,7 +181,7 @@ impl Builder<'_> {
 
     fn check_member(&self, m: &PMember, loc: Option<Loc>) -> Result<Member, Diagnostic> {
         let seen = Seen {
-            role: "member",
+            role: Role::Member,
             name: &m.name,
             defined_in: &m.defined_in,
         };
@@ -256,7 +253,7 @@ impl Builder<'_> {
                 let member = self.check_member(m, loc)?;
                 self.check_clash(
                     Seen {
-                        role: "member",
+                        role: Role::Member,
                         name: &m.name,
                         defined_in: &m.defined_in,
                     },
@@ -272,7 +269,7 @@ impl Builder<'_> {
         members.extend(local_members.iter().cloned());
         let variants = match &p.variants {
             None => None,
-            Some((tag, vs)) => Some(self.check_branches(loc, tag, vs, &members)?),
+            Some(v) => Some(self.check_branches(loc, &v.tag, &v.branches, &members)?),
         };
         if let Some(v) = &variants {
             let mut seen = SeenMap::with_capacity(members.len());
@@ -367,7 +364,7 @@ impl Builder<'_> {
         let mut out = Vec::with_capacity(variants.len());
         for v in &variants {
             let seen_v = Seen {
-                role: "branch",
+                role: Role::Branch,
                 name: &v.name,
                 defined_in: &v.defined_in,
             };
@@ -408,101 +405,6 @@ impl Builder<'_> {
             variants: out,
             kind,
         })
-    }
-
-    fn check_alternate(
-        &mut self,
-        id: DefId,
-        variants: &[PVariant],
-    ) -> Result<Vec<Variant>, Diagnostic> {
-        let loc = self.entries[id.index()].loc;
-        let mut out = Vec::with_capacity(variants.len());
-        for v in variants {
-            let seen_v = Seen {
-                role: "branch",
-                name: &v.name,
-                defined_in: &v.defined_in,
-            };
-            let ty = self.resolve_type(&v.ty, v.loc, || self.describe_member(seen_v, v.loc))?;
-            out.push(Variant {
-                name: v.name.clone(),
-                ty,
-                ifcond: v.ifcond.clone(),
-                implicit: false,
-                since: None,
-                presence: Presence::FIRST,
-            });
-        }
-        let mut seen = SeenMap::new();
-        let mut types_seen: HashMap<&'static str, &str> = HashMap::new();
-        for (v, pv) in out.iter().zip(variants) {
-            let seen_v = Seen {
-                role: "branch",
-                name: &v.name,
-                defined_in: &pv.defined_in,
-            };
-            self.check_clash(seen_v, loc, &mut seen)?;
-            let qtype = match &self.entries[v.ty.index()].pending {
-                Pending::Builtin(b) => match b.json_type() {
-                    JsonType::Null => Some("QTYPE_QNULL"),
-                    JsonType::String => Some("QTYPE_QSTRING"),
-                    JsonType::Number | JsonType::Int => Some("QTYPE_QNUM"),
-                    JsonType::Boolean => Some("QTYPE_QBOOL"),
-                    _ => None,
-                },
-                Pending::Enum(_) => Some("QTYPE_QSTRING"),
-                Pending::Array { .. } => Some("QTYPE_QLIST"),
-                Pending::Object(_) => Some("QTYPE_QDICT"),
-                _ => None,
-            };
-            let Some(qtype) = qtype else {
-                return Err(self.error(
-                    loc,
-                    format!(
-                        "{} cannot use {}",
-                        self.describe_member(seen_v, loc),
-                        self.describe(v.ty)
-                    ),
-                ));
-            };
-            // A string value can be parsed from text that looks like a
-            // number or a boolean (command-line keyval syntax), so a string
-            // branch conflicts with those unless an enum rules it out.
-            let mut conflicting = vec![qtype];
-            if qtype == "QTYPE_QSTRING" {
-                if let Some(en) = self.enum_type(v.ty) {
-                    for m in &en.values {
-                        if (m.name == "on" || m.name == "off")
-                            && !conflicting.contains(&"QTYPE_QBOOL")
-                        {
-                            conflicting.push("QTYPE_QBOOL");
-                        }
-                        if m.name.starts_with([
-                            '-', '+', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '.',
-                        ]) && !conflicting.contains(&"QTYPE_QNUM")
-                        {
-                            conflicting.push("QTYPE_QNUM");
-                        }
-                    }
-                } else {
-                    conflicting.push("QTYPE_QNUM");
-                    conflicting.push("QTYPE_QBOOL");
-                }
-            }
-            for qt in conflicting {
-                if let Some(other) = types_seen.get(qt) {
-                    return Err(self.error(
-                        loc,
-                        format!(
-                            "{} can't be distinguished from '{other}'",
-                            self.describe_member(seen_v, loc)
-                        ),
-                    ));
-                }
-                types_seen.insert(qt, &v.name);
-            }
-        }
-        Ok(out)
     }
 
     fn check_arg_type(

@@ -10,11 +10,32 @@ use crate::diag::Diagnostic;
 use crate::schema::{DefId, Feature, Member, Variants};
 use crate::source::Loc;
 
+/// What a named thing inside a definition is, as messages call it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Role {
+    Member,
+    Value,
+    Branch,
+    Feature,
+}
+
+impl Role {
+    /// The word for it in messages.
+    pub(super) fn name(self) -> &'static str {
+        match self {
+            Role::Member => "member",
+            Role::Value => "value",
+            Role::Branch => "branch",
+            Role::Feature => "feature",
+        }
+    }
+}
+
 /// A member, value, branch or feature as QEMU describes it in clash
 /// messages.
 #[derive(Clone, Copy)]
 pub(super) struct Seen<'a> {
-    pub(super) role: &'static str,
+    pub(super) role: Role,
     pub(super) name: &'a str,
     pub(super) defined_in: &'a str,
 }
@@ -72,7 +93,7 @@ impl Builder<'_> {
 
     /// QEMU's `QAPISchemaMember.describe(info)`.
     pub(super) fn describe_member(&self, m: Seen, loc: Option<Loc>) -> String {
-        let mut role = m.role.to_string();
+        let mut role = m.role.name().to_string();
         let mut meta = "type";
         let mut defined_in = m.defined_in;
         if let Some(rest) = defined_in.strip_prefix("q_obj_") {
@@ -126,7 +147,7 @@ impl Builder<'_> {
         for f in features {
             self.check_clash(
                 Seen {
-                    role: "feature",
+                    role: Role::Feature,
                     name: &f.name,
                     defined_in: owner,
                 },
@@ -139,7 +160,7 @@ impl Builder<'_> {
 
     pub(super) fn seen_member<'s>(&'s self, m: &'s Member) -> Seen<'s> {
         Seen {
-            role: "member",
+            role: Role::Member,
             name: &m.name,
             defined_in: &self.entries[m.defined_in.index()].name,
         }

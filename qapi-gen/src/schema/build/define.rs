@@ -5,8 +5,10 @@
 
 use std::rc::Rc;
 
-use super::pending::{Entry, PCommand, PMember, PObject, PVariant, PVariantsTag, Pending};
-use super::{Builder, Entity};
+use super::pending::{
+    Entry, PCommand, PMember, PObject, PVariant, PVariants, PVariantsTag, Pending,
+};
+use super::{Builder, Entity, FeatureUse};
 use crate::diag::{Diagnostic, Note};
 use crate::expr::{self, DefBody, FeatureDef, MemberDef, TypeOrMembers, TypeRef};
 use crate::schema::{Builtin, Command, Cond, DefId, EnumType, EnumValue, Feature, Presence};
@@ -91,7 +93,10 @@ impl Builder<'_> {
             .into_iter()
             .map(|f| {
                 if self.feature_names.insert(f.name.clone()) {
-                    self.feature_dict.push((f.name.clone(), loc));
+                    self.feature_dict.push(FeatureUse {
+                        name: f.name.clone(),
+                        loc,
+                    });
                 }
                 Feature {
                     name: f.name,
@@ -262,7 +267,10 @@ impl Builder<'_> {
                 Pending::Object(Rc::new(PObject {
                     base,
                     local: Vec::new(),
-                    variants: Some((PVariantsTag::Flat(tag), variants)),
+                    variants: Some(PVariants {
+                        tag: PVariantsTag::Flat(tag),
+                        branches: variants,
+                    }),
                 }))
             }
             DefBody::Union { branches, .. } => {
@@ -316,7 +324,10 @@ impl Builder<'_> {
                 Pending::Object(Rc::new(PObject {
                     base: None,
                     local: vec![tag.clone()],
-                    variants: Some((PVariantsTag::Simple(Box::new(tag)), variants)),
+                    variants: Some(PVariants {
+                        tag: PVariantsTag::Simple(Box::new(tag)),
+                        branches: variants,
+                    }),
                 }))
             }
             DefBody::Alternate { branches } => {

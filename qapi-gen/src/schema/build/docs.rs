@@ -5,10 +5,11 @@
 use std::collections::HashMap;
 
 use super::Builder;
+use super::clash::Role;
 use super::pending::Entry;
 use crate::Ctx;
 use crate::diag::{Diagnostic, Lint};
-use crate::doc::ArgSection;
+use crate::doc::{ArgSection, Doc};
 use crate::schema::{Command, DefId, DefKind, Event, UnionKind};
 use crate::source::Loc;
 
@@ -25,8 +26,7 @@ impl Builder<'_> {
             pragma,
             ..
         } = self;
-        let doc = doc_index;
-        let doc = &mut docs[doc];
+        let doc = &mut docs[doc_index];
         let index = |list: &[ArgSection]| {
             list.iter()
                 .enumerate()
@@ -52,10 +52,10 @@ impl Builder<'_> {
     }
 
     pub(super) fn check_docs(&self) -> Result<(), Diagnostic> {
-        for (doc, (args, features)) in self.docs.iter().zip(&self.connected) {
+        for (doc, connected) in self.docs.iter().zip(&self.connected) {
             for (list, flags, what) in [
-                (&doc.args, args, "member"),
-                (&doc.features, features, "feature"),
+                (&doc.args, &connected.args, "member"),
+                (&doc.features, &connected.features, "feature"),
             ] {
                 let bogus: Vec<_> = list
                     .iter()
@@ -85,6 +85,26 @@ impl Builder<'_> {
     }
 }
 
+/// Which of a documentation block's member and feature descriptions were
+/// connected to what they describe.
+pub(super) struct Connected {
+    /// For each entry of [`Doc::args`]; undocumented members are added as
+    /// they are found, connected.
+    args: Vec<bool>,
+    /// For each entry of [`Doc::features`].
+    features: Vec<bool>,
+}
+
+impl Connected {
+    /// None of `doc`'s descriptions connected yet.
+    pub(super) fn new(doc: &Doc) -> Self {
+        Connected {
+            args: vec![false; doc.args.len()],
+            features: vec![false; doc.features.len()],
+        }
+    }
+}
+
 /// Connects one documentation block to the members and features it
 /// describes.
 struct DocLinker<'b> {
@@ -101,7 +121,7 @@ struct DocLinker<'b> {
     /// The members found undocumented, in order, for
     /// [`Doc::add_undocumented`](crate::doc::Doc::add_undocumented).
     undocumented: Vec<String>,
-    connected: &'b mut (Vec<bool>, Vec<bool>),
+    connected: &'b mut Connected,
     ctx: &'b mut Ctx,
 }
 
@@ -115,7 +135,7 @@ impl DocLinker<'_> {
         match &kinds[id.index()] {
             Some(DefKind::Enum(en)) => {
                 for v in &en.values {
-                    self.member("value", &v.name, e.loc)?;
+                    self.member(Role::Value, &v.name, e.loc)?;
                     for f in &v.features {
                         self.feature(&f.name, e.loc)?;
                     }
@@ -135,7 +155,7 @@ impl DocLinker<'_> {
                     .is_some_and(|v| v.kind == UnionKind::Simple);
                 if !simple || self.args.contains_key("type") {
                     for m in &obj.local_members {
-                        self.member("member", &m.name, e.loc)?;
+                        self.member(Role::Member, &m.name, e.loc)?;
                         for f in &m.features {
                             self.feature(&f.name, e.loc)?;
                         }
@@ -144,7 +164,7 @@ impl DocLinker<'_> {
             }
             Some(DefKind::Alternate(alt)) => {
                 for v in &alt.variants {
-                    self.member("branch", &v.name, e.loc)?;
+                    self.member(Role::Branch, &v.name, e.loc)?;
                 }
             }
             Some(DefKind::Command(Command {
@@ -160,23 +180,17 @@ impl DocLinker<'_> {
         Ok(())
     }
 
-    fn member(&mut self, role: &str, name: &str, loc: Option<Loc>) -> Result<(), Diagnostic> {
+    fn member(&mut self, role: Role, name: &str, loc: Option<Loc>) -> Result<(), Diagnostic> {
         match self.args.get(name) {
-            Some(&i) => self.connected.0[i] = true,
+            Some(&i) => self.connected.args[i] = true,
             None => {
                 if !self.excepted {
-                    let d = match loc {
-                        Some(l) => self
-                            .ctx
-                            .error(l, format!("{role} '{name}' lacks documentation")),
-                        None => Diagnostic::global(format!("{role} '{name}' lacks documentation")),
-                    };
-                    self.ctx.style(Lint::Undocumented, d)?;
+                    self.undocumented(role, name, loc)?;
                 }
                 let i = self.documented + self.undocumented.len();
                 self.args.insert(name.to_string(), i);
                 self.undocumented.push(name.to_string());
-                self.connected.0.push(true);
+                self.connected.args.push(true);
             }
         }
         Ok(())
@@ -184,17 +198,16 @@ impl DocLinker<'_> {
 
     fn feature(&mut self, name: &str, loc: Option<Loc>) -> Result<(), Diagnostic> {
         match self.features.get(name) {
-            Some(&i) => self.connected.1[i] = true,
-            None => {
-                let d = match loc {
-                    Some(l) => self
-                        .ctx
-                        .error(l, format!("feature '{name}' lacks documentation")),
-                    None => Diagnostic::global(format!("feature '{name}' lacks documentation")),
-                };
-                self.ctx.style(Lint::Undocumented, d)?;
-            }
+            Some(&i) => self.connected.features[i] = true,
+            None => self.undocumented(Role::Feature, name, loc)?,
         }
         Ok(())
+    }
+
+    /// Reports `name` undocumented: a house-style rule.
+    fn undocumented(&mut self, role: Role, name: &str, loc: Option<Loc>) -> Result<(), Diagnostic> {
+        let message = format!("{} '{name}' lacks documentation", role.name());
+        let d = super::error_at(self.ctx, loc, message);
+        self.ctx.style(Lint::Undocumented, d)
     }
 }

@@ -5,11 +5,13 @@
 //! Definitions are first entered with their type references as names (the
 //! way QEMU's `_def_exprs` does, creating implicit types on the way:
 //! [`define`], into the [`pending`] forms); then every entity is checked in
-//! order, resolving names, flattening members ([`check`]) and checking
-//! clashes ([`clash`]); documentation is connected to what it documents as
+//! order, resolving names, flattening members ([`check`]), telling an
+//! alternate's branches apart ([`alternate`]) and checking clashes
+//! ([`clash`]); documentation is connected to what it documents as
 //! each entity is checked ([`docs`]).  This module holds the [`Builder`]'s
 //! state, the entry point [`build`] and what the steps share.
 
+mod alternate;
 mod check;
 mod clash;
 mod define;
@@ -20,7 +22,8 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
-use self::pending::{Entry, PObject, PVariantsTag, Pending};
+use self::docs::Connected;
+use self::pending::{Entry, PObject, PVariants, PVariantsTag, Pending};
 use super::{DefId, DefKind, Definition, Module, ModuleId, Origin, Presence, Schema};
 use crate::Ctx;
 use crate::diag::Diagnostic;
@@ -47,6 +50,13 @@ enum Entity {
     Def(DefId),
 }
 
+/// A feature name and where it was first used (`None` for the special
+/// features, which every schema has).
+struct FeatureUse {
+    name: String,
+    loc: Option<Loc>,
+}
+
 /// The state of building one schema.
 struct Builder<'a> {
     ctx: &'a mut Ctx,
@@ -58,15 +68,15 @@ struct Builder<'a> {
     modules: Vec<Module>,
     module_index: HashMap<String, ModuleId>,
     schema_dir: PathBuf,
-    /// Feature names with where each was first used.
-    feature_dict: Vec<(String, Option<Loc>)>,
+    /// The feature names, in the order first used.
+    feature_dict: Vec<FeatureUse>,
     feature_names: HashSet<String>,
     // Check state.
     state: Vec<State>,
     kinds: Vec<Option<DefKind>>,
     /// For each documentation block, which member and feature descriptions
     /// were connected to what they describe.
-    connected: Vec<(Vec<bool>, Vec<bool>)>,
+    connected: Vec<Connected>,
     /// The module of each file.
     file_modules: HashMap<crate::FileId, ModuleId>,
     /// How deep `check_object` has recursed.
@@ -110,7 +120,10 @@ pub(crate) fn build(ctx: &mut Ctx, mut parsed: Parsed) -> Result<Schema, Diagnos
         ctx,
         returns_exceptions,
         checked_struct: checked(None),
-        checked_union: checked(Some((PVariantsTag::Flat(String::new()), Vec::new()))),
+        checked_union: checked(Some(PVariants {
+            tag: PVariantsTag::Flat(String::new()),
+            branches: Vec::new(),
+        })),
         pragma: parsed.pragma,
         docs: parsed.docs,
         entries: Vec::new(),
@@ -121,7 +134,10 @@ pub(crate) fn build(ctx: &mut Ctx, mut parsed: Parsed) -> Result<Schema, Diagnos
         schema_dir,
         feature_dict: SPECIAL_FEATURES
             .iter()
-            .map(|f| (f.to_string(), None))
+            .map(|f| FeatureUse {
+                name: f.to_string(),
+                loc: None,
+            })
             .collect(),
         feature_names: SPECIAL_FEATURES.iter().map(|f| f.to_string()).collect(),
         state: Vec::new(),
@@ -152,7 +168,16 @@ pub(crate) fn build(ctx: &mut Ctx, mut parsed: Parsed) -> Result<Schema, Diagnos
         return Err(e);
     }
     b.check()?;
-    b.finish()
+    Ok(b.finish())
+}
+
+/// An error on line `loc`, with the context QEMU gives it; without a line,
+/// about the schema as a whole (for what QEMU made up).
+fn error_at(ctx: &Ctx, loc: Option<Loc>, message: impl Into<String>) -> Diagnostic {
+    match loc {
+        Some(l) => ctx.error(l, message),
+        None => Diagnostic::global(message),
+    }
 }
 
 /// `os.path.relpath(path, start)`, for absolute normalized paths.
@@ -234,13 +259,10 @@ impl Builder<'_> {
     }
 
     fn error(&self, loc: Option<Loc>, message: impl Into<String>) -> Diagnostic {
-        match loc {
-            Some(l) => self.ctx.error(l, message),
-            None => Diagnostic::global(message),
-        }
+        error_at(self.ctx, loc, message)
     }
 
-    fn finish(self) -> Result<Schema, Diagnostic> {
+    fn finish(self) -> Schema {
         let root = self.ctx.sources.path(crate::FileId(0)).to_path_buf();
         let origin = Origin {
             label: root.display().to_string(),
@@ -279,11 +301,11 @@ impl Builder<'_> {
             defs,
             docs,
             pragma,
-            feature_names: feature_dict.into_iter().map(|(n, _)| n).collect(),
+            feature_names: feature_dict.into_iter().map(|f| f.name).collect(),
             origins: vec![origin],
             index,
         };
         super::since::annotate(&mut schema);
-        Ok(schema)
+        schema
     }
 }

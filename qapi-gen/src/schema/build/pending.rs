@@ -61,8 +61,17 @@ pub(super) struct PCommand {
 pub(super) struct PObject {
     pub(super) base: Option<String>,
     pub(super) local: Vec<PMember>,
-    /// Tag name (flat unions) or tag member (simple unions), and branches.
-    pub(super) variants: Option<(PVariantsTag, Vec<PVariant>)>,
+    /// A union's tag and branches.
+    pub(super) variants: Option<PVariants>,
+}
+
+/// A union's tag and branches before they are checked.
+#[derive(Debug)]
+pub(super) struct PVariants {
+    /// The tag name (flat unions) or tag member (simple unions).
+    pub(super) tag: PVariantsTag,
+    /// The branches as written.
+    pub(super) branches: Vec<PVariant>,
 }
 
 #[derive(Clone, Debug)]
