@@ -114,6 +114,12 @@ pub(crate) enum DefBody {
     },
 }
 
+/// What a command or an event takes: its `data` and whether it is `boxed`.
+struct Arguments {
+    data: Option<TypeOrMembers>,
+    boxed: bool,
+}
+
 /// One checked definition.
 #[derive(Clone, Debug)]
 pub(crate) struct Def {
@@ -168,6 +174,19 @@ fn valid_name_stem(name: &str) -> Option<&str> {
     match name.strip_prefix("x-").or_else(|| name.strip_prefix("X-")) {
         Some(stem) if stem_ok(stem) => Some(stem),
         _ => stem_ok(name).then_some(name),
+    }
+}
+
+/// A member's value in its long form: the type, and the object holding it
+/// when it was written as `{ 'type': ... }`.
+fn normalized_member(value: &Value) -> (&Value, Option<&Object>) {
+    match value {
+        Value::Object(o) => match o.get("type") {
+            Some(t) => (t, Some(o)),
+            // Reported by check_keys as a missing key.
+            None => (value, Some(o)),
+        },
+        other => (other, None),
     }
 }
 
@@ -407,7 +426,7 @@ impl Checker<'_> {
                     ],
                     expr.span,
                 )?;
-                let (data, boxed) = self.check_data(expr)?;
+                let Arguments { data, boxed } = self.check_data(expr)?;
                 let returns = self.check_type_name_or_array(expr.get("returns"), &"'returns'")?;
                 let flag = |k: &str| expr.get(k).is_some_and(truthy);
                 let generate = expr.get("gen").is_none_or(truthy);
@@ -431,7 +450,7 @@ impl Checker<'_> {
                     &["data", "boxed", "if", "features"],
                     expr.span,
                 )?;
-                let (data, boxed) = self.check_data(expr)?;
+                let Arguments { data, boxed } = self.check_data(expr)?;
                 DefBody::Event { data, boxed }
             }
         };
@@ -687,10 +706,9 @@ impl Checker<'_> {
         let Some(features) = features else {
             return Ok(Vec::new());
         };
-        let Value::List(items, span) = features else {
+        let Value::List(items, _) = features else {
             return Err(self.err_at(features.span(), "'features' must be an array"));
         };
-        let _ = span;
         let mut out = Vec::with_capacity(items.len());
         for f in items {
             let source = &"'features' member";
@@ -795,7 +813,7 @@ impl Checker<'_> {
             if simple {
                 self.check_name_lower(&key.text, key.span, &source, false, true)?;
             }
-            let (ty, obj) = self.normalized_member(value, &source)?;
+            let (ty, obj) = normalized_member(value);
             if let Some(o) = obj {
                 self.check_keys(o, &source, &["type"], &["if"], o.span)?;
             }
@@ -833,7 +851,7 @@ impl Checker<'_> {
         for (key, value) in &members.members {
             let source = Named(&"'data' member", &key.text);
             self.check_name_lower(&key.text, key.span, &source, false, false)?;
-            let (ty, obj) = self.normalized_member(value, &source)?;
+            let (ty, obj) = normalized_member(value);
             if let Some(o) = obj {
                 self.check_keys(o, &source, &["type"], &["if"], o.span)?;
             }
@@ -852,7 +870,7 @@ impl Checker<'_> {
     }
 
     /// `data` and `boxed` of a command or event.
-    fn check_data(&mut self, expr: &Object) -> Result<(Option<TypeOrMembers>, bool), Diagnostic> {
+    fn check_data(&mut self, expr: &Object) -> Result<Arguments, Diagnostic> {
         let args = expr.get("data");
         let boxed = expr.get("boxed").is_some_and(truthy);
         if boxed {
@@ -860,29 +878,15 @@ impl Checker<'_> {
                 return Err(self.err("'boxed': true requires 'data'"));
             };
             let name = self.check_type_name(Some(args), &"'data'")?;
-            return Ok((name.map(TypeOrMembers::Name), true));
+            return Ok(Arguments {
+                data: name.map(TypeOrMembers::Name),
+                boxed,
+            });
         }
-        Ok((
-            self.check_type_name_or_implicit(args, &"'data'", None)?,
-            false,
-        ))
-    }
-
-    /// A member's value in its long form: the type, and the object holding
-    /// it when it was written as `{ 'type': ... }`.
-    fn normalized_member<'v>(
-        &self,
-        value: &'v Value,
-        _source: &dyn Display,
-    ) -> Result<(&'v Value, Option<&'v Object>), Diagnostic> {
-        match value {
-            Value::Object(o) => match o.get("type") {
-                Some(t) => Ok((t, Some(o))),
-                // Reported by check_keys as a missing key.
-                None => Ok((value, Some(o))),
-            },
-            other => Ok((other, None)),
-        }
+        Ok(Arguments {
+            data: self.check_type_name_or_implicit(args, &"'data'", None)?,
+            boxed,
+        })
     }
 
     fn type_name(&self, value: &Value, source: &dyn Display) -> Result<String, Diagnostic> {
@@ -971,7 +975,7 @@ impl Checker<'_> {
             if name == "u" || (name.starts_with("has") && name[3..].starts_with(['_', '-', '.'])) {
                 return Err(self.err_at(key.span, format!("{key_source} uses reserved name")));
             }
-            let (ty, long) = self.normalized_member(arg, &key_source)?;
+            let (ty, long) = normalized_member(arg);
             if let Some(o) = long {
                 self.check_keys(o, &key_source, &["type"], &["if", "features"], o.span)?;
             }
