@@ -1,9 +1,4 @@
-//! Documentation comments: parsing `##` blocks into sections, QEMU's rules.
-//!
-//! A block starting with `@symbol:` documents the definition after it: a body,
-//! member descriptions (`@name: text`), feature descriptions after
-//! `Features:`, and further sections, tagged (`Returns:`, `Errors:`,
-//! `Since:`, `TODO:`) or plain.  Any other block is free-form text.
+//! Parsing documentation blocks: QEMU's `QAPIDoc` parser, line by line.
 //!
 //! QEMU 10.2's rules are followed exactly in strict mode.  In the default mode
 //! the rules that are house style in today's QEMU (line length, sentence
@@ -13,105 +8,12 @@
 
 use std::collections::HashSet;
 
+use super::{ArgSection, Doc, Section, SectionKind, SectionRef};
 use crate::FileCtx;
 use crate::diag::{Diagnostic, Lint};
 use crate::source::{FileId, Loc, Span};
 
-/// What a documentation section is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum SectionKind {
-    /// Untagged text: the body, or a paragraph after the member descriptions.
-    Plain,
-    /// `Returns:`
-    Returns,
-    /// `Errors:`
-    Errors,
-    /// `Since:`
-    Since,
-    /// `TODO:`
-    Todo,
-    /// `Note:` or `Notes:`, as older schemas write notes (default mode only).
-    Note,
-    /// `Example:` or `Examples:`, as older schemas write QMP examples
-    /// (default mode only).
-    Example,
-}
-
-impl SectionKind {
-    /// The name QEMU gives the kind in messages and model dumps.
-    pub fn title(self) -> &'static str {
-        match self {
-            SectionKind::Plain => "Plain",
-            SectionKind::Returns => "Returns",
-            SectionKind::Errors => "Errors",
-            SectionKind::Since => "Since",
-            SectionKind::Todo => "Todo",
-            SectionKind::Note => "Note",
-            SectionKind::Example => "Example",
-        }
-    }
-}
-
-/// A section of text.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Section {
-    /// What it is.
-    pub kind: SectionKind,
-    /// Its text: the lines without their `# ` prefix, joined by newlines,
-    /// blank lines at either end removed, indentation kept.
-    pub text: String,
-    /// Where it starts.
-    pub loc: Loc,
-}
-
-/// The description of one member, argument, branch, enum value or feature.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ArgSection {
-    /// The name after `@`.
-    pub name: String,
-    /// The description.
-    pub text: String,
-    /// Where it starts; for an undocumented member, the block's start.
-    pub loc: Loc,
-    /// Whether the schema left this member undocumented (allowed by the
-    /// `documentation-exceptions` pragma, or a warning in default mode) and
-    /// this empty entry stands in for it.
-    pub undocumented: bool,
-}
-
-/// A reference to one section of a [`Doc`], for walking them in textual order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SectionRef {
-    /// [`Doc::body`]
-    Body,
-    /// An entry of [`Doc::args`].
-    Arg(usize),
-    /// An entry of [`Doc::features`].
-    Feature(usize),
-    /// An entry of [`Doc::sections`].
-    Other(usize),
-}
-
-/// One documentation block.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Doc {
-    /// For a definition's documentation, the name after the opening `@`;
-    /// `None` for free-form documentation.
-    pub symbol: Option<String>,
-    /// The line of the opening `##`.
-    pub loc: Loc,
-    /// The text before the member descriptions (free-form docs: all of it).
-    pub body: Section,
-    /// Member / argument / branch / value descriptions, in order.
-    pub args: Vec<ArgSection>,
-    /// Feature descriptions, in order.
-    pub features: Vec<ArgSection>,
-    /// The other sections, in order.
-    pub sections: Vec<Section>,
-    /// Every section in textual order.
-    pub order: Vec<SectionRef>,
-}
-
+/// How the parser builds a block up, a line at a time.
 impl Doc {
     fn new(loc: Loc, symbol: Option<String>) -> Self {
         Doc {
@@ -127,21 +29,6 @@ impl Doc {
             sections: Vec::new(),
             order: vec![SectionRef::Body],
         }
-    }
-
-    /// The description of member `name`.
-    pub fn arg(&self, name: &str) -> Option<&ArgSection> {
-        self.args.iter().find(|a| a.name == name)
-    }
-
-    /// The description of feature `name`.
-    pub fn feature(&self, name: &str) -> Option<&ArgSection> {
-        self.features.iter().find(|a| a.name == name)
-    }
-
-    /// The first section of `kind`.
-    pub fn section(&self, kind: SectionKind) -> Option<&Section> {
-        self.sections.iter().find(|s| s.kind == kind)
     }
 
     fn text_mut(&mut self, r: SectionRef) -> &mut String {
@@ -303,28 +190,6 @@ impl Doc {
         }
         Ok(())
     }
-
-    /// Records undocumented members, in order, the way QEMU's
-    /// `connect_member` does: each an empty description placed after the
-    /// documented ones (and the undocumented ones before it).
-    pub(crate) fn add_undocumented(&mut self, names: impl IntoIterator<Item = String>) {
-        let first = self.args.len();
-        let loc = self.loc;
-        self.args.extend(names.into_iter().map(|name| ArgSection {
-            name,
-            text: String::new(),
-            loc,
-            undocumented: true,
-        }));
-        // After the member descriptions that follow the body, if any.
-        let mut index = 1;
-        while index < self.order.len() && matches!(self.order[index], SectionRef::Arg(_)) {
-            index += 1;
-        }
-        let index = index.min(self.order.len());
-        self.order
-            .splice(index..index, (first..self.args.len()).map(SectionRef::Arg));
-    }
 }
 
 /// `@name: ` at the start of a line: the name and where the text after it
@@ -337,22 +202,43 @@ fn at_name_colon(line: &str) -> Option<(&str, usize)> {
     Some((&rest[..colon], 1 + colon + 1 + spaces))
 }
 
-/// A tagged section's tag at the start of a line, and where its text starts.
-/// `Tag::` is not a tag: it is rST markup.
-fn tagged_section(line: &str) -> Option<(&str, usize)> {
-    const TAGS: [&str; 7] = [
-        "Returns", "Errors", "Since", "Notes", "Note", "Examples", "Example",
+/// The tag that starts a tagged section.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Tag {
+    /// The section it starts.
+    kind: SectionKind,
+    /// The tag as written (`Note` or `Notes`), for messages.
+    written: &'static str,
+    /// Where the section's text starts on the line.
+    text_at: usize,
+}
+
+/// A tagged section's tag at the start of a line.  `Tag::` is not a tag: it
+/// is rST markup.
+fn tagged_section(line: &str) -> Option<Tag> {
+    const TAGS: [(&str, SectionKind); 8] = [
+        ("Returns", SectionKind::Returns),
+        ("Errors", SectionKind::Errors),
+        ("Since", SectionKind::Since),
+        ("Notes", SectionKind::Note),
+        ("Note", SectionKind::Note),
+        ("Examples", SectionKind::Example),
+        ("Example", SectionKind::Example),
+        ("TODO", SectionKind::Todo),
     ];
-    for tag in TAGS.iter().chain(std::iter::once(&"TODO")) {
-        if let Some(rest) = line.strip_prefix(tag)
-            && !rest.starts_with("::")
-            && let Some(after) = rest.strip_prefix(':')
-        {
-            let spaces = after.len() - after.trim_start_matches(' ').len();
-            return Some((tag, tag.len() + 1 + spaces));
+    TAGS.into_iter().find_map(|(written, kind)| {
+        let rest = line.strip_prefix(written)?;
+        if rest.starts_with("::") {
+            return None;
         }
-    }
-    None
+        let after = rest.strip_prefix(':')?;
+        let spaces = after.len() - after.trim_start_matches(' ').len();
+        Some(Tag {
+            kind,
+            written,
+            text_at: written.len() + 1 + spaces,
+        })
+    })
 }
 
 fn leading_whitespace(line: &str) -> usize {
@@ -585,15 +471,12 @@ impl<'l> DocParser<'_, '_, 'l> {
                         line = self.get_doc_indented(&mut doc)?;
                     }
                     no_more_args = true;
-                } else if let Some((tag, text_at)) = tagged_section(l) {
-                    let kind = match tag {
-                        "Returns" => SectionKind::Returns,
-                        "Errors" => SectionKind::Errors,
-                        "Since" => SectionKind::Since,
-                        "TODO" => SectionKind::Todo,
-                        "Note" | "Notes" => SectionKind::Note,
-                        _ => SectionKind::Example,
-                    };
+                } else if let Some(Tag {
+                    kind,
+                    written: tag,
+                    text_at,
+                }) = tagged_section(l)
+                {
                     let old_style = matches!(kind, SectionKind::Note | SectionKind::Example);
                     if kind == SectionKind::Note {
                         let d = self.error(format!(
@@ -881,8 +764,22 @@ mod tests {
 
     #[test]
     fn tags_and_names() {
-        assert_eq!(tagged_section("Returns: foo"), Some(("Returns", 9)));
-        assert_eq!(tagged_section("Notes:"), Some(("Notes", 6)));
+        assert_eq!(
+            tagged_section("Returns: foo"),
+            Some(Tag {
+                kind: SectionKind::Returns,
+                written: "Returns",
+                text_at: 9
+            })
+        );
+        assert_eq!(
+            tagged_section("Notes:"),
+            Some(Tag {
+                kind: SectionKind::Note,
+                written: "Notes",
+                text_at: 6
+            })
+        );
         assert_eq!(tagged_section("Examples::"), None);
         assert_eq!(tagged_section("Since 2.0"), None);
         assert_eq!(at_name_colon("@arg:  text"), Some(("arg", 7)));
