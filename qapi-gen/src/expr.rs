@@ -7,7 +7,7 @@ use std::fmt::{self, Display};
 use crate::Ctx;
 use crate::diag::{Context, Diagnostic, Lint};
 use crate::doc::Doc;
-use crate::schema::Cond;
+use crate::schema::{Cond, UnionKind};
 use crate::source::{Loc, Span};
 use crate::syntax::{ExprKind, Expression, Object, Pragma, Str, Value};
 
@@ -190,6 +190,21 @@ fn normalized_member(value: &Value) -> (&Value, Option<&Object>) {
     }
 }
 
+/// What case a name checked by `check_name_lower` must be in; breaking the
+/// rule is a house-style error.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum NameCase {
+    /// Lowercase, words joined by `-`: QEMU's rule.
+    Lower,
+    /// Lowercase, but `_` allowed too: commands the
+    /// `command-name-exceptions` pragma names, and the branches of QEMU 5.2
+    /// simple unions.
+    LowerOrUnderscore,
+    /// Any: members and values of the definitions the
+    /// `member-name-exceptions` pragma names.
+    Any,
+}
+
 /// Describes what is being checked, for messages, without building the text
 /// unless a message needs it: `<outer> '<name>'`.
 struct Named<'a>(&'a dyn Display, &'a str);
@@ -363,26 +378,20 @@ impl Checker<'_> {
                 self.check_enum(expr, &name.text)?
             }
             Meta::Union => {
-                let simple =
-                    !self.ctx.strict() && !expr.contains("base") && !expr.contains("discriminator");
-                if simple {
-                    self.check_keys(
-                        expr,
-                        &"union",
-                        &["union", "data"],
-                        &["if", "features"],
-                        expr.span,
-                    )?;
+                let kind = if !self.ctx.strict()
+                    && !expr.contains("base")
+                    && !expr.contains("discriminator")
+                {
+                    UnionKind::Simple
                 } else {
-                    self.check_keys(
-                        expr,
-                        &"union",
-                        &["union", "base", "discriminator", "data"],
-                        &["if", "features"],
-                        expr.span,
-                    )?;
-                }
-                self.check_union(expr, &name.text, simple)?
+                    UnionKind::Flat
+                };
+                let required: &[&str] = match kind {
+                    UnionKind::Simple => &["union", "data"],
+                    UnionKind::Flat => &["union", "base", "discriminator", "data"],
+                };
+                self.check_keys(expr, &"union", required, &["if", "features"], expr.span)?;
+                self.check_union(expr, &name.text, kind)?
             }
             Meta::Alternate => {
                 self.check_keys(
@@ -480,8 +489,12 @@ impl Checker<'_> {
                 }
             }
             Meta::Command => {
-                let permit_underscore = self.exceptions.command_name.contains(name.text.as_str());
-                self.check_name_lower(&name.text, name.span, &what, false, permit_underscore)?;
+                let case = if self.exceptions.command_name.contains(name.text.as_str()) {
+                    NameCase::LowerOrUnderscore
+                } else {
+                    NameCase::Lower
+                };
+                self.check_name_lower(&name.text, name.span, &what, case)?;
             }
             _ => {
                 let stem = self.check_name_str(&name.text, name.span, &what)?;
@@ -518,19 +531,31 @@ impl Checker<'_> {
         name: &str,
         span: Span,
         source: &dyn Display,
-        permit_upper: bool,
-        permit_underscore: bool,
+        case: NameCase,
     ) -> Result<(), Diagnostic> {
         let stem = self.check_name_str(name, span, source)?;
-        if (!permit_upper && stem.bytes().any(|c| c.is_ascii_uppercase()))
-            || (!permit_underscore && stem.contains('_'))
-        {
+        let breaks = match case {
+            NameCase::Lower => stem.bytes().any(|c| c.is_ascii_uppercase() || c == b'_'),
+            NameCase::LowerOrUnderscore => stem.bytes().any(|c| c.is_ascii_uppercase()),
+            NameCase::Any => false,
+        };
+        if breaks {
             self.style(
                 span,
                 format!("name of {source} must not use uppercase or '_'"),
             )?;
         }
         Ok(())
+    }
+
+    /// The rule for the names of the members or values of definition
+    /// `owner` (`None` for a command's or event's arguments): any case for
+    /// those the `member-name-exceptions` pragma names.
+    fn member_case(&self, owner: Option<&str>) -> NameCase {
+        match owner {
+            Some(o) if self.exceptions.member_name.contains(o) => NameCase::Any,
+            _ => NameCase::Lower,
+        }
     }
 
     fn check_keys(
@@ -723,7 +748,7 @@ impl Checker<'_> {
                 return Err(self.err_at(name.span(), format!("{source} requires a string name")));
             };
             let source = Named(source, &name.text);
-            self.check_name_lower(&name.text, name.span, &source, false, false)?;
+            self.check_name_lower(&name.text, name.span, &source, NameCase::Lower)?;
             let ifcond = match obj {
                 Some(o) => self.check_if(o, &source)?,
                 None => None,
@@ -746,7 +771,7 @@ impl Checker<'_> {
             Some(Value::Str(s)) => Some(s.text.clone()),
             Some(other) => return Err(self.err_at(other.span(), "'prefix' must be a string")),
         };
-        let permissive = self.exceptions.member_name.contains(name);
+        let case = self.member_case(Some(name));
         let mut values = Vec::with_capacity(members.len());
         for m in members {
             let source = &"'data' member";
@@ -765,9 +790,9 @@ impl Checker<'_> {
             // letter in front.
             if mname.text.starts_with(|c: char| c.is_ascii_digit()) {
                 let checked = format!("d{}", mname.text);
-                self.check_name_lower(&checked, mname.span, &source, permissive, permissive)?;
+                self.check_name_lower(&checked, mname.span, &source, case)?;
             } else {
-                self.check_name_lower(&mname.text, mname.span, &source, permissive, permissive)?;
+                self.check_name_lower(&mname.text, mname.span, &source, case)?;
             }
             let (ifcond, features) = match obj {
                 Some(o) => (
@@ -789,8 +814,9 @@ impl Checker<'_> {
         &mut self,
         expr: &Object,
         name: &str,
-        simple: bool,
+        kind: UnionKind,
     ) -> Result<DefBody, Diagnostic> {
+        let simple = kind == UnionKind::Simple;
         let base = if simple {
             None
         } else {
@@ -811,7 +837,7 @@ impl Checker<'_> {
         for (key, value) in &members.members {
             let source = Named(&"'data' member", &key.text);
             if simple {
-                self.check_name_lower(&key.text, key.span, &source, false, true)?;
+                self.check_name_lower(&key.text, key.span, &source, NameCase::LowerOrUnderscore)?;
             }
             let (ty, obj) = normalized_member(value);
             if let Some(o) = obj {
@@ -850,7 +876,7 @@ impl Checker<'_> {
         let mut branches = Vec::with_capacity(members.len());
         for (key, value) in &members.members {
             let source = Named(&"'data' member", &key.text);
-            self.check_name_lower(&key.text, key.span, &source, false, false)?;
+            self.check_name_lower(&key.text, key.span, &source, NameCase::Lower)?;
             let (ty, obj) = normalized_member(value);
             if let Some(o) = obj {
                 self.check_keys(o, &source, &["type"], &["if"], o.span)?;
@@ -963,7 +989,7 @@ impl Checker<'_> {
                 format!("{source} should be an object or type name"),
             ));
         };
-        let permissive = parent.is_some_and(|p| self.exceptions.member_name.contains(p));
+        let case = self.member_case(parent);
         let mut members = Vec::with_capacity(obj.len());
         for (key, arg) in &obj.members {
             let key_source = MemberOf(source, &key.text);
@@ -971,7 +997,7 @@ impl Checker<'_> {
                 Some(n) => (n, true),
                 None => (key.text.as_str(), false),
             };
-            self.check_name_lower(name, key.span, &key_source, permissive, permissive)?;
+            self.check_name_lower(name, key.span, &key_source, case)?;
             if name == "u" || (name.starts_with("has") && name[3..].starts_with(['_', '-', '.'])) {
                 return Err(self.err_at(key.span, format!("{key_source} uses reserved name")));
             }

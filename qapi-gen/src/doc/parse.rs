@@ -14,6 +14,15 @@ use crate::diag::{Diagnostic, Lint};
 use crate::source::{FileId, Loc, Span};
 
 /// How the parser builds a block up, a line at a time.
+/// What an `@name:` line describes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Described {
+    /// A member, argument or value, in the block's first part.
+    Member,
+    /// A feature, after the `Features:` line.
+    Feature,
+}
+
 impl Doc {
     fn new(loc: Loc, symbol: Option<String>) -> Self {
         Doc {
@@ -97,29 +106,28 @@ impl Doc {
         Ok(())
     }
 
-    /// A new member (or, with `feature`, feature) description; `described`
-    /// holds the names described so far, for finding duplicates.
+    /// A new description of a member or a feature; `described` holds the
+    /// names described so far, for finding duplicates.
     fn new_description<'n>(
         &mut self,
         loc: Loc,
         name: &'n str,
-        feature: bool,
-        described: &mut HashSet<(bool, &'n str)>,
+        of: Described,
+        described: &mut HashSet<(Described, &'n str)>,
     ) -> Result<(), Diagnostic> {
         if name.is_empty() {
             return Err(Diagnostic::error(loc, "invalid parameter name"));
         }
-        let list = if feature {
-            &mut self.features
-        } else {
-            &mut self.args
-        };
-        if !described.insert((feature, name)) {
+        if !described.insert((of, name)) {
             return Err(Diagnostic::error(
                 loc,
                 format!("'{name}' parameter name duplicated"),
             ));
         }
+        let list = match of {
+            Described::Member => &mut self.args,
+            Described::Feature => &mut self.features,
+        };
         list.push(ArgSection {
             name: name.to_string(),
             text: String::new(),
@@ -127,10 +135,9 @@ impl Doc {
             undocumented: false,
         });
         let i = list.len() - 1;
-        self.order.push(if feature {
-            SectionRef::Feature(i)
-        } else {
-            SectionRef::Arg(i)
+        self.order.push(match of {
+            Described::Member => SectionRef::Arg(i),
+            Described::Feature => SectionRef::Feature(i),
         });
         Ok(())
     }
@@ -284,7 +291,7 @@ struct DocParser<'a, 'f, 'l> {
     literal_mode: bool,
     literal_indent: usize,
     /// The member and feature names described so far.
-    described: HashSet<(bool, &'l str)>,
+    described: HashSet<(Described, &'l str)>,
 }
 
 type Line<'l> = Option<&'l str>;
@@ -445,7 +452,12 @@ impl<'l> DocParser<'_, '_, 'l> {
                     while let Some((name, text_at)) = line.and_then(at_name_colon) {
                         let l = line.unwrap_or_default();
                         let name = self.description_name(name)?;
-                        doc.new_description(self.loc(), name, true, &mut self.described)?;
+                        doc.new_description(
+                            self.loc(),
+                            name,
+                            Described::Feature,
+                            &mut self.described,
+                        )?;
                         if text_at < l.len() {
                             doc.append_line(&l[text_at..]);
                         }
@@ -464,7 +476,12 @@ impl<'l> DocParser<'_, '_, 'l> {
                     while let Some((name, text_at)) = line.and_then(at_name_colon) {
                         let l = line.unwrap_or_default();
                         let name = self.description_name(name)?;
-                        doc.new_description(self.loc(), name, false, &mut self.described)?;
+                        doc.new_description(
+                            self.loc(),
+                            name,
+                            Described::Member,
+                            &mut self.described,
+                        )?;
                         if text_at < l.len() {
                             doc.append_line(&l[text_at..]);
                         }
