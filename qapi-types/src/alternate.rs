@@ -30,6 +30,7 @@
 /// assert!(from_str::<IdOrName>("true").is_err());
 /// assert_eq!(to_string(&IdOrName::Id(7)).unwrap(), "7");
 /// ```
+#[doc(hidden)]
 #[macro_export]
 macro_rules! alternate {
     ($ty:ident = $expecting:literal { $($var:ident: $kind:ident),* $(,)? }) => {
@@ -58,31 +59,16 @@ macro_rules! alternate {
     };
 }
 
-/// The `Visitor` methods of one alternate branch taking `$kind`.
+/// The `Visitor` methods of one alternate branch taking `$kind`: each
+/// hands the value to the branch type's own `Deserialize`.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __alternate_visit {
     (str $ty:ident::$var:ident) => {
-        fn visit_str<E: $crate::serde::de::Error>(
-            self,
-            v: &str,
-        ) -> ::std::result::Result<Self::Value, E> {
-            $crate::serde::Deserialize::deserialize(
-                $crate::serde::de::value::StrDeserializer::<E>::new(v),
-            )
-            .map($ty::$var)
-        }
+        $crate::__alternate_visit!(@value visit_str(&str) StrDeserializer $ty::$var);
     };
     (bool $ty:ident::$var:ident) => {
-        fn visit_bool<E: $crate::serde::de::Error>(
-            self,
-            v: bool,
-        ) -> ::std::result::Result<Self::Value, E> {
-            $crate::serde::Deserialize::deserialize(
-                $crate::serde::de::value::BoolDeserializer::<E>::new(v),
-            )
-            .map($ty::$var)
-        }
+        $crate::__alternate_visit!(@value visit_bool(bool) BoolDeserializer $ty::$var);
     };
     (null $ty:ident::$var:ident) => {
         fn visit_unit<E: $crate::serde::de::Error>(self) -> ::std::result::Result<Self::Value, E> {
@@ -93,74 +79,36 @@ macro_rules! __alternate_visit {
         }
     };
     (int $ty:ident::$var:ident) => {
-        fn visit_i64<E: $crate::serde::de::Error>(
-            self,
-            v: i64,
-        ) -> ::std::result::Result<Self::Value, E> {
-            $crate::serde::Deserialize::deserialize(
-                $crate::serde::de::value::I64Deserializer::<E>::new(v),
-            )
-            .map($ty::$var)
-        }
-        fn visit_u64<E: $crate::serde::de::Error>(
-            self,
-            v: u64,
-        ) -> ::std::result::Result<Self::Value, E> {
-            $crate::serde::Deserialize::deserialize(
-                $crate::serde::de::value::U64Deserializer::<E>::new(v),
-            )
-            .map($ty::$var)
-        }
+        $crate::__alternate_visit!(@value visit_i64(i64) I64Deserializer $ty::$var);
+        $crate::__alternate_visit!(@value visit_u64(u64) U64Deserializer $ty::$var);
     };
+    // A number may come as an integer too.
     (number $ty:ident::$var:ident) => {
-        fn visit_f64<E: $crate::serde::de::Error>(
-            self,
-            v: f64,
-        ) -> ::std::result::Result<Self::Value, E> {
-            $crate::serde::Deserialize::deserialize(
-                $crate::serde::de::value::F64Deserializer::<E>::new(v),
-            )
-            .map($ty::$var)
-        }
-        fn visit_i64<E: $crate::serde::de::Error>(
-            self,
-            v: i64,
-        ) -> ::std::result::Result<Self::Value, E> {
-            $crate::serde::Deserialize::deserialize(
-                $crate::serde::de::value::I64Deserializer::<E>::new(v),
-            )
-            .map($ty::$var)
-        }
-        fn visit_u64<E: $crate::serde::de::Error>(
-            self,
-            v: u64,
-        ) -> ::std::result::Result<Self::Value, E> {
-            $crate::serde::Deserialize::deserialize(
-                $crate::serde::de::value::U64Deserializer::<E>::new(v),
-            )
-            .map($ty::$var)
-        }
+        $crate::__alternate_visit!(@value visit_f64(f64) F64Deserializer $ty::$var);
+        $crate::__alternate_visit!(int $ty::$var);
     };
     (seq $ty:ident::$var:ident) => {
-        fn visit_seq<A: $crate::serde::de::SeqAccess<'de>>(
-            self,
-            seq: A,
-        ) -> ::std::result::Result<Self::Value, A::Error> {
-            $crate::serde::Deserialize::deserialize(
-                $crate::serde::de::value::SeqAccessDeserializer::new(seq),
-            )
-            .map($ty::$var)
-        }
+        $crate::__alternate_visit!(@access visit_seq SeqAccess SeqAccessDeserializer $ty::$var);
     };
     (map $ty:ident::$var:ident) => {
-        fn visit_map<A: $crate::serde::de::MapAccess<'de>>(
+        $crate::__alternate_visit!(@access visit_map MapAccess MapAccessDeserializer $ty::$var);
+    };
+    (@value $method:ident($arg:ty) $de:ident $ty:ident::$var:ident) => {
+        fn $method<E: $crate::serde::de::Error>(
             self,
-            map: A,
+            v: $arg,
+        ) -> ::std::result::Result<Self::Value, E> {
+            $crate::serde::Deserialize::deserialize($crate::serde::de::value::$de::<E>::new(v))
+                .map($ty::$var)
+        }
+    };
+    (@access $method:ident $access:ident $de:ident $ty:ident::$var:ident) => {
+        fn $method<A: $crate::serde::de::$access<'de>>(
+            self,
+            access: A,
         ) -> ::std::result::Result<Self::Value, A::Error> {
-            $crate::serde::Deserialize::deserialize(
-                $crate::serde::de::value::MapAccessDeserializer::new(map),
-            )
-            .map($ty::$var)
+            $crate::serde::Deserialize::deserialize($crate::serde::de::value::$de::new(access))
+                .map($ty::$var)
         }
     };
 }

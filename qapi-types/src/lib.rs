@@ -56,6 +56,9 @@ mod wire;
 #[cfg(feature = "client")]
 pub mod client;
 pub mod introspect;
+// Serde plumbing for generated code: public because generated code calls
+// it, hidden because nothing else should (as prost hides its own).
+#[doc(hidden)]
 pub mod object;
 #[cfg(feature = "qga")]
 pub mod qga;
@@ -67,6 +70,7 @@ pub use execute::Execute;
 pub use message::{
     Empty, ErrorClass, Greeting, Null, QmpError, Timestamp, VersionInfo, VersionTriple,
 };
+pub use object::UnknownMembers;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;

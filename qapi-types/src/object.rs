@@ -64,6 +64,7 @@ pub trait Object: Sized {
 }
 
 /// Writes `Serialize` and `Deserialize` for types implementing [`Object`].
+#[doc(hidden)]
 #[macro_export]
 macro_rules! impl_serde {
     ($($ty:ty),* $(,)?) => {$(
@@ -102,6 +103,7 @@ macro_rules! impl_serde {
 /// let link: Link = qapi_types::serde_json::from_str(r#"{"name": "eth0"}"#).unwrap();
 /// assert_eq!(link, Link { name: "eth0".into(), mtu: None });
 /// ```
+#[doc(hidden)]
 #[macro_export]
 macro_rules! object {
     // Every body is a line or two: the work is done by generic code here.
@@ -478,6 +480,7 @@ impl<S: Slot, L: SlotList> Slots for (S, L) {
 /// assert_eq!(Status::from_wire("paused"), Status::Paused);
 /// assert_eq!(Status::from_wire("new").as_str(), "new");
 /// ```
+#[doc(hidden)]
 #[macro_export]
 macro_rules! enumeration {
     ($ty:ident { $($var:ident = $wire:literal),* $(,)? } $unknown:ident) => {

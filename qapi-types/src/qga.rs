@@ -21,8 +21,6 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use serde_json::value::RawValue;
-use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::net::ToSocketAddrs;
 
 use crate::client::transport::{LineReader, WriteHalf};
 use crate::client::{self as qmp, ClientBuilder, Conn, Error, Mode, Qga, Start};
@@ -104,26 +102,6 @@ impl Client {
     /// a resynchronisation, 8 commands in flight, messages up to 256 MiB.
     pub fn builder() -> Builder {
         Builder::default()
-    }
-
-    /// Connects to an agent on a Unix socket (`qemu-ga -m unix-listen`, or
-    /// QEMU's end of a virtio-serial channel), with default settings.
-    #[cfg(unix)]
-    pub async fn connect_unix(path: impl AsRef<std::path::Path>) -> Result<Self, Error> {
-        Self::builder().connect_unix(path).await
-    }
-
-    /// Connects to an agent over TCP, with default settings.
-    pub async fn connect_tcp(addr: impl ToSocketAddrs) -> Result<Self, Error> {
-        Self::builder().connect_tcp(addr).await
-    }
-
-    /// Talks to an agent over any byte stream, with default settings.
-    pub async fn connect<S>(stream: S) -> Result<Self, Error>
-    where
-        S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
-    {
-        Self::builder().connect_stream(stream).await
     }
 
     /// Runs a command and decodes its reply, within the default timeout.

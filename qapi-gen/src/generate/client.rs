@@ -11,19 +11,10 @@ use crate::schema::{Command, DefId, DefKind};
 
 /// The kept commands, with their method names.
 pub(crate) fn commands<'s>(g: &Generator<'s>) -> Vec<(DefId, String, &'s Command)> {
-    let mut ns = Namespace::default();
-    g.schema
-        .ids()
-        .filter(|&id| g.sel.keep(id))
-        .filter_map(|id| match &g.schema.def(id).kind {
-            DefKind::Command(c) => Some((
-                id,
-                names::ident_text(&ns.claim(names::snake(&g.schema.def(id).name), "_")),
-                c,
-            )),
-            _ => None,
-        })
-        .collect()
+    g.named(&mut Namespace::default(), names::snake, |kind| match kind {
+        DefKind::Command(c) => Some(c),
+        _ => None,
+    })
 }
 
 /// A method's docs: the first paragraph of the command's, and where the
@@ -63,9 +54,11 @@ pub(crate) fn open_method(out: &mut Out, method: &str, args: Option<&str>, ret: 
 /// The `Commands` trait.
 pub(crate) fn emit_client(g: &Generator, out: &mut Out) {
     let list = commands(g);
-    out.line("/// Every command of this schema as a typed method of anything that");
-    out.line("/// runs commands ([`qapi_types::Execute`]): the QMP client, the");
-    out.line("/// guest-agent client, or a mock of your own.");
+    out.doc(&[
+        "Every command of this schema as a typed method of anything that",
+        "runs commands ([`qapi_types::Execute`]): the QMP client, the",
+        "guest-agent client, or a mock of your own.",
+    ]);
     out.line("#[allow(deprecated)]");
     out.block("pub trait Commands: ::qapi_types::Execute", "", |out| {
         for (id, method, c) in &list {
@@ -108,8 +101,10 @@ pub(crate) fn emit_client(g: &Generator, out: &mut Out) {
         out.line("/// The guest-agent client, with these bindings' commands as [`Commands`].");
         out.line("pub type Client = ::qapi_types::qga::Client;");
     } else {
-        out.line("/// The QMP client for these bindings: their events are [`Event`], their");
-        out.line("/// commands its methods through [`Commands`].");
+        out.doc(&[
+            "The QMP client for these bindings: their events are [`Event`], their",
+            "commands its methods through [`Commands`].",
+        ]);
         out.line("pub type Client = ::qapi_types::client::Client<Event>;");
     }
 }

@@ -11,19 +11,10 @@ const OK: &str = "::std::result::Result::Ok";
 /// The kept events, with their variant names, and the catch-all's name.
 fn events<'s>(g: &Generator<'s>) -> (Vec<(DefId, String, &'s Event)>, String) {
     let mut ns = Namespace::default();
-    let list = g
-        .schema
-        .ids()
-        .filter(|&id| g.sel.keep(id))
-        .filter_map(|id| match &g.schema.def(id).kind {
-            DefKind::Event(e) => Some((
-                id,
-                names::ident_text(&ns.claim(names::upper_camel(&g.schema.def(id).name), "_")),
-                e,
-            )),
-            _ => None,
-        })
-        .collect();
+    let list = g.named(&mut ns, names::upper_camel, |kind| match kind {
+        DefKind::Event(e) => Some(e),
+        _ => None,
+    });
     let unknown = names::ident_text(&ns.claim("Unknown".to_string(), "Event"));
     (list, unknown)
 }
@@ -31,8 +22,10 @@ fn events<'s>(g: &Generator<'s>) -> (Vec<(DefId, String, &'s Event)>, String) {
 /// The `Event` enum.
 pub(crate) fn emit_event_enum(g: &Generator, out: &mut Out) {
     let (list, unknown) = events(g);
-    out.line("/// Every event of this schema.  Events the schema does not know");
-    out.line("/// arrive as the catch-all variant.");
+    out.doc(&[
+        "Every event of this schema.  Events the schema does not know",
+        "arrive as the catch-all variant.",
+    ]);
     out.line("#[derive(Clone, Debug, PartialEq)]");
     out.line("#[allow(deprecated)]");
     out.block("pub enum Event", "", |out| {

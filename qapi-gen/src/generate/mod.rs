@@ -370,6 +370,26 @@ pub(crate) struct Generator<'s> {
 }
 
 impl<'s> Generator<'s> {
+    /// The kept definitions that `pick` takes, in schema order, each with
+    /// a Rust identifier: its name in `case`, claimed in `ns`.
+    pub(crate) fn named<T>(
+        &self,
+        ns: &mut Namespace,
+        case: fn(&str) -> String,
+        pick: impl Fn(&'s DefKind) -> Option<&'s T>,
+    ) -> Vec<(DefId, String, &'s T)> {
+        let schema = self.schema;
+        schema
+            .ids()
+            .filter(|&id| self.sel.keep(id))
+            .filter_map(|id| {
+                let def = schema.def(id);
+                let item = pick(&def.kind)?;
+                Some((id, names::ident_text(&ns.claim(case(&def.name), "_")), item))
+            })
+            .collect()
+    }
+
     fn new(schema: &'s Schema, opts: &Options) -> Result<Self, GenerateError> {
         let sel = Selection::new(schema, opts)?;
         let mut ns = Namespace::with_reserved(RESERVED);

@@ -55,6 +55,16 @@ impl Out {
         self.buf.push('\n');
     }
 
+    /// Documentation of fixed text: a `///` line each.
+    pub fn doc(&mut self, lines: &[&str]) {
+        for text in lines {
+            match text.is_empty() {
+                true => self.line("///"),
+                false => self.line(format_args!("/// {text}")),
+            }
+        }
+    }
+
     /// `head {`, then what `body` writes one level deeper, then `}`
     /// followed by `tail` (a `,` or `;`, or nothing).
     pub fn block(&mut self, head: impl Display, tail: &str, body: impl FnOnce(&mut Out)) {
@@ -117,26 +127,25 @@ impl Out {
     /// A match arm: `pat => expr,` on one line when it fits, else with the
     /// expression in a block of its own.
     pub fn arm(&mut self, pat: impl Display, expr: impl Display) {
-        let (pat, expr) = (pat.to_string(), expr.to_string());
-        if self.width() + pat.len() + expr.len() + 5 <= MARGIN {
-            self.line(format_args!("{pat} => {expr},"));
-        } else {
-            self.open(format_args!("{pat} =>"));
-            self.line(&expr);
-            self.close("");
-        }
+        self.arm_with(pat, expr, "")
     }
 
     /// A match arm whose body is a statement (`return ..`, an
     /// assignment): `pat => stmt,` on one line when it fits, else
     /// `pat => { stmt; }` on lines of their own.
     pub fn arm_stmt(&mut self, pat: impl Display, stmt: impl Display) {
-        let (pat, stmt) = (pat.to_string(), stmt.to_string());
-        if self.width() + pat.len() + stmt.len() + 5 <= MARGIN {
-            self.line(format_args!("{pat} => {stmt},"));
+        self.arm_with(pat, stmt, ";")
+    }
+
+    /// An arm on one line when it fits, else its body, followed by `end`,
+    /// in a block.
+    fn arm_with(&mut self, pat: impl Display, body: impl Display, end: &str) {
+        let (pat, body) = (pat.to_string(), body.to_string());
+        if self.width() + pat.len() + body.len() + 5 <= MARGIN {
+            self.line(format_args!("{pat} => {body},"));
         } else {
             self.open(format_args!("{pat} =>"));
-            self.line(format_args!("{stmt};"));
+            self.line(format_args!("{body}{end}"));
             self.close("");
         }
     }

@@ -9,8 +9,10 @@ use super::out::Out;
 /// The `Handler` trait and the `Dispatcher`.
 pub(crate) fn emit_server(g: &Generator, out: &mut Out) {
     let list = commands(g);
-    out.line("/// A QMP server's implementation of this schema's commands: one");
-    out.line("/// method per command.");
+    out.doc(&[
+        "A QMP server's implementation of this schema's commands: one",
+        "method per command.",
+    ]);
     out.line("#[allow(deprecated)]");
     out.block(
         "pub trait Handler: ::std::marker::Send + ::std::marker::Sync + 'static",
@@ -19,8 +21,10 @@ pub(crate) fn emit_server(g: &Generator, out: &mut Out) {
             for (id, method, c) in &list {
                 let name = g.name(*id);
                 out.docs(&method_doc(g, *id));
-                out.line("///");
-                out.line("/// The default answers as QEMU does for a command it lacks.");
+                out.doc(&[
+                    "",
+                    "The default answers as QEMU does for a command it lacks.",
+                ]);
                 let args = c.arg_type.is_some().then_some(name);
                 open_method(out, method, args, &returns(g, c), "::qapi_types::QmpError");
                 if args.is_some() {

@@ -317,13 +317,15 @@ fn write_enum(g: &Generator, p: &UnionPlan, out: &mut Out) {
         }
         match p.kind {
             UnionKind::Flat => {
-                out.line("/// A branch this schema does not know, as sent by a newer QEMU:");
-                out.line("/// the tag value and the branch's members.");
+                out.doc(&[
+                    "A branch this schema does not know, as sent by a newer QEMU:",
+                    "the tag value and the branch's members.",
+                ]);
                 out.block(unknown, ",", |out| {
                     out.line("/// The tag value.");
                     out.line("tag: ::std::string::String,");
                     out.line("/// The branch's members.");
-                    out.line("members: ::qapi_types::object::UnknownMembers,");
+                    out.line("members: ::qapi_types::UnknownMembers,");
                 });
             }
             UnionKind::Simple => {
@@ -332,7 +334,7 @@ fn write_enum(g: &Generator, p: &UnionPlan, out: &mut Out) {
                     out.line(format_args!("/// The value of `{}`.", p.tag));
                     out.line("tag: ::std::string::String,");
                     out.line("/// The other members (normally `data`).");
-                    out.line("members: ::qapi_types::object::UnknownMembers,");
+                    out.line("members: ::qapi_types::UnknownMembers,");
                 });
             }
         }
@@ -352,7 +354,7 @@ fn write_enum(g: &Generator, p: &UnionPlan, out: &mut Out) {
             }
         }
         out.line(format_args!(
-            "{unknown}(::std::string::String, ::qapi_types::object::UnknownMembers),"
+            "{unknown}(::std::string::String, ::qapi_types::UnknownMembers),"
         ));
     });
     out.line("#[allow(deprecated)]");

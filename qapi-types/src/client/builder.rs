@@ -134,9 +134,31 @@ impl<P> ClientBuilder<P> {
 
 /// Connecting: one set of methods, for each protocol and the client it
 /// connects (a QMP [`Client`] for any set of events, or the guest agent's
-/// client).
+/// client), on the builder and, with default settings, on the client.
 macro_rules! connect {
     ($protocol:ty => $client:ty $(, $events:ident)?) => {
+        impl$(<$events: EventSet>)? $client {
+            /// Connects to a server listening on a Unix socket, with
+            /// default settings (see [`ClientBuilder`] for others).
+            #[cfg(unix)]
+            pub async fn connect_unix(path: impl AsRef<std::path::Path>) -> Result<Self, Error> {
+                ClientBuilder::<$protocol>::default().connect_unix(path).await
+            }
+
+            /// Connects to a server listening on TCP, with default settings.
+            pub async fn connect_tcp(addr: impl ToSocketAddrs) -> Result<Self, Error> {
+                ClientBuilder::<$protocol>::default().connect_tcp(addr).await
+            }
+
+            /// Speaks over any byte stream, with default settings.
+            pub async fn connect<S>(stream: S) -> Result<Self, Error>
+            where
+                S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+            {
+                ClientBuilder::<$protocol>::default().connect_stream(stream).await
+            }
+        }
+
         impl ClientBuilder<$protocol> {
             /// Connects to a server listening on a Unix socket.
             #[cfg(unix)]

@@ -62,8 +62,6 @@ use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
-use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::net::ToSocketAddrs;
 
 #[cfg(feature = "qga")]
 pub(crate) use builder::Start;
@@ -191,26 +189,6 @@ impl<E: EventSet> fmt::Debug for Client<E> {
 }
 
 impl<E: EventSet> Client<E> {
-    /// Connects to a QMP server on a Unix socket, with default settings
-    /// (see [`ClientBuilder`] for others).
-    #[cfg(unix)]
-    pub async fn connect_unix(path: impl AsRef<std::path::Path>) -> Result<Self, Error> {
-        ClientBuilder::new().connect_unix(path).await
-    }
-
-    /// Connects to a QMP server on TCP, with default settings.
-    pub async fn connect_tcp(addr: impl ToSocketAddrs) -> Result<Self, Error> {
-        ClientBuilder::new().connect_tcp(addr).await
-    }
-
-    /// Speaks QMP over any byte stream, with default settings.
-    pub async fn connect<S>(stream: S) -> Result<Self, Error>
-    where
-        S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
-    {
-        ClientBuilder::new().connect_stream(stream).await
-    }
-
     /// The server's greeting.
     pub fn greeting(&self) -> &Greeting {
         &self.conn.greeting
