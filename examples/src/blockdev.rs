@@ -31,13 +31,15 @@ pub async fn run(socket: &Path, dir: &Path, out: &mut (dyn Write + Send)) -> Res
     // A raw node over a file node, exported over NBD.
     let disk = dir.join("disk.raw");
     std::fs::File::create(&disk)?.set_len(64 << 20)?;
-    let file = BlockdevOptionsFile::new(disk.display().to_string());
+    // File options serve several drivers (QEMU's full schema has
+    // host_device too): the variant says which.
+    let file = BlockdevOptionsDriver::File(BlockdevOptionsFile::new(disk.display().to_string()));
     client.blockdev_add(node("disk-file", file)).await?;
     let raw = BlockdevOptionsRaw::new("disk-file");
     client.blockdev_add(node("disk", raw)).await?;
     let sock = UnixSocketAddress::new(dir.join("nbd.sock").display().to_string());
-    let addr = UnixSocketAddressWrapper::new(sock);
-    client.nbd_server_start(NbdServerStart::new(addr)).await?;
+    let nbd = NbdServerOptionsLegacy::new(UnixSocketAddressWrapper::new(sock));
+    client.nbd_server_start(nbd).await?;
     let export = BlockExportOptions::new("export0", "disk", BlockExportOptionsNbd::default());
     let export = BlockExportOptions {
         writable: Some(true),
@@ -51,7 +53,7 @@ pub async fn run(socket: &Path, dir: &Path, out: &mut (dyn Write + Send)) -> Res
     // A qcow2 image, created by a job: wait until it has concluded.
     let image = dir.join("new.qcow2");
     std::fs::File::create(&image)?;
-    let file = BlockdevOptionsFile::new(image.display().to_string());
+    let file = BlockdevOptionsDriver::File(BlockdevOptionsFile::new(image.display().to_string()));
     client.blockdev_add(node("new-file", file)).await?;
     let qcow2 = BlockdevCreateOptionsQcow2::new("new-file", 128 << 20);
     let create = BlockdevCreate::new("create0", qcow2);
