@@ -18,6 +18,12 @@
 #                       (default: <repo>/target/compare)
 #   COMPARE_GEN_RUNS    generation runs per tool (default 30)
 #   COMPARE_CHECK_RUNS  `cargo check` runs per crate (default 3)
+#   QAPI_GEN_REF        a reference qapi-gen binary of another commit, made
+#                       by `qapi-gen/benches/ref-build.sh COMMIT`: its
+#                       generation (plain and --no-format) is timed in the
+#                       same rounds, and its output checked against that
+#                       commit's qapi-types (found at ../src beside the
+#                       binary, as ref-build.sh leaves it), side by side
 #
 # Only the first run needs the network (crates.io, for qapi-codegen and
 # qapi-spec); later runs build and check with what cargo has cached.
@@ -85,6 +91,15 @@ CARGO_TARGET_DIR=$work/target-qapi-gen \
     die "building qapi-gen failed (if Cargo.lock is out of date, update it with any cargo command in $repo first)"
 ours_bin=$work/target-qapi-gen/release/qapi-gen
 
+ref_bin=${QAPI_GEN_REF:-}
+if [[ -n $ref_bin ]]; then
+    [[ -x $ref_bin ]] || die "QAPI_GEN_REF=$ref_bin is not an executable"
+    ref_bin=$(cd "$(dirname "$ref_bin")" && pwd)/$(basename "$ref_bin")
+    ref_src=$(dirname "$ref_bin")/src
+    [[ -f $ref_src/qapi-types/Cargo.toml && -f $ref_src/Cargo.lock ]] ||
+        die "no qapi-types source at $ref_src (make QAPI_GEN_REF with qapi-gen/benches/ref-build.sh)"
+fi
+
 # ----------------------------------------------------------- b) generation
 gen=$work/gen
 mkdir -p "$gen"
@@ -101,12 +116,19 @@ for v in 5.2 7.2; do
     [[ -f $f ]] || die "no QMP schema at $f (set QAPI_SHARED_DIR)"
     older+=(--merge "$(cd "$(dirname "$f")" && pwd)/qapi-schema.json")
 done
+if [[ -n $ref_bin ]]; then
+    tools+=(ref-noformat ref)
+    out[ref-noformat]=$gen/ref-noformat.rs
+    out[ref]=$gen/ref.rs
+fi
 run_tool() {
     case $1 in
         qapi-codegen) "$theirs_bin" "$schema_dir" "${out[$1]}" ;;
         qapi-gen-noformat) "$ours_bin" generate "$schema" -o "${out[$1]}" --no-format ;;
         qapi-gen) "$ours_bin" generate "$schema" -o "${out[$1]}" ;;
         qapi-gen-merged) "$ours_bin" generate "$schema" "${older[@]}" -o "${out[$1]}" --warnings none ;;
+        ref-noformat) "$ref_bin" generate "$schema" -o "${out[$1]}" --no-format ;;
+        ref) "$ref_bin" generate "$schema" -o "${out[$1]}" ;;
     esac
 }
 
@@ -202,6 +224,19 @@ EOF
 cp "${out[qapi-gen]}" "$check/qapi-gen/src/generated.rs"
 cp "$repo/Cargo.lock" "$check/qapi-gen/Cargo.lock"
 
+# The reference's output, the same way, against its own qapi-types.
+if [[ -n $ref_bin ]]; then
+    crates+=(ref)
+    rm -rf "$check/ref/src"
+    mkdir -p "$check/ref/src"
+    sed -e 's/^name = "check-qapi-gen"/name = "check-ref"/' \
+        -e "s|path = \"$repo/qapi-types\"|path = \"$ref_src/qapi-types\"|" \
+        "$check/qapi-gen/Cargo.toml" >"$check/ref/Cargo.toml"
+    cp "$check/qapi-gen/src/lib.rs" "$check/ref/src/lib.rs"
+    cp "${out[ref]}" "$check/ref/src/generated.rs"
+    cp "$ref_src/Cargo.lock" "$check/ref/Cargo.lock"
+fi
+
 cargo_check() { # crate, extra args...
     local c=$1
     shift
@@ -264,6 +299,8 @@ for t in "${tools[@]}"; do
         qapi-gen-noformat) label="qapi-gen --no-format" ;;
         qapi-gen) label="qapi-gen (formatted)" ;;
         qapi-gen-merged) label="qapi-gen --merge 5.2 7.2" ;;
+        ref-noformat) label="reference --no-format" ;;
+        ref) label="reference (formatted)" ;;
     esac
     printf '  %-22s %8s %9s %8s %8s %9s %8s\n' "$label" "${gen_min[$t]}" "${gen_med[$t]}" \
         "${cpu_min[$t]}" "${cpu_med[$t]}" "$(bytes "${out[$t]}")" "$(lines "${out[$t]}")"
@@ -277,6 +314,11 @@ printf '  %-30s %9s %9s %9s %8s\n' "qapi-codegen 0.11 output" "${check_min[qapi-
 printf '  %-30s %9s %9s %9s %8s\n' "qapi-gen output (formatted)" "${check_min[qapi-gen]}" \
     "${check_med[qapi-gen]}" "$(bytes "$check/qapi-gen/src/generated.rs")" \
     "$(lines "$check/qapi-gen/src/generated.rs")"
+if [[ -n $ref_bin ]]; then
+    printf '  %-30s %9s %9s %9s %8s\n' "reference output (formatted)" "${check_min[ref]}" \
+        "${check_med[ref]}" "$(bytes "$check/ref/src/generated.rs")" \
+        "$(lines "$check/ref/src/generated.rs")"
+fi
 echo "  ratio ours/theirs of the medians: $ratio (per round: ${round_ratios% })"
 echo
 echo "Goals:"
@@ -289,5 +331,16 @@ printf '  %-58s %s\n' "formatted median ${gen_med[qapi-gen]} ms < 200 ms" \
 merge_ratio=$(awk -v m="${gen_med[qapi-gen-merged]}" -v p="${gen_med[qapi-gen]}" 'BEGIN { printf "%.2f", m / p }')
 printf '  %-58s %s\n' "--merge 5.2 7.2 median ${gen_med[qapi-gen-merged]} ms = ${merge_ratio}x plain < 3x" \
     "$(yesno "${gen_med[qapi-gen-merged]} < 3 * ${gen_med[qapi-gen]}")"
+if [[ -n $ref_bin ]]; then
+    echo
+    echo "Against the reference ($ref_bin), medians:"
+    for pair in "qapi-gen-noformat ref-noformat --no-format" "qapi-gen ref formatted"; do
+        read -r o r what <<<"$pair"
+        printf '  %-58s %s\n' "generation $what ${gen_med[$o]} ms vs ${gen_med[$r]} ms: $(awk -v o="${gen_med[$o]}" -v r="${gen_med[$r]}" 'BEGIN { printf "%.2f", o / r }')x <= 1.05x" \
+            "$(yesno "${gen_med[$o]} <= 1.05 * ${gen_med[$r]}")"
+    done
+    printf '  %-58s %s\n' "cargo check ${check_med[qapi-gen]} s vs ${check_med[ref]} s: $(awk -v o="${check_med_us[qapi-gen]}" -v r="${check_med_us[ref]}" 'BEGIN { printf "%.2f", o / r }')x <= 1.05x" \
+        "$(yesno "${check_med_us[qapi-gen]} <= 1.05 * ${check_med_us[ref]}")"
+fi
 echo
 echo "Generated files: $gen; check crates: $check"
