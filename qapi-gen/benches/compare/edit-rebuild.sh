@@ -61,7 +61,7 @@ stats() {
 # bindings, with a `main` reading `SOCKET DIR` as the other programs do.
 ours_program() {
     local bindings=$1
-    sed -e "s|^use crate::Error;|type Error = Box<dyn std::error::Error + Send + Sync>;|" \
+    sed -e "s|^//!|//|" -e "s|^use crate::Error;|type Error = Box<dyn std::error::Error + Send + Sync>;|" \
         -e "s|^use crate::qmp::\*;|use $bindings::*;|" \
         "$repo/examples/src/blockdev.rs"
     cat <<'EOF'
