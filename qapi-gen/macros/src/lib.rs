@@ -20,8 +20,17 @@
 //!     only = ["query-status"],        // only what these need
 //!     client = false,                 // no `Commands` trait
 //!     server = false,                 // no `Handler` / `Dispatcher`
+//!     oldest = "4.2",                 // decode what QEMU 4.2 and later send
+//!     merge = ["fork/qapi-schema.json"], // one binding for several schemas
 //! );
 //! ```
+//!
+//! `oldest` and `merge` are the command line's `--oldest` and `--merge`
+//! (and the build script Builder's `.oldest(..)` and `.merge(..)`): see the
+//! crate `qapi-gen`.  Merged paths are relative to `CARGO_MANIFEST_DIR` too
+//! and may hold `${VAR}`.  Conflicts between merged schemas are resolved
+//! as `qapi_gen::schema::merge` documents; a macro cannot print warnings,
+//! so run `qapi-gen generate --merge ..` (or the Builder) to see them.
 //!
 //! A schema error becomes a `compile_error!` holding QEMU's message
 //! (`file:line:col: message`).  Every schema file read is included with
@@ -47,6 +56,8 @@ pub fn qapi(input: TokenStream) -> TokenStream {
 struct Args {
     path: LitStr,
     strict: bool,
+    /// Schemas merged into the first one.
+    merge: Vec<LitStr>,
     options: qapi_gen::generate::Options,
 }
 
@@ -56,6 +67,7 @@ impl Parse for Args {
         let mut args = Args {
             path,
             strict: false,
+            merge: Vec::new(),
             options: qapi_gen::generate::Options::default(),
         };
         if input.is_empty() {
@@ -75,11 +87,20 @@ impl Parse for Args {
                 "server" => args.options.server = bool_value(&value)?,
                 "cfg" => args.options.cfg = Some(strings(&value)?.into_iter().collect()),
                 "only" => args.options.only = Some(strings(&value)?),
+                "oldest" => {
+                    let version = string(&value)?;
+                    let parsed = version
+                        .value()
+                        .parse()
+                        .map_err(|e| syn::Error::new(version.span(), format!("{e}")))?;
+                    args.options.oldest = Some(parsed);
+                }
+                "merge" => args.merge = string_lits(&value)?,
                 other => {
                     return Err(syn::Error::new(
                         key.span(),
                         format!(
-                            "unknown option `{other}`; expected strict, cfg, exclude_unstable, only, client or server"
+                            "unknown option `{other}`; expected strict, cfg, exclude_unstable, only, client, server, oldest or merge"
                         ),
                     ));
                 }
@@ -99,19 +120,24 @@ fn bool_value(e: &Expr) -> syn::Result<bool> {
     }
 }
 
-fn strings(e: &Expr) -> syn::Result<Vec<String>> {
+fn string(e: &Expr) -> syn::Result<LitStr> {
+    match e {
+        Expr::Lit(ExprLit {
+            lit: Lit::Str(s), ..
+        }) => Ok(s.clone()),
+        other => Err(syn::Error::new_spanned(other, "expected a string")),
+    }
+}
+
+fn string_lits(e: &Expr) -> syn::Result<Vec<LitStr>> {
     let Expr::Array(ExprArray { elems, .. }) = e else {
         return Err(syn::Error::new_spanned(e, "expected an array of strings"));
     };
-    elems
-        .iter()
-        .map(|el| match el {
-            Expr::Lit(ExprLit {
-                lit: Lit::Str(s), ..
-            }) => Ok(s.value()),
-            other => Err(syn::Error::new_spanned(other, "expected a string")),
-        })
-        .collect()
+    elems.iter().map(string).collect()
+}
+
+fn strings(e: &Expr) -> syn::Result<Vec<String>> {
+    Ok(string_lits(e)?.iter().map(LitStr::value).collect())
 }
 
 /// Replaces `${VAR}` with the value of environment variable `VAR`.
@@ -138,16 +164,24 @@ fn expand(args: Args) -> proc_macro2::TokenStream {
     let base = std::env::var_os("CARGO_MANIFEST_DIR")
         .map(PathBuf::from)
         .unwrap_or_default();
-    let path = match expand_vars(&args.path.value()) {
-        Ok(p) => base.join(p),
-        Err(e) => return syn::Error::new(args.path.span(), e).to_compile_error(),
-    };
+    let mut paths = Vec::with_capacity(1 + args.merge.len());
+    for lit in std::iter::once(&args.path).chain(&args.merge) {
+        match expand_vars(&lit.value()) {
+            Ok(p) => paths.push(base.join(p)),
+            Err(e) => return syn::Error::new(lit.span(), e).to_compile_error(),
+        }
+    }
     let mode = if args.strict {
         qapi_gen::Mode::Strict
     } else {
         qapi_gen::Mode::Default
     };
-    let schema = match qapi_gen::load(&path, mode) {
+    let loaded = if paths.len() == 1 {
+        qapi_gen::load(&paths[0], mode).map(|s| vec![s])
+    } else {
+        qapi_gen::load_all(&paths, mode)
+    };
+    let schemas = match loaded {
         Ok(s) => s,
         Err(e) => {
             // Paths relative to the crate, as a person would write them.
@@ -164,14 +198,24 @@ fn expand(args: Args) -> proc_macro2::TokenStream {
             return quote!(#error #tracked);
         }
     };
+    let tracked = track(
+        schemas
+            .iter()
+            .flat_map(|s| s.sources.files().map(|f| &f.path)),
+    );
+    let schema = match qapi_gen::schema::merge(schemas) {
+        Ok((schema, _conflicts)) => schema,
+        Err(e) => {
+            let error = syn::Error::new(args.path.span(), e.to_string()).to_compile_error();
+            return quote!(#error #tracked);
+        }
+    };
+    let path = &paths[0];
     let name = path
         .file_name()
         .map_or_else(|| "schema".into(), |n| n.to_string_lossy().into_owned());
     match qapi_gen::generate::generate(&schema, &args.options, &name).and_then(|g| g.tokens()) {
-        Ok(tokens) => {
-            let tracked = track(schema.sources.files().map(|f| &f.path));
-            quote!(#tokens #tracked)
-        }
+        Ok(tokens) => quote!(#tokens #tracked),
         Err(e) => syn::Error::new(args.path.span(), e.to_string()).to_compile_error(),
     }
 }

@@ -9,9 +9,11 @@ fn ui() {
     unsafe { std::env::set_var("QAPI_MACROS_UI", &dir) };
     let t = trybuild::TestCases::new();
     t.pass("tests/ui/ok.rs");
+    t.pass("tests/ui/merged.rs");
     t.compile_fail("tests/ui/syntax-error.rs");
     t.compile_fail("tests/ui/semantic-error.rs");
     t.compile_fail("tests/ui/strict.rs");
     t.compile_fail("tests/ui/missing.rs");
     t.compile_fail("tests/ui/bad-option.rs");
+    t.compile_fail("tests/ui/bad-oldest.rs");
 }
