@@ -16,7 +16,12 @@ out=$repo/target/ref/$commit
 if [[ ! -x $out/qapi-gen ]]; then
     rm -rf "$out/src"
     mkdir -p "$out/src"
-    git -C "$repo" archive "$commit" | tar -x -C "$out/src"
+    # -m: the files dated now, not at the commit.  The commits share one
+    # target directory, where cargo tells sources apart by their path
+    # relative to the workspace and then by date: files dated at their
+    # commit would look older than the last commit's build, which cargo
+    # would then reuse.
+    git -C "$repo" archive "$commit" | tar -x -m -C "$out/src"
     cargo build --release -q --locked -p qapi-gen \
         --manifest-path "$out/src/Cargo.toml" --target-dir "$repo/target/ref/target" >&2
     cp "$repo/target/ref/target/release/qapi-gen" "$out/qapi-gen"
