@@ -30,14 +30,14 @@ impl Builder<'_> {
 
     pub(super) fn check(&mut self) -> Result<(), Diagnostic> {
         // Every definition is entered: the room to grow is not needed.
-        self.entries.shrink_to_fit();
-        self.state = vec![State::Unchecked; self.entries.len()];
-        self.kinds = vec![None; self.entries.len()];
+        self.defs.shrink_to_fit();
+        self.pending.shrink_to_fit();
+        self.state = vec![State::Unchecked; self.defs.len()];
         self.connected = self.docs.iter().map(Connected::new).collect();
         for i in 0..self.entities.len() {
             if let Entity::Def(id) = self.entities[i] {
                 self.check_def(id)?;
-                if let Some(doc) = self.entries[id.index()].doc {
+                if let Some(doc) = self.defs[id.index()].doc {
                     self.connect_doc(id, doc)?;
                 }
             }
@@ -49,11 +49,11 @@ impl Builder<'_> {
                     .push(ModuleItem::Include(module)),
                 Entity::Def(id) => {
                     // An array belongs to its element type's module.
-                    let module = match &self.kinds[id.index()] {
-                        Some(DefKind::Array(a)) => self.entries[a.element.index()].module,
-                        _ => self.entries[id.index()].module,
+                    let module = match &self.defs[id.index()].kind {
+                        DefKind::Array(a) => self.defs[a.element.index()].module,
+                        _ => self.defs[id.index()].module,
                     };
-                    self.entries[id.index()].module = module;
+                    self.defs[id.index()].module = module;
                     self.modules[module.index()].items.push(ModuleItem::Def(id));
                 }
             }
@@ -66,14 +66,16 @@ impl Builder<'_> {
     }
 
     fn check_def(&mut self, id: DefId) -> Result<(), Diagnostic> {
-        let kind = match &self.entries[id.index()].pending {
+        let kind = match &self.pending[id.index()] {
             Pending::Object(_) => return self.check_object(id),
-            Pending::Builtin(b) => DefKind::Builtin(*b),
-            Pending::Enum(en) => {
+            // Built-in types' and enumerations' kinds are entered complete.
+            Pending::Builtin(_) => None,
+            Pending::Enum => {
                 self.check_type_features(id)?;
-                let e = &self.entries[id.index()];
-                let mut seen = SeenMap::with_capacity(en.values.len());
-                for v in &en.values {
+                let e = &self.defs[id.index()];
+                let values = self.enum_type(id).map_or(&[][..], |en| &en.values[..]);
+                let mut seen = SeenMap::with_capacity(values.len());
+                for v in values {
                     self.check_clash(
                         Seen {
                             role: Role::Value,
@@ -84,56 +86,49 @@ impl Builder<'_> {
                         &mut seen,
                     )?;
                 }
-                // The values move to the model ([`Builder::enum_type`]
-                // finds them there).
-                let empty = EnumType {
-                    values: Vec::new(),
-                    prefix: None,
-                };
-                match &mut self.entries[id.index()].pending {
-                    Pending::Enum(en) => DefKind::Enum(std::mem::replace(en, empty)),
-                    _ => DefKind::Enum(empty),
-                }
+                None
             }
             Pending::Array { element } => {
-                let loc = self.entries[id.index()].loc;
+                let loc = self.defs[id.index()].loc;
                 let what = loc
                     .and_then(|l| self.ctx.defn_at.get(&l))
                     .map_or("type", |c| c.meta);
                 let element = self.resolve_type(element, loc, || what.to_string())?;
-                DefKind::Array(ArrayType { element })
+                Some(DefKind::Array(ArrayType { element }))
             }
             Pending::Alternate(variants) => {
                 let variants = variants.clone();
                 // Only the kind of the pending definition is needed now.
-                self.entries[id.index()].pending = Pending::Alternate(Rc::new(Vec::new()));
+                self.pending[id.index()] = Pending::Alternate(Rc::new(Vec::new()));
                 self.check_type_features(id)?;
-                DefKind::Alternate(AlternateType {
+                Some(DefKind::Alternate(AlternateType {
                     variants: self.check_alternate(id, &variants)?,
-                })
+                }))
             }
             Pending::Command(c) => {
                 let PCommand { arg, ret, flags } = PCommand::clone(c);
-                DefKind::Command(self.check_command(id, arg, ret, flags)?)
+                Some(DefKind::Command(self.check_command(id, arg, ret, flags)?))
             }
             Pending::Event { arg, boxed } => {
                 let (arg, boxed) = (arg.clone(), *boxed);
                 self.check_definition_features(id)?;
-                let loc = self.entries[id.index()].loc;
+                let loc = self.defs[id.index()].loc;
                 let arg_type = match arg {
                     Some(a) => Some(self.check_arg_type(&a, loc, "event", boxed)?),
                     None => None,
                 };
-                DefKind::Event(Event { arg_type, boxed })
+                Some(DefKind::Event(Event { arg_type, boxed }))
             }
         };
-        self.kinds[id.index()] = Some(kind);
+        if let Some(kind) = kind {
+            self.defs[id.index()].kind = kind;
+        }
         self.state[id.index()] = State::Done;
         Ok(())
     }
 
     fn check_definition_features(&self, id: DefId) -> Result<(), Diagnostic> {
-        let e = &self.entries[id.index()];
+        let e = &self.defs[id.index()];
         self.check_features_clash(&e.features, &e.name, e.loc)
     }
 
@@ -141,7 +136,7 @@ impl Builder<'_> {
     /// not allowed.
     fn check_type_features(&self, id: DefId) -> Result<(), Diagnostic> {
         self.check_definition_features(id)?;
-        let e = &self.entries[id.index()];
+        let e = &self.defs[id.index()];
         for f in &e.features {
             if SPECIAL_FEATURES.contains(&f.name.as_str()) {
                 return Err(self.error(
@@ -154,14 +149,14 @@ impl Builder<'_> {
     }
 
     pub(super) fn object(&self, id: DefId) -> &ObjectType {
-        match &self.kinds[id.index()] {
-            Some(DefKind::Object(o)) => o,
+        match &self.defs[id.index()].kind {
+            DefKind::Object(o) => o,
             _ => unreachable!("an object type that was checked"),
         }
     }
 
     fn pobject(&self, id: DefId) -> Option<&Rc<PObject>> {
-        match &self.entries[id.index()].pending {
+        match &self.pending[id.index()] {
             Pending::Object(o) => Some(o),
             _ => None,
         }
@@ -169,8 +164,8 @@ impl Builder<'_> {
 
     /// Enumeration type `id`, checked or not.
     pub(super) fn enum_type(&self, id: DefId) -> Option<&EnumType> {
-        match (&self.kinds[id.index()], &self.entries[id.index()].pending) {
-            (Some(DefKind::Enum(e)), _) | (None, Pending::Enum(e)) => Some(e),
+        match &self.defs[id.index()].kind {
+            DefKind::Enum(e) => Some(e),
             _ => None,
         }
     }
@@ -207,19 +202,19 @@ impl Builder<'_> {
         match self.state[id.index()] {
             State::Done => return Ok(()),
             State::InProgress => {
-                let e = &self.entries[id.index()];
+                let e = &self.defs[id.index()];
                 return Err(self.error(e.loc, format!("object {} contains itself", e.name)));
             }
             State::Unchecked => {}
         }
         self.state[id.index()] = State::InProgress;
         self.check_type_features(id)?;
-        let loc = self.entries[id.index()].loc;
+        let loc = self.defs[id.index()].loc;
         // Bases and branches are checked recursively; a chain this long is
         // no real schema, and the stack must not overflow on it.
         self.depth += 1;
         if self.depth > MAX_CHECK_DEPTH {
-            let e = &self.entries[id.index()];
+            let e = &self.defs[id.index()];
             return Err(self.error(e.loc, format!("object {} is nested too deeply", e.name)));
         }
         let result = self.check_object_members(id, loc);
@@ -278,12 +273,12 @@ impl Builder<'_> {
             }
             self.variants_clash(v, loc, &mut seen)?;
         }
-        self.kinds[id.index()] = Some(DefKind::Object(ObjectType {
+        self.defs[id.index()].kind = DefKind::Object(ObjectType {
             base: base_id,
             local_members,
             members,
             variants,
-        }));
+        });
         // The unresolved members are done with: only whether the type is a
         // union is asked from now on.
         let done = if p.variants.is_some() {
@@ -291,7 +286,7 @@ impl Builder<'_> {
         } else {
             &self.checked_struct
         };
-        self.entries[id.index()].pending = Pending::Object(Rc::clone(done));
+        self.pending[id.index()] = Pending::Object(Rc::clone(done));
         self.state[id.index()] = State::Done;
         Ok(())
     }
@@ -317,7 +312,7 @@ impl Builder<'_> {
                 format!("discriminator '{tag_name}' is not a member of 'base'"),
             ));
         };
-        let defined_in = &self.entries[tag_member.defined_in.index()].name;
+        let defined_in = &self.defs[tag_member.defined_in.index()].name;
         let base_desc = if defined_in.starts_with("q_") {
             "'base'".to_string()
         } else {
@@ -451,7 +446,7 @@ impl Builder<'_> {
         mut flags: Command,
     ) -> Result<Command, Diagnostic> {
         self.check_definition_features(id)?;
-        let loc = self.entries[id.index()].loc;
+        let loc = self.defs[id.index()].loc;
         if let Some(a) = arg {
             flags.arg_type = Some(self.check_arg_type(&a, loc, "command", flags.boxed)?);
         }
@@ -459,9 +454,9 @@ impl Builder<'_> {
             let t = self.resolve_type(&r, loc, || "command's 'returns'".to_string())?;
             if !self
                 .returns_exceptions
-                .contains(self.entries[id.index()].name.as_str())
+                .contains(self.defs[id.index()].name.as_str())
             {
-                let element = match &self.entries[t.index()].pending {
+                let element = match &self.pending[t.index()] {
                     Pending::Array { element } => self.lookup_type(element).unwrap_or(t),
                     _ => t,
                 };

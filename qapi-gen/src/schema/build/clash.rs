@@ -162,7 +162,7 @@ impl Builder<'_> {
         Seen {
             role: Role::Member,
             name: &m.name,
-            defined_in: &self.entries[m.defined_in.index()].name,
+            defined_in: &self.defs[m.defined_in.index()].name,
         }
     }
 

@@ -6,22 +6,25 @@
 use std::rc::Rc;
 
 use super::pending::{
-    Entry, PCommand, PMember, PObject, PVariant, PVariants, PVariantsTag, Pending,
+    Entry, PCommand, PMember, PObject, PVariant, PVariants, PVariantsTag, Pending, UNCHECKED,
 };
 use super::{Builder, Entity, FeatureUse};
 use crate::diag::{Diagnostic, Note};
 use crate::expr::{self, DefBody, FeatureDef, MemberDef, TypeOrMembers, TypeRef};
-use crate::schema::{Builtin, Command, Cond, DefId, EnumType, EnumValue, Feature, Presence};
+use crate::schema::{
+    Builtin, Command, Cond, DefId, DefKind, Definition, EnumType, EnumValue, Feature, Presence,
+};
 use crate::source::Loc;
 
 impl Builder<'_> {
     fn def_definition(&mut self, entry: Entry) -> Result<DefId, Diagnostic> {
-        let id = DefId(self.entries.len() as u32);
-        let (name, loc) = (entry.name.clone(), entry.loc);
-        self.entries.push(entry);
+        let id = DefId(self.defs.len() as u32);
+        let (name, loc) = (entry.def.name.clone(), entry.def.loc);
+        self.defs.push(entry.def);
+        self.pending.push(entry.pending);
         self.entities.push(Entity::Def(id));
         if let Some(&other) = self.index.get(&name) {
-            return Err(match self.entries[other.index()].loc {
+            return Err(match self.defs[other.index()].loc {
                 Some(other_loc) => self
                     .error(loc, format!("'{name}' is already defined"))
                     .with_note(Note {
@@ -39,16 +42,32 @@ impl Builder<'_> {
     fn entry(&mut self, name: String, pending: Pending, loc: Option<Loc>) -> Entry {
         let implicit =
             loc.is_none() || name.starts_with("q_") || matches!(pending, Pending::Array { .. });
+        let kind = match pending {
+            Pending::Builtin(b) => DefKind::Builtin(b),
+            _ => UNCHECKED,
+        };
         Entry {
-            implicit,
-            name,
+            def: Definition {
+                name,
+                kind,
+                loc,
+                doc: None,
+                ifcond: None,
+                features: Vec::new(),
+                module: self.module_of_loc(loc),
+                implicit,
+                since: None,
+                presence: Presence::FIRST,
+            },
             pending,
-            loc,
-            doc: None,
-            ifcond: None,
-            features: Vec::new(),
-            module: self.module_of_loc(loc),
         }
+    }
+
+    /// The entry of enumeration `name`, its values known from the start.
+    fn enum_entry(&mut self, name: String, en: EnumType, loc: Option<Loc>) -> Entry {
+        let mut e = self.entry(name, Pending::Enum, loc);
+        e.def.kind = DefKind::Enum(en);
+        e
     }
 
     pub(super) fn def_predefineds(&mut self) -> Result<(), Diagnostic> {
@@ -76,12 +95,12 @@ impl Builder<'_> {
             presence: Presence::FIRST,
         })
         .collect();
-        let e = self.entry(
+        let e = self.enum_entry(
             "QType".to_string(),
-            Pending::Enum(EnumType {
+            EnumType {
                 values,
                 prefix: None,
-            }),
+            },
             None,
         );
         self.def_definition(e)?;
@@ -135,22 +154,23 @@ impl Builder<'_> {
         defined_in: &str,
     ) -> Result<Vec<PMember>, Diagnostic> {
         let defined_in: Rc<str> = defined_in.into();
-        members
-            .into_iter()
-            .map(|m| {
-                let ty = self.type_name(m.ty, loc)?;
-                Ok(PMember {
-                    name: m.name,
-                    ty,
-                    optional: m.optional,
-                    ifcond: m.ifcond,
-                    features: self.make_features(m.features, Some(loc)),
-                    loc: Some(loc),
-                    defined_in: Rc::clone(&defined_in),
-                    describe: None,
-                })
-            })
-            .collect()
+        // Sized up front: collecting from a fallible iterator would start
+        // every list at room for four.
+        let mut out = Vec::with_capacity(members.len());
+        for m in members {
+            let ty = self.type_name(m.ty, loc)?;
+            out.push(PMember {
+                name: m.name,
+                ty,
+                optional: m.optional,
+                ifcond: m.ifcond,
+                features: self.make_features(m.features, Some(loc)),
+                loc: Some(loc),
+                defined_in: Rc::clone(&defined_in),
+                describe: None,
+            });
+        }
+        Ok(out)
     }
 
     /// The wrapper `q_obj_TYPE-wrapper` of a 5.2 simple union's branch: an
@@ -207,7 +227,7 @@ impl Builder<'_> {
                 variants: None,
             };
             let mut e = self.entry(name.clone(), Pending::Object(Rc::new(object)), Some(loc));
-            e.ifcond = ifcond;
+            e.def.ifcond = ifcond;
             self.def_definition(e)?;
         }
         Ok(Some(name))
@@ -218,6 +238,7 @@ impl Builder<'_> {
         let name = def.name;
         let features = self.make_features(def.features, Some(loc));
         let ifcond = def.ifcond;
+        let mut enum_type = None;
         let pending = match def.body {
             DefBody::Enum { values, prefix } => {
                 let values = values
@@ -230,7 +251,8 @@ impl Builder<'_> {
                         presence: Presence::FIRST,
                     })
                     .collect();
-                Pending::Enum(EnumType { values, prefix })
+                enum_type = Some(EnumType { values, prefix });
+                Pending::Enum
             }
             DefBody::Struct { base, members } => {
                 let local = self.make_members(members, loc, &name)?;
@@ -300,16 +322,16 @@ impl Builder<'_> {
                         presence: Presence::FIRST,
                     })
                     .collect();
-                let mut e = self.entry(
+                let mut e = self.enum_entry(
                     kind_name.clone(),
-                    Pending::Enum(EnumType {
+                    EnumType {
                         values,
                         prefix: None,
-                    }),
+                    },
                     Some(loc),
                 );
-                e.ifcond = ifcond.clone();
-                e.implicit = true;
+                e.def.ifcond = ifcond.clone();
+                e.def.implicit = true;
                 self.def_definition(e)?;
                 let tag = PMember {
                     name: "type".to_string(),
@@ -378,10 +400,13 @@ impl Builder<'_> {
                 Pending::Event { arg, boxed }
             }
         };
-        let mut e = self.entry(name, pending, Some(loc));
-        e.doc = def.doc;
-        e.ifcond = ifcond;
-        e.features = features;
+        let mut e = match enum_type {
+            Some(en) => self.enum_entry(name, en, Some(loc)),
+            None => self.entry(name, pending, Some(loc)),
+        };
+        e.def.doc = def.doc;
+        e.def.ifcond = ifcond;
+        e.def.features = features;
         self.def_definition(e)?;
         Ok(())
     }

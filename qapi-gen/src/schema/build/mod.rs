@@ -23,8 +23,8 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use self::docs::Connected;
-use self::pending::{Entry, PObject, PVariants, PVariantsTag, Pending};
-use super::{DefId, DefKind, Definition, Module, ModuleId, Origin, Presence, Schema};
+use self::pending::{PObject, PVariants, PVariantsTag, Pending};
+use super::{DefId, Definition, Module, ModuleId, Origin, Schema};
 use crate::Ctx;
 use crate::diag::Diagnostic;
 use crate::doc::Doc;
@@ -62,7 +62,11 @@ struct Builder<'a> {
     ctx: &'a mut Ctx,
     pragma: Pragma,
     docs: Vec<Doc>,
-    entries: Vec<Entry>,
+    /// The definitions entered, in the model's form; each is complete once
+    /// checked ([`pending::UNCHECKED`]).
+    defs: Vec<Definition>,
+    /// What of each definition is still to be checked.
+    pending: Vec<Pending>,
     entities: Vec<Entity>,
     index: HashMap<String, DefId>,
     modules: Vec<Module>,
@@ -73,7 +77,6 @@ struct Builder<'a> {
     feature_names: HashSet<String>,
     // Check state.
     state: Vec<State>,
-    kinds: Vec<Option<DefKind>>,
     /// For each documentation block, which member and feature descriptions
     /// were connected to what they describe.
     connected: Vec<Connected>,
@@ -126,7 +129,8 @@ pub(crate) fn build(ctx: &mut Ctx, mut parsed: Parsed) -> Result<Schema, Diagnos
         })),
         pragma: parsed.pragma,
         docs: parsed.docs,
-        entries: Vec::new(),
+        defs: Vec::new(),
+        pending: Vec::new(),
         entities: Vec::new(),
         index: HashMap::new(),
         modules: Vec::new(),
@@ -141,7 +145,6 @@ pub(crate) fn build(ctx: &mut Ctx, mut parsed: Parsed) -> Result<Schema, Diagnos
             .collect(),
         feature_names: SPECIAL_FEATURES.iter().map(|f| f.to_string()).collect(),
         state: Vec::new(),
-        kinds: Vec::new(),
         connected: Vec::new(),
         file_modules: HashMap::new(),
         depth: 0,
@@ -234,7 +237,7 @@ impl Builder<'_> {
 
     fn is_type(&self, id: DefId) -> bool {
         !matches!(
-            self.entries[id.index()].pending,
+            self.pending[id.index()],
             Pending::Command(_) | Pending::Event { .. }
         )
     }
@@ -245,10 +248,10 @@ impl Builder<'_> {
 
     /// QEMU's `describe()` of a definition.
     fn describe(&self, id: DefId) -> String {
-        let e = &self.entries[id.index()];
-        match &e.pending {
+        let e = &self.defs[id.index()];
+        match &self.pending[id.index()] {
             Pending::Builtin(_) => format!("built-in type '{}'", e.name),
-            Pending::Enum(_) => format!("enum type '{}'", e.name),
+            Pending::Enum => format!("enum type '{}'", e.name),
             Pending::Array { element } => format!("array type ['{element}']"),
             Pending::Object(o) if o.variants.is_some() => format!("union type '{}'", e.name),
             Pending::Object(_) => format!("struct type '{}'", e.name),
@@ -269,8 +272,8 @@ impl Builder<'_> {
             path: root,
         };
         let Builder {
-            entries,
-            kinds,
+            defs,
+            pending,
             modules,
             docs,
             pragma,
@@ -278,22 +281,7 @@ impl Builder<'_> {
             index,
             ..
         } = self;
-        let defs = entries
-            .into_iter()
-            .zip(kinds)
-            .map(|(e, kind)| Definition {
-                name: e.name,
-                kind: kind.expect("every definition checked"),
-                loc: e.loc,
-                doc: e.doc,
-                ifcond: e.ifcond,
-                features: e.features,
-                module: e.module,
-                implicit: e.implicit,
-                since: None,
-                presence: Presence::FIRST,
-            })
-            .collect();
+        drop(pending);
         let mut schema = Schema {
             sources: Default::default(),
             warnings: Vec::new(),

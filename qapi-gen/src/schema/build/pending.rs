@@ -3,7 +3,7 @@
 
 use std::rc::Rc;
 
-use super::super::{Builtin, Command, Cond, EnumType, Feature, ModuleId};
+use super::super::{Builtin, Command, Cond, DefKind, Definition, Feature};
 use crate::source::Loc;
 
 /// A member before its type is resolved.
@@ -32,10 +32,12 @@ pub(super) struct PVariant {
     pub(super) implicit: bool,
 }
 
+/// What of a definition is still to be checked, and what kind it is.
 #[derive(Clone, Debug)]
 pub(super) enum Pending {
     Builtin(Builtin),
-    Enum(EnumType),
+    /// (The values are in the definition's kind from the start.)
+    Enum,
     Array {
         element: String,
     },
@@ -81,16 +83,15 @@ pub(super) enum PVariantsTag {
     Simple(Box<PMember>),
 }
 
+/// A definition being entered: the model's definition, whose kind is
+/// [`UNCHECKED`] until it is checked (but for built-in types and
+/// enumerations, whose kind is known from the start), and what is still to
+/// be checked.
 pub(super) struct Entry {
-    pub(super) name: String,
+    pub(super) def: Definition,
     pub(super) pending: Pending,
-    pub(super) loc: Option<Loc>,
-    pub(super) doc: Option<usize>,
-    pub(super) ifcond: Option<Cond>,
-    pub(super) features: Vec<Feature>,
-    /// File the definition's module is found by.
-    pub(super) module: ModuleId,
-    /// QEMU made it up: built-ins, arrays, `q_` objects, `QType`, a simple
-    /// union's `<Name>Kind` enum.
-    pub(super) implicit: bool,
 }
+
+/// The kind an entered definition has until it is checked; the `Builder`'s
+/// `state` tells which definitions are checked.
+pub(super) const UNCHECKED: DefKind = DefKind::Builtin(Builtin::Any);
