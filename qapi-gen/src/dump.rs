@@ -100,7 +100,7 @@ fn dump_def(out: &mut String, schema: &Schema, id: crate::schema::DefId) {
             if let Some(b) = o.base {
                 let _ = writeln!(out, "    base {}", schema.def(b).name);
             }
-            for m in &o.local_members {
+            for m in o.local_members() {
                 let _ = writeln!(
                     out,
                     "    member {}: {} optional={}",
@@ -111,7 +111,7 @@ fn dump_def(out: &mut String, schema: &Schema, id: crate::schema::DefId) {
                 dump_if(out, m.ifcond.as_ref(), 8);
                 dump_features(out, &m.features, 8);
             }
-            if let Some(Variants { tag, variants, .. }) = &o.variants {
+            if let Some(Variants { tag, variants, .. }) = o.variants.as_deref() {
                 dump_variants(out, schema, tag, variants);
             }
         }

@@ -353,16 +353,97 @@ pub struct ArrayType {
 }
 
 /// A struct or union.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct ObjectType {
     /// The base type, whose members come first.
     pub base: Option<DefId>,
-    /// The members defined here (for a 5.2 simple union: its `type` tag).
-    pub local_members: Vec<Member>,
     /// All members: the base's, then the local ones.
     pub members: Vec<Member>,
-    /// For a union: the tag and the branches.
-    pub variants: Option<Variants>,
+    /// The members defined here: see [`ObjectType::local_members`].
+    local: LocalMembers,
+    /// For a union: the tag and the branches.  (Boxed: most objects are
+    /// structs, and every definition has room for its kind.)
+    pub variants: Option<Box<Variants>>,
+}
+
+/// Where an object type's local members are kept.
+#[derive(Clone, Debug)]
+enum LocalMembers {
+    /// They are the last this many of its `members`, as in a schema read
+    /// on its own: each member is kept once.
+    Tail(usize),
+    /// Kept apart: merging schemas can make a type's local members differ
+    /// from its entries in `members` (a member local in one schema and
+    /// inherited in another merges differently).
+    Apart(Vec<Member>),
+}
+
+impl ObjectType {
+    /// An object type with `members`, the last `local` of them defined
+    /// here.
+    pub(crate) fn new(
+        base: Option<DefId>,
+        members: Vec<Member>,
+        local: usize,
+        variants: Option<Variants>,
+    ) -> Self {
+        debug_assert!(local <= members.len());
+        ObjectType {
+            base,
+            members,
+            local: LocalMembers::Tail(local),
+            variants: variants.map(Box::new),
+        }
+    }
+
+    /// The members defined here (for a 5.2 simple union: its `type` tag),
+    /// in order.  In a schema read on its own these are the last of
+    /// [`ObjectType::members`]; in a merged model, the local members of the
+    /// merged types.
+    pub fn local_members(&self) -> &[Member] {
+        match &self.local {
+            LocalMembers::Tail(n) => &self.members[self.members.len() - n..],
+            LocalMembers::Apart(local) => local,
+        }
+    }
+
+    /// Replaces the local members, kept once where they are the last of
+    /// `members`.
+    pub(crate) fn set_local_members(&mut self, local: Vec<Member>) {
+        self.local = if self.members.ends_with(&local) {
+            LocalMembers::Tail(local.len())
+        } else {
+            LocalMembers::Apart(local)
+        };
+    }
+
+    /// Every member, each once: `members`, then the local members where
+    /// they are kept apart.
+    pub(crate) fn all_members_mut(&mut self) -> impl Iterator<Item = &mut Member> {
+        let apart = match &mut self.local {
+            LocalMembers::Tail(_) => None,
+            LocalMembers::Apart(local) => Some(local),
+        };
+        self.members.iter_mut().chain(apart.into_iter().flatten())
+    }
+
+    /// The local members where they are kept apart from `members`; `None`
+    /// when they are among `members`.
+    pub(crate) fn local_members_apart_mut(&mut self) -> Option<&mut Vec<Member>> {
+        match &mut self.local {
+            LocalMembers::Tail(_) => None,
+            LocalMembers::Apart(local) => Some(local),
+        }
+    }
+}
+
+impl PartialEq for ObjectType {
+    fn eq(&self, other: &Self) -> bool {
+        self.base == other.base
+            && self.members == other.members
+            && self.local_members() == other.local_members()
+            && self.variants == other.variants
+    }
 }
 
 /// A member of an object type.

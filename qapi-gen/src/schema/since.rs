@@ -271,10 +271,14 @@ pub(crate) fn annotate(schema: &mut Schema) {
                 for (m, s) in o.members.iter_mut().zip(&members[i]) {
                     m.since = *s;
                 }
-                // Local members are the tail of `members`.
-                let skip = o.members.len() - o.local_members.len();
-                for (m, s) in o.local_members.iter_mut().zip(&members[i][skip..]) {
-                    m.since = *s;
+                // Local members are the tail of `members` (kept apart only
+                // in merged models).
+                let n = o.members.len();
+                if let Some(local) = o.local_members_apart_mut() {
+                    let skip = n - local.len();
+                    for (m, s) in local.iter_mut().zip(&members[i][skip..]) {
+                        m.since = *s;
+                    }
                 }
                 if let Some(v) = &mut o.variants {
                     for (b, s) in v.variants.iter_mut().zip(&branches[i]) {

@@ -237,10 +237,11 @@ impl Builder<'_> {
             base_id = Some(b);
         }
         // Base members first, then local ones, each checked as it comes.
-        let mut local_members = Vec::with_capacity(p.local.len());
+        let base_members = base_id.map_or(&[][..], |b| &self.object(b).members[..]);
+        let mut members = Vec::with_capacity(base_members.len() + p.local.len());
+        members.extend(base_members.iter().cloned());
         {
-            let base_len = base_id.map_or(0, |b| self.object(b).members.len());
-            let mut seen = SeenMap::with_capacity(base_len + p.local.len());
+            let mut seen = SeenMap::with_capacity(members.len());
             if let Some(b) = base_id {
                 self.object_clash(b, loc, &mut seen, &mut Vec::new())?;
             }
@@ -255,13 +256,9 @@ impl Builder<'_> {
                     loc,
                     &mut seen,
                 )?;
-                local_members.push(member);
+                members.push(member);
             }
         }
-        let base_members = base_id.map_or(&[][..], |b| &self.object(b).members[..]);
-        let mut members = Vec::with_capacity(base_members.len() + local_members.len());
-        members.extend(base_members.iter().cloned());
-        members.extend(local_members.iter().cloned());
         let variants = match &p.variants {
             None => None,
             Some(v) => Some(self.check_branches(loc, &v.tag, &v.branches, &members)?),
@@ -273,12 +270,9 @@ impl Builder<'_> {
             }
             self.variants_clash(v, loc, &mut seen)?;
         }
-        self.defs[id.index()].kind = DefKind::Object(ObjectType {
-            base: base_id,
-            local_members,
-            members,
-            variants,
-        });
+        let local = p.local.len();
+        self.defs[id.index()].kind =
+            DefKind::Object(ObjectType::new(base_id, members, local, variants));
         // The unresolved members are done with: only whether the type is a
         // union is asked from now on.
         let done = if p.variants.is_some() {

@@ -151,7 +151,7 @@ impl DocLinker<'_> {
                     .as_ref()
                     .is_some_and(|v| v.kind == UnionKind::Simple);
                 if !simple || self.args.contains_key("type") {
-                    for m in &obj.local_members {
+                    for m in obj.local_members() {
                         self.member(Role::Member, &m.name, e.loc)?;
                         for f in &m.features {
                             self.feature(&f.name, e.loc)?;
