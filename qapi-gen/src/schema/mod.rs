@@ -175,7 +175,7 @@ pub struct Definition {
     /// Its documentation block, an index into [`Schema::docs`].
     pub doc: Option<usize>,
     /// The condition under which QEMU has it.
-    pub ifcond: Option<Cond>,
+    pub ifcond: Option<Box<Cond>>,
     /// Its features.
     pub features: Vec<Feature>,
     /// The module defining it.
@@ -335,7 +335,7 @@ pub struct EnumValue {
     /// The value as on the wire.
     pub name: String,
     /// The condition under which QEMU has it.
-    pub ifcond: Option<Cond>,
+    pub ifcond: Option<Box<Cond>>,
     /// Its features.
     pub features: Vec<Feature>,
     /// The QEMU version that introduced it: its description's `(since
@@ -456,7 +456,7 @@ pub struct Member {
     /// Whether it may be absent.
     pub optional: bool,
     /// The condition under which QEMU has it.
-    pub ifcond: Option<Cond>,
+    pub ifcond: Option<Box<Cond>>,
     /// Its features.
     pub features: Vec<Feature>,
     /// The type that defines it: the base for inherited members.
@@ -509,7 +509,7 @@ pub struct Variant {
     /// The branch type.
     pub ty: DefId,
     /// The condition under which QEMU has it.
-    pub ifcond: Option<Cond>,
+    pub ifcond: Option<Box<Cond>>,
     /// Whether the schema left this tag value without a branch (its type
     /// is then `q_empty`).
     pub implicit: bool,
@@ -565,7 +565,7 @@ pub struct Feature {
     /// The name.
     pub name: String,
     /// The condition under which it applies.
-    pub ifcond: Option<Cond>,
+    pub ifcond: Option<Box<Cond>>,
 }
 
 impl Feature {

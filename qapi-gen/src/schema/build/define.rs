@@ -211,7 +211,7 @@ impl Builder<'_> {
         &mut self,
         name: &str,
         loc: Loc,
-        ifcond: Option<Cond>,
+        ifcond: Option<Box<Cond>>,
         role: &str,
         members: Vec<MemberDef>,
     ) -> Result<Option<String>, Diagnostic> {
@@ -415,7 +415,7 @@ impl Builder<'_> {
         &mut self,
         name: &str,
         loc: Loc,
-        ifcond: Option<Cond>,
+        ifcond: Option<Box<Cond>>,
         data: Option<TypeOrMembers>,
     ) -> Result<Option<String>, Diagnostic> {
         match data {

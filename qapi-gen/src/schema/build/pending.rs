@@ -12,7 +12,7 @@ pub(super) struct PMember {
     pub(super) name: String,
     pub(super) ty: String,
     pub(super) optional: bool,
-    pub(super) ifcond: Option<Cond>,
+    pub(super) ifcond: Option<Box<Cond>>,
     pub(super) features: Vec<Feature>,
     pub(super) loc: Option<Loc>,
     /// The name of the type defining it (shared by its members).
@@ -26,7 +26,7 @@ pub(super) struct PMember {
 pub(super) struct PVariant {
     pub(super) name: String,
     pub(super) ty: String,
-    pub(super) ifcond: Option<Cond>,
+    pub(super) ifcond: Option<Box<Cond>>,
     pub(super) loc: Option<Loc>,
     pub(super) defined_in: String,
     pub(super) implicit: bool,
