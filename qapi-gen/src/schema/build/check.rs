@@ -29,9 +29,8 @@ impl Builder<'_> {
     }
 
     pub(super) fn check(&mut self) -> Result<(), Diagnostic> {
-        // Every definition is entered: the room to grow is not needed.
-        self.defs.shrink_to_fit();
-        self.pending.shrink_to_fit();
+        // (The tables keep the room `build` reserved: what was not used was
+        // never written, and shrinking a table may copy it.)
         self.state = vec![State::Unchecked; self.defs.len()];
         self.connected = self.docs.iter().map(Connected::new).collect();
         for i in 0..self.entities.len() {

@@ -92,6 +92,10 @@ struct Builder<'a> {
     checked_union: Rc<PObject>,
 }
 
+/// How many definitions every schema has: the built-in types and their
+/// arrays, `q_empty` and `QType`.
+const PREDEFINED_DEFS: usize = 2 * super::Builtin::ALL.len() + 2;
+
 /// How deep bases and branches may nest.
 const MAX_CHECK_DEPTH: usize = 1000;
 
@@ -151,6 +155,15 @@ pub(crate) fn build(ctx: &mut Ctx, mut parsed: Parsed) -> Result<Schema, Diagnos
     };
     b.make_module_named(BUILTIN_MODULE.to_string());
     b.make_module(&root);
+    // Room for the predefined types, and for each expression, its
+    // definition and one implicit type (its argument struct or an array
+    // type): more is rare.  The tables then need not grow by copying,
+    // which for a large schema would hold two copies of the largest of
+    // them at once; room left unused is never written, so costs no memory.
+    let room = PREDEFINED_DEFS + 2 * exprs.len();
+    b.defs.reserve(room);
+    b.pending.reserve(room);
+    b.entities.reserve(room);
     b.def_predefineds()?;
     let mut entering_error = None;
     for e in exprs {
