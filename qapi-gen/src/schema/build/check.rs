@@ -173,16 +173,17 @@ impl Builder<'_> {
         self.pobject(id).is_some_and(|o| o.variants.is_some())
     }
 
-    fn check_member(&self, m: &PMember, loc: Option<Loc>) -> Result<Member, Diagnostic> {
+    /// Member `m` of object type `owner`.
+    fn check_member(&self, m: &PMember, owner: DefId) -> Result<Member, Diagnostic> {
+        let loc = self.defs[owner.index()].loc;
         let seen = Seen {
             role: Role::Member,
             name: &m.name,
-            defined_in: &m.defined_in,
+            defined_in: &self.defs[owner.index()].name,
         };
-        let ty = self.resolve_type(&m.ty, m.loc, || {
-            m.describe
-                .clone()
-                .unwrap_or_else(|| self.describe_member(seen, m.loc))
+        let ty = self.resolve_type(&m.ty, loc, || match &m.describe {
+            Some(d) => d.to_string(),
+            None => self.describe_member(seen, loc),
         })?;
         self.check_features_clash(&m.features, &m.name, loc)?;
         Ok(Member {
@@ -191,7 +192,7 @@ impl Builder<'_> {
             optional: m.optional,
             ifcond: m.ifcond.clone(),
             features: m.features.clone(),
-            defined_in: self.index[&*m.defined_in],
+            defined_in: owner,
             since: None,
             presence: Presence::FIRST,
         })
@@ -245,12 +246,12 @@ impl Builder<'_> {
                 self.object_clash(b, loc, &mut seen, &mut Vec::new())?;
             }
             for m in &p.local {
-                let member = self.check_member(m, loc)?;
+                let member = self.check_member(m, id)?;
                 self.check_clash(
                     Seen {
                         role: Role::Member,
                         name: &m.name,
-                        defined_in: &m.defined_in,
+                        defined_in: &self.defs[id.index()].name,
                     },
                     loc,
                     &mut seen,

@@ -151,9 +151,7 @@ impl Builder<'_> {
         &mut self,
         members: Vec<MemberDef>,
         loc: Loc,
-        defined_in: &str,
     ) -> Result<Vec<PMember>, Diagnostic> {
-        let defined_in: Rc<str> = defined_in.into();
         // Sized up front: collecting from a fallible iterator would start
         // every list at room for four.
         let mut out = Vec::with_capacity(members.len());
@@ -165,8 +163,6 @@ impl Builder<'_> {
                 optional: m.optional,
                 ifcond: m.ifcond,
                 features: self.make_features(m.features, Some(loc)),
-                loc: Some(loc),
-                defined_in: Rc::clone(&defined_in),
                 describe: None,
             });
         }
@@ -190,9 +186,7 @@ impl Builder<'_> {
                 optional: false,
                 ifcond: None,
                 features: Vec::new(),
-                loc: Some(loc),
-                defined_in: name.as_str().into(),
-                describe: Some(format!("branch '{branch}'")),
+                describe: Some(format!("branch '{branch}'").into()),
             };
             let object = PObject {
                 base: None,
@@ -219,7 +213,7 @@ impl Builder<'_> {
             return Ok(None);
         }
         let name = format!("q_obj_{name}-{role}");
-        let members = self.make_members(members, loc, &name)?;
+        let members = self.make_members(members, loc)?;
         if !self.index.contains_key(&name) {
             let object = PObject {
                 base: None,
@@ -255,7 +249,7 @@ impl Builder<'_> {
                 Pending::Enum
             }
             DefBody::Struct { base, members } => {
-                let local = self.make_members(members, loc, &name)?;
+                let local = self.make_members(members, loc)?;
                 Pending::Object(Rc::new(PObject {
                     base,
                     local,
@@ -289,10 +283,10 @@ impl Builder<'_> {
                 Pending::Object(Rc::new(PObject {
                     base,
                     local: Vec::new(),
-                    variants: Some(PVariants {
+                    variants: Some(Box::new(PVariants {
                         tag: PVariantsTag::Flat(tag),
                         branches: variants,
-                    }),
+                    })),
                 }))
             }
             DefBody::Union { branches, .. } => {
@@ -339,17 +333,15 @@ impl Builder<'_> {
                     optional: false,
                     ifcond: None,
                     features: Vec::new(),
-                    loc: Some(loc),
-                    defined_in: name.as_str().into(),
                     describe: None,
                 };
                 Pending::Object(Rc::new(PObject {
                     base: None,
                     local: vec![tag.clone()],
-                    variants: Some(PVariants {
+                    variants: Some(Box::new(PVariants {
                         tag: PVariantsTag::Simple(Box::new(tag)),
                         branches: variants,
-                    }),
+                    })),
                 }))
             }
             DefBody::Alternate { branches } => {

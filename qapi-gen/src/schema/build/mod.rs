@@ -127,10 +127,10 @@ pub(crate) fn build(ctx: &mut Ctx, mut parsed: Parsed) -> Result<Schema, Diagnos
         ctx,
         returns_exceptions,
         checked_struct: checked(None),
-        checked_union: checked(Some(PVariants {
+        checked_union: checked(Some(Box::new(PVariants {
             tag: PVariantsTag::Flat(String::new()),
             branches: Vec::new(),
-        })),
+        }))),
         pragma: parsed.pragma,
         docs: parsed.docs,
         defs: Vec::new(),

@@ -6,7 +6,8 @@ use std::rc::Rc;
 use super::super::{Builtin, Command, Cond, DefKind, Definition, Feature};
 use crate::source::Loc;
 
-/// A member before its type is resolved.
+/// A member before its type is resolved.  (It is defined by the object
+/// type listing it, on that type's line.)
 #[derive(Clone, Debug)]
 pub(super) struct PMember {
     pub(super) name: String,
@@ -14,12 +15,9 @@ pub(super) struct PMember {
     pub(super) optional: bool,
     pub(super) ifcond: Option<Box<Cond>>,
     pub(super) features: Vec<Feature>,
-    pub(super) loc: Option<Loc>,
-    /// The name of the type defining it (shared by its members).
-    pub(super) defined_in: Rc<str>,
     /// How messages name it, when not as QEMU names a member: a 5.2 simple
     /// union's wrapper member is its branch.
-    pub(super) describe: Option<String>,
+    pub(super) describe: Option<Box<str>>,
 }
 
 #[derive(Clone, Debug)]
@@ -63,8 +61,8 @@ pub(super) struct PCommand {
 pub(super) struct PObject {
     pub(super) base: Option<String>,
     pub(super) local: Vec<PMember>,
-    /// A union's tag and branches.
-    pub(super) variants: Option<PVariants>,
+    /// A union's tag and branches.  (Boxed: most objects are structs.)
+    pub(super) variants: Option<Box<PVariants>>,
 }
 
 /// A union's tag and branches before they are checked.
