@@ -104,12 +104,20 @@ impl Builder<'_> {
                     variants: self.check_alternate(id, &variants)?,
                 }))
             }
-            Pending::Command(c) => {
-                let PCommand { arg, ret, flags } = PCommand::clone(c);
+            Pending::Command(_) => {
+                // What is pending is done with once taken: only the kind is
+                // asked from now on.
+                let Pending::Command(c) = &mut self.pending[id.index()] else {
+                    unreachable!("a command");
+                };
+                let PCommand { arg, ret, flags } = *c.take().expect("a command is checked once");
                 Some(DefKind::Command(self.check_command(id, arg, ret, flags)?))
             }
-            Pending::Event { arg, boxed } => {
-                let (arg, boxed) = (arg.clone(), *boxed);
+            Pending::Event { .. } => {
+                let Pending::Event { arg, boxed } = &mut self.pending[id.index()] else {
+                    unreachable!("an event");
+                };
+                let (arg, boxed) = (arg.take(), *boxed);
                 self.check_definition_features(id)?;
                 let loc = self.defs[id.index()].loc;
                 let arg_type = match arg {

@@ -385,7 +385,7 @@ impl Builder<'_> {
                     allow_preconfig,
                     coroutine,
                 };
-                Pending::Command(Box::new(PCommand { arg, ret, flags }))
+                Pending::Command(Some(Box::new(PCommand { arg, ret, flags })))
             }
             DefBody::Event { data, boxed } => {
                 let arg = self.arg_type(&name, loc, ifcond.clone(), data)?;

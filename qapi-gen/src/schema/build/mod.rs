@@ -165,6 +165,11 @@ pub(crate) fn build(ctx: &mut Ctx, mut parsed: Parsed) -> Result<Schema, Diagnos
     b.pending.reserve(room);
     b.entities.reserve(room);
     b.def_predefineds()?;
+    // The index of names and the definitions' contexts are tables of at
+    // least one entry per expression: made that large at once, they need
+    // not copy themselves as they grow.
+    b.index.reserve(PREDEFINED_DEFS + exprs.len());
+    b.ctx.defn_at.reserve(exprs.len());
     let mut entering_error = None;
     for e in exprs {
         let item = checker.check(b.ctx, &b.docs, &b.pragma, e)?;

@@ -42,9 +42,10 @@ pub(super) enum Pending {
     Object(Rc<PObject>),
     Alternate(Rc<Vec<PVariant>>),
     /// (Boxed: the other kinds are smaller, and every pending definition
-    /// has room for the largest.)
-    Command(Box<PCommand>),
+    /// has room for the largest.  Taken when the command is checked.)
+    Command(Option<Box<PCommand>>),
     Event {
+        /// (Taken when the event is checked.)
         arg: Option<String>,
         boxed: bool,
     },
