@@ -187,17 +187,16 @@ fn definition_since(schema: &Schema, def: &Definition) -> Option<Version> {
 /// Fills in `since` of every definition, member, value and branch.
 pub(crate) fn annotate(schema: &mut Schema) {
     // Definitions: from their documentation; arrays take their element's.
-    let mut since: Vec<Option<Version>> = schema
-        .defs
-        .iter()
-        .map(|d| definition_since(schema, d))
-        .collect();
-    for (i, d) in schema.defs.iter().enumerate() {
-        if let DefKind::Array(a) = &d.kind {
-            since[i] = since[a.element.index()];
+    for i in 0..schema.defs.len() {
+        schema.defs[i].since = definition_since(schema, &schema.defs[i]);
+    }
+    for i in 0..schema.defs.len() {
+        if let DefKind::Array(a) = &schema.defs[i].kind {
+            schema.defs[i].since = schema.defs[a.element.index()].since;
         }
     }
-    let def_since = |id: DefId| since[id.index()];
+    let schema_ref = &*schema;
+    let def_since = |id: DefId| schema_ref.def(id).since;
 
     let lookups = Lookups::new(schema);
     // A value's version: its description's, else its enumeration's.
@@ -245,7 +244,7 @@ pub(crate) fn annotate(schema: &mut Schema) {
                                     .then(|| value_since(tag, &b.name))
                                     .flatten()
                             })
-                            .or(since[i])
+                            .or(d.since)
                     }));
                 }
             }
@@ -253,7 +252,7 @@ pub(crate) fn annotate(schema: &mut Schema) {
                 versions.extend(
                     a.variants
                         .iter()
-                        .map(|b| lookups.named_since(d, &b.name).or(since[i])),
+                        .map(|b| lookups.named_since(d, &b.name).or(d.since)),
                 );
             }
             _ => {}
@@ -268,8 +267,7 @@ pub(crate) fn annotate(schema: &mut Schema) {
         rest = later;
         now
     };
-    for (i, d) in schema.defs.iter_mut().enumerate() {
-        d.since = since[i];
+    for d in &mut schema.defs {
         match &mut d.kind {
             DefKind::Enum(e) => {
                 let values = take(e.values.len());

@@ -181,8 +181,9 @@ impl Builder<'_> {
         self.pobject(id).is_some_and(|o| o.variants.is_some())
     }
 
-    /// Member `m` of object type `owner`.
-    fn check_member(&self, m: &PMember, owner: DefId) -> Result<Member, Diagnostic> {
+    /// The type of member `m` of object type `owner`, whose features must
+    /// not clash.
+    fn member_type(&self, m: &PMember, owner: DefId) -> Result<DefId, Diagnostic> {
         let loc = self.defs[owner.index()].loc;
         let seen = Seen {
             role: Role::Member,
@@ -194,16 +195,7 @@ impl Builder<'_> {
             None => self.describe_member(seen, loc),
         })?;
         self.check_features_clash(&m.features, &m.name, loc)?;
-        Ok(Member {
-            name: m.name.clone(),
-            ty,
-            optional: m.optional,
-            ifcond: m.ifcond.clone(),
-            features: m.features.clone(),
-            defined_in: owner,
-            since: None,
-            presence: Presence::FIRST,
-        })
+        Ok(ty)
     }
 
     fn check_object(&mut self, id: DefId) -> Result<(), Diagnostic> {
@@ -231,9 +223,22 @@ impl Builder<'_> {
     }
 
     fn check_object_members(&mut self, id: DefId, loc: Option<Loc>) -> Result<(), Diagnostic> {
+        // The pending definition is taken apart into the checked one: only
+        // whether the type is a union is asked from now on.
         let p = Rc::clone(self.pobject(id).expect("an object type"));
+        let done = if p.variants.is_some() {
+            &self.checked_union
+        } else {
+            &self.checked_struct
+        };
+        self.pending[id.index()] = Pending::Object(Rc::clone(done));
+        let PObject {
+            base,
+            local,
+            variants: pvariants,
+        } = Rc::unwrap_or_clone(p);
         let mut base_id = None;
-        if let Some(base_name) = &p.base {
+        if let Some(base_name) = &base {
             let b = self.resolve_type(base_name, loc, || "'base'".to_string())?;
             if self.pobject(b).is_none() || self.is_union(b) {
                 return Err(self.error(
@@ -245,16 +250,15 @@ impl Builder<'_> {
             base_id = Some(b);
         }
         // Base members first, then local ones, each checked as it comes.
-        let base_members = base_id.map_or(&[][..], |b| &self.object(b).members[..]);
-        let mut members = Vec::with_capacity(base_members.len() + p.local.len());
-        members.extend(base_members.iter().cloned());
+        let mut types = Vec::with_capacity(local.len());
         {
-            let mut seen = SeenMap::with_capacity(members.len());
+            let base_len = base_id.map_or(0, |b| self.object(b).members.len());
+            let mut seen = SeenMap::with_capacity(base_len + local.len());
             if let Some(b) = base_id {
                 self.object_clash(b, loc, &mut seen, &mut Vec::new())?;
             }
-            for m in &p.local {
-                let member = self.check_member(m, id)?;
+            for m in &local {
+                types.push(self.member_type(m, id)?);
                 self.check_clash(
                     Seen {
                         role: Role::Member,
@@ -264,10 +268,24 @@ impl Builder<'_> {
                     loc,
                     &mut seen,
                 )?;
-                members.push(member);
             }
         }
-        let variants = match &p.variants {
+        let base_members = base_id.map_or(&[][..], |b| &self.object(b).members[..]);
+        let local_count = local.len();
+        let mut members = Vec::with_capacity(base_members.len() + local_count);
+        members.extend(base_members.iter().cloned());
+        // The local members move from the pending definition.
+        members.extend(local.into_iter().zip(types).map(|(m, ty)| Member {
+            name: m.name,
+            ty,
+            optional: m.optional,
+            ifcond: m.ifcond,
+            features: m.features,
+            defined_in: id,
+            since: None,
+            presence: Presence::FIRST,
+        }));
+        let variants = match &pvariants {
             None => None,
             Some(v) => Some(self.check_branches(loc, &v.tag, &v.branches, &members)?),
         };
@@ -278,17 +296,8 @@ impl Builder<'_> {
             }
             self.variants_clash(v, loc, &mut seen)?;
         }
-        let local = p.local.len();
         self.defs[id.index()].kind =
-            DefKind::Object(ObjectType::new(base_id, members, local, variants));
-        // The unresolved members are done with: only whether the type is a
-        // union is asked from now on.
-        let done = if p.variants.is_some() {
-            &self.checked_union
-        } else {
-            &self.checked_struct
-        };
-        self.pending[id.index()] = Pending::Object(Rc::clone(done));
+            DefKind::Object(ObjectType::new(base_id, members, local_count, variants));
         self.state[id.index()] = State::Done;
         Ok(())
     }

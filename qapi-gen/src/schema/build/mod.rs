@@ -290,16 +290,33 @@ impl Builder<'_> {
             path: root,
         };
         let Builder {
+            ctx,
+            pragma,
+            docs,
             defs,
             pending,
-            modules,
-            docs,
-            pragma,
-            feature_dict,
+            entities,
             index,
-            ..
+            modules,
+            module_index,
+            schema_dir: _,
+            feature_dict,
+            feature_names,
+            state,
+            connected,
+            file_modules,
+            depth: _,
+            returns_exceptions,
+            checked_struct,
+            checked_union,
         } = self;
-        drop(pending);
+        // What only checking needed goes before the model is annotated:
+        // the definitions' contexts serve error messages, and there are
+        // none after checking.
+        ctx.defn_at = HashMap::new();
+        drop((pending, entities, module_index, feature_names, state));
+        drop((connected, file_modules, returns_exceptions));
+        drop((checked_struct, checked_union));
         let mut schema = Schema {
             sources: Default::default(),
             warnings: Vec::new(),

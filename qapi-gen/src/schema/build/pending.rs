@@ -58,7 +58,7 @@ pub(super) struct PCommand {
     pub(super) flags: Command,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(super) struct PObject {
     pub(super) base: Option<String>,
     pub(super) local: Vec<PMember>,
@@ -67,7 +67,7 @@ pub(super) struct PObject {
 }
 
 /// A union's tag and branches before they are checked.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(super) struct PVariants {
     /// The tag name (flat unions) or tag member (simple unions).
     pub(super) tag: PVariantsTag,
