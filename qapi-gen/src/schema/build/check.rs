@@ -276,11 +276,11 @@ impl Builder<'_> {
         members.extend(base_members.iter().cloned());
         // The local members move from the pending definition.
         members.extend(local.into_iter().zip(types).map(|(m, ty)| Member {
-            name: m.name,
+            name: m.name.into(),
             ty,
             optional: m.optional,
             ifcond: m.ifcond,
-            features: m.features,
+            features: m.features.into(),
             defined_in: id,
             since: None,
             presence: Presence::FIRST,
@@ -311,7 +311,7 @@ impl Builder<'_> {
     ) -> Result<Variants, Diagnostic> {
         let (tag_name, kind) = match tag {
             PVariantsTag::Flat(n) => (n.as_str(), UnionKind::Flat),
-            PVariantsTag::Simple(m) => (m.name.as_str(), UnionKind::Simple),
+            PVariantsTag::Simple(m) => (&*m.name, UnionKind::Simple),
         };
         let tag_member = members
             .iter()

@@ -158,11 +158,11 @@ impl Builder<'_> {
         for m in members {
             let ty = self.type_name(m.ty, loc)?;
             out.push(PMember {
-                name: m.name,
-                ty,
+                name: m.name.into(),
+                ty: ty.into(),
                 optional: m.optional,
                 ifcond: m.ifcond,
-                features: self.make_features(m.features, Some(loc)),
+                features: self.make_features(m.features, Some(loc)).into(),
                 describe: None,
             });
         }
@@ -181,11 +181,11 @@ impl Builder<'_> {
         let name = format!("q_obj_{ty}-wrapper");
         if !self.index.contains_key(&name) {
             let data = PMember {
-                name: "data".to_string(),
-                ty,
+                name: "data".into(),
+                ty: ty.into(),
                 optional: false,
                 ifcond: None,
-                features: Vec::new(),
+                features: Box::default(),
                 describe: Some(format!("branch '{branch}'").into()),
             };
             let object = PObject {
@@ -328,11 +328,11 @@ impl Builder<'_> {
                 e.def.implicit = true;
                 self.def_definition(e)?;
                 let tag = PMember {
-                    name: "type".to_string(),
-                    ty: kind_name,
+                    name: "type".into(),
+                    ty: kind_name.into(),
                     optional: false,
                     ifcond: None,
-                    features: Vec::new(),
+                    features: Box::default(),
                     describe: None,
                 };
                 Pending::Object(Rc::new(PObject {

@@ -7,14 +7,15 @@ use super::super::{Builtin, Command, Cond, DefKind, Definition, Feature};
 use crate::source::Loc;
 
 /// A member before its type is resolved.  (It is defined by the object
-/// type listing it, on that type's line.)
+/// type listing it, on that type's line.  Its lists and strings never grow,
+/// so are kept without room to.)
 #[derive(Clone, Debug)]
 pub(super) struct PMember {
-    pub(super) name: String,
-    pub(super) ty: String,
+    pub(super) name: Box<str>,
+    pub(super) ty: Box<str>,
     pub(super) optional: bool,
     pub(super) ifcond: Option<Box<Cond>>,
-    pub(super) features: Vec<Feature>,
+    pub(super) features: Box<[Feature]>,
     /// How messages name it, when not as QEMU names a member: a 5.2 simple
     /// union's wrapper member is its branch.
     pub(super) describe: Option<Box<str>>,
