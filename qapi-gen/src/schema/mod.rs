@@ -78,7 +78,7 @@ pub struct Schema {
     /// own, several for a merge.  Every item's [`Presence`] is a set of
     /// indexes into this list.
     pub origins: Vec<Origin>,
-    index: HashMap<String, DefId>,
+    index: HashMap<Box<str>, DefId>,
 }
 
 /// One of the schemas a model was made from.

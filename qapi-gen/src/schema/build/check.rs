@@ -452,8 +452,8 @@ impl Builder<'_> {
     fn check_command(
         &mut self,
         id: DefId,
-        arg: Option<String>,
-        ret: Option<String>,
+        arg: Option<Box<str>>,
+        ret: Option<Box<str>>,
         mut flags: Command,
     ) -> Result<Command, Diagnostic> {
         self.check_definition_features(id)?;

@@ -23,7 +23,7 @@ impl Builder<'_> {
         self.defs.push(entry.def);
         self.pending.push(entry.pending);
         self.entities.push(Entity::Def(id));
-        if let Some(&other) = self.index.get(&name) {
+        if let Some(&other) = self.index.get(name.as_str()) {
             return Err(match self.defs[other.index()].loc {
                 Some(other_loc) => self
                     .error(loc, format!("'{name}' is already defined"))
@@ -35,7 +35,7 @@ impl Builder<'_> {
                 None => self.error(loc, format!("{} is already defined", self.describe(other))),
             });
         }
-        self.index.insert(name, id);
+        self.index.insert(name.into(), id);
         Ok(id)
     }
 
@@ -131,7 +131,7 @@ impl Builder<'_> {
             let e = self.entry(
                 name.clone(),
                 Pending::Array {
-                    element: element.to_string(),
+                    element: element.into(),
                 },
                 loc,
             );
@@ -179,7 +179,7 @@ impl Builder<'_> {
         branch: &str,
     ) -> Result<String, Diagnostic> {
         let name = format!("q_obj_{ty}-wrapper");
-        if !self.index.contains_key(&name) {
+        if !self.index.contains_key(name.as_str()) {
             let data = PMember {
                 name: "data".into(),
                 ty: ty.into(),
@@ -214,7 +214,7 @@ impl Builder<'_> {
         }
         let name = format!("q_obj_{name}-{role}");
         let members = self.make_members(members, loc)?;
-        if !self.index.contains_key(&name) {
+        if !self.index.contains_key(name.as_str()) {
             let object = PObject {
                 base: None,
                 local: members,
@@ -251,7 +251,7 @@ impl Builder<'_> {
             DefBody::Struct { base, members } => {
                 let local = self.make_members(members, loc)?;
                 Pending::Object(Rc::new(PObject {
-                    base,
+                    base: base.map(Into::into),
                     local,
                     variants: None,
                 }))
@@ -281,7 +281,7 @@ impl Builder<'_> {
                     });
                 }
                 Pending::Object(Rc::new(PObject {
-                    base,
+                    base: base.map(Into::into),
                     local: Vec::new(),
                     variants: Some(Box::new(PVariants {
                         tag: PVariantsTag::Flat(tag),
@@ -385,11 +385,18 @@ impl Builder<'_> {
                     allow_preconfig,
                     coroutine,
                 };
-                Pending::Command(Some(Box::new(PCommand { arg, ret, flags })))
+                Pending::Command(Some(Box::new(PCommand {
+                    arg: arg.map(Into::into),
+                    ret: ret.map(Into::into),
+                    flags,
+                })))
             }
             DefBody::Event { data, boxed } => {
                 let arg = self.arg_type(&name, loc, ifcond.clone(), data)?;
-                Pending::Event { arg, boxed }
+                Pending::Event {
+                    arg: arg.map(Into::into),
+                    boxed,
+                }
             }
         };
         let mut e = match enum_type {

@@ -68,7 +68,7 @@ struct Builder<'a> {
     /// What of each definition is still to be checked.
     pending: Vec<Pending>,
     entities: Vec<Entity>,
-    index: HashMap<String, DefId>,
+    index: HashMap<Box<str>, DefId>,
     modules: Vec<Module>,
     module_index: HashMap<String, ModuleId>,
     schema_dir: PathBuf,

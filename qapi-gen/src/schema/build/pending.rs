@@ -38,7 +38,7 @@ pub(super) enum Pending {
     /// (The values are in the definition's kind from the start.)
     Enum,
     Array {
-        element: String,
+        element: Box<str>,
     },
     Object(Rc<PObject>),
     Alternate(Rc<Vec<PVariant>>),
@@ -47,21 +47,21 @@ pub(super) enum Pending {
     Command(Option<Box<PCommand>>),
     Event {
         /// (Taken when the event is checked.)
-        arg: Option<String>,
+        arg: Option<Box<str>>,
         boxed: bool,
     },
 }
 
 #[derive(Clone, Debug)]
 pub(super) struct PCommand {
-    pub(super) arg: Option<String>,
-    pub(super) ret: Option<String>,
+    pub(super) arg: Option<Box<str>>,
+    pub(super) ret: Option<Box<str>>,
     pub(super) flags: Command,
 }
 
 #[derive(Clone, Debug)]
 pub(super) struct PObject {
-    pub(super) base: Option<String>,
+    pub(super) base: Option<Box<str>>,
     pub(super) local: Vec<PMember>,
     /// A union's tag and branches.  (Boxed: most objects are structs.)
     pub(super) variants: Option<Box<PVariants>>,
