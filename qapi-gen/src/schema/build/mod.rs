@@ -106,7 +106,7 @@ const MAX_CHECK_DEPTH: usize = 1000;
 /// QEMU, which checks every expression before entering any, an error in
 /// entering one is reported only if every expression passes its checks.
 pub(crate) fn build(ctx: &mut Ctx, mut parsed: Parsed) -> Result<Schema, Diagnostic> {
-    let exprs = std::mem::take(&mut parsed.exprs);
+    let mut exprs = std::mem::take(&mut parsed.exprs);
     let checker = expr::Exceptions::new(&parsed.pragma);
     let root = ctx.sources.path(crate::FileId(0)).to_path_buf();
     let schema_dir = absolute(root.parent().unwrap_or(Path::new("")));
@@ -171,7 +171,14 @@ pub(crate) fn build(ctx: &mut Ctx, mut parsed: Parsed) -> Result<Schema, Diagnos
     b.index.reserve(PREDEFINED_DEFS + exprs.len());
     b.ctx.defn_at.reserve(exprs.len());
     let mut entering_error = None;
-    for e in exprs {
+    // The expressions are taken off the end of the list reversed, and the
+    // list is shrunk as it empties, so that the room of those entered is
+    // given back as the definitions grow.
+    exprs.reverse();
+    while let Some(e) = exprs.pop() {
+        if exprs.len() < exprs.capacity() / 2 {
+            exprs.shrink_to_fit();
+        }
         let item = checker.check(b.ctx, &b.docs, &b.pragma, e)?;
         if entering_error.is_some() {
             continue;
