@@ -326,7 +326,7 @@ impl Checker<'_> {
             self.loc,
             Context {
                 meta: meta.name(),
-                name: name.text.clone(),
+                name: name.text.as_str().into(),
             },
         );
         self.check_defn_name(name, meta)?;

@@ -997,7 +997,7 @@ impl Merger {
         let owner = self.owner(place.def);
         let context = Some(Context {
             meta: owner.meta(),
-            name: owner.name.clone(),
+            name: owner.name.as_str().into(),
         });
         let mut d = Diagnostic {
             severity: Severity::Warning,
