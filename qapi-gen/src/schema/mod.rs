@@ -371,11 +371,11 @@ pub struct ObjectType {
 enum LocalMembers {
     /// They are the last this many of its `members`, as in a schema read
     /// on its own: each member is kept once.
-    Tail(usize),
+    Tail(u32),
     /// Kept apart: merging schemas can make a type's local members differ
     /// from its entries in `members` (a member local in one schema and
-    /// inherited in another merges differently).
-    Apart(Vec<Member>),
+    /// inherited in another merges differently).  (Boxed, as rare.)
+    Apart(Box<[Member]>),
 }
 
 impl ObjectType {
@@ -391,7 +391,7 @@ impl ObjectType {
         ObjectType {
             base,
             members,
-            local: LocalMembers::Tail(local),
+            local: LocalMembers::Tail(local as u32),
             variants: variants.map(Box::new),
         }
     }
@@ -402,7 +402,7 @@ impl ObjectType {
     /// merged types.
     pub fn local_members(&self) -> &[Member] {
         match &self.local {
-            LocalMembers::Tail(n) => &self.members[self.members.len() - n..],
+            LocalMembers::Tail(n) => &self.members[self.members.len() - *n as usize..],
             LocalMembers::Apart(local) => local,
         }
     }
@@ -411,9 +411,9 @@ impl ObjectType {
     /// `members`.
     pub(crate) fn set_local_members(&mut self, local: Vec<Member>) {
         self.local = if self.members.ends_with(&local) {
-            LocalMembers::Tail(local.len())
+            LocalMembers::Tail(local.len() as u32)
         } else {
-            LocalMembers::Apart(local)
+            LocalMembers::Apart(local.into_boxed_slice())
         };
     }
 
@@ -421,15 +421,15 @@ impl ObjectType {
     /// they are kept apart.
     pub(crate) fn all_members_mut(&mut self) -> impl Iterator<Item = &mut Member> {
         let apart = match &mut self.local {
-            LocalMembers::Tail(_) => None,
-            LocalMembers::Apart(local) => Some(local),
+            LocalMembers::Tail(_) => &mut [][..],
+            LocalMembers::Apart(local) => &mut local[..],
         };
-        self.members.iter_mut().chain(apart.into_iter().flatten())
+        self.members.iter_mut().chain(apart)
     }
 
     /// The local members where they are kept apart from `members`; `None`
     /// when they are among `members`.
-    pub(crate) fn local_members_apart_mut(&mut self) -> Option<&mut Vec<Member>> {
+    pub(crate) fn local_members_apart_mut(&mut self) -> Option<&mut [Member]> {
         match &mut self.local {
             LocalMembers::Tail(_) => None,
             LocalMembers::Apart(local) => Some(local),
