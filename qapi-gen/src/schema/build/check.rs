@@ -9,7 +9,7 @@ use std::rc::Rc;
 use super::clash::{CName, Role, Seen, SeenMap};
 use super::docs::Connected;
 use super::pending::{PCommand, PMember, PObject, PVariant, PVariantsTag, Pending};
-use super::{Builder, Entity, MAX_CHECK_DEPTH, SPECIAL_FEATURES, State};
+use super::{Builder, MAX_CHECK_DEPTH, SPECIAL_FEATURES, State};
 use crate::diag::Diagnostic;
 use crate::schema::{
     AlternateType, ArrayType, Command, DefId, DefKind, EnumType, Event, Member, ModuleItem,
@@ -33,29 +33,33 @@ impl Builder<'_> {
         // never written, and shrinking a table may copy it.)
         self.state = vec![State::Unchecked; self.defs.len()];
         self.connected = self.docs.iter().map(Connected::new).collect();
-        for i in 0..self.entities.len() {
-            if let Entity::Def(id) = self.entities[i] {
-                self.check_def(id)?;
-                if let Some(doc) = self.defs[id.index()].doc {
-                    self.connect_doc(id, doc)?;
-                }
+        for i in 0..self.defs.len() {
+            let id = DefId(i as u32);
+            self.check_def(id)?;
+            if let Some(doc) = self.defs[i].doc {
+                self.connect_doc(id, doc)?;
             }
         }
-        for i in 0..self.entities.len() {
-            match self.entities[i] {
-                Entity::Include { module, from } => self.modules[from.index()]
+        // The modules' items: definitions in order, and include directives
+        // where they stand among them.
+        let includes = std::mem::take(&mut self.includes);
+        let mut includes = includes.iter().peekable();
+        for i in 0..=self.defs.len() {
+            while let Some(inc) = includes.next_if(|inc| inc.defs_before == i) {
+                self.modules[inc.from.index()]
                     .items
-                    .push(ModuleItem::Include(module)),
-                Entity::Def(id) => {
-                    // An array belongs to its element type's module.
-                    let module = match &self.defs[id.index()].kind {
-                        DefKind::Array(a) => self.defs[a.element.index()].module,
-                        _ => self.defs[id.index()].module,
-                    };
-                    self.defs[id.index()].module = module;
-                    self.modules[module.index()].items.push(ModuleItem::Def(id));
-                }
+                    .push(ModuleItem::Include(inc.module));
             }
+            let Some(def) = self.defs.get(i) else { break };
+            // An array belongs to its element type's module.
+            let module = match &def.kind {
+                DefKind::Array(a) => self.defs[a.element.index()].module,
+                _ => def.module,
+            };
+            self.defs[i].module = module;
+            self.modules[module.index()]
+                .items
+                .push(ModuleItem::Def(DefId(i as u32)));
         }
         self.check_docs()?;
         if let Some(f) = self.feature_dict.get(64) {

@@ -8,7 +8,7 @@ use std::rc::Rc;
 use super::pending::{
     Entry, PCommand, PMember, PObject, PVariant, PVariants, PVariantsTag, Pending, UNCHECKED,
 };
-use super::{Builder, Entity, FeatureUse};
+use super::{Builder, FeatureUse};
 use crate::diag::{Diagnostic, Note};
 use crate::expr::{self, DefBody, FeatureDef, MemberDef, TypeOrMembers, TypeRef};
 use crate::schema::{
@@ -22,7 +22,6 @@ impl Builder<'_> {
         let (name, loc) = (entry.def.name.clone(), entry.def.loc);
         self.defs.push(entry.def);
         self.pending.push(entry.pending);
-        self.entities.push(Entity::Def(id));
         if let Some(&other) = self.index.get(name.as_str()) {
             return Err(match self.defs[other.index()].loc {
                 Some(other_loc) => self

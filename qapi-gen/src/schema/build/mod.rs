@@ -43,11 +43,13 @@ enum State {
     Done,
 }
 
-/// What the schema holds, in order: include directives and definitions.
+/// An include directive, and where it stands among the definitions.
 #[derive(Clone, Copy)]
-enum Entity {
-    Include { module: ModuleId, from: ModuleId },
-    Def(DefId),
+struct IncludeAt {
+    /// How many definitions were entered before it.
+    defs_before: usize,
+    module: ModuleId,
+    from: ModuleId,
 }
 
 /// A feature name and where it was first used (`None` for the special
@@ -67,7 +69,8 @@ struct Builder<'a> {
     defs: Vec<Definition>,
     /// What of each definition is still to be checked.
     pending: Vec<Pending>,
-    entities: Vec<Entity>,
+    /// The include directives, in order.
+    includes: Vec<IncludeAt>,
     index: HashMap<Box<str>, DefId>,
     modules: Vec<Module>,
     module_index: HashMap<String, ModuleId>,
@@ -135,7 +138,7 @@ pub(crate) fn build(ctx: &mut Ctx, mut parsed: Parsed) -> Result<Schema, Diagnos
         docs: parsed.docs,
         defs: Vec::new(),
         pending: Vec::new(),
-        entities: Vec::new(),
+        includes: Vec::new(),
         index: HashMap::new(),
         modules: Vec::new(),
         module_index: HashMap::new(),
@@ -163,7 +166,6 @@ pub(crate) fn build(ctx: &mut Ctx, mut parsed: Parsed) -> Result<Schema, Diagnos
     let room = PREDEFINED_DEFS + 2 * exprs.len();
     b.defs.reserve(room);
     b.pending.reserve(room);
-    b.entities.reserve(room);
     b.def_predefineds()?;
     // The index of names and the definitions' contexts are tables of at
     // least one entry per expression: made that large at once, they need
@@ -187,7 +189,11 @@ pub(crate) fn build(ctx: &mut Ctx, mut parsed: Parsed) -> Result<Schema, Diagnos
             Item::Include { path, loc } => {
                 let module = b.make_module(&path);
                 let from = b.module_of_loc(Some(loc));
-                b.entities.push(Entity::Include { module, from });
+                b.includes.push(IncludeAt {
+                    defs_before: b.defs.len(),
+                    module,
+                    from,
+                });
             }
             Item::Def(def) => entering_error = b.def_expr(def).err(),
         }
@@ -302,7 +308,7 @@ impl Builder<'_> {
             docs,
             defs,
             pending,
-            entities,
+            includes,
             index,
             modules,
             module_index,
@@ -321,7 +327,7 @@ impl Builder<'_> {
         // the definitions' contexts serve error messages, and there are
         // none after checking.
         ctx.defn_at = HashMap::new();
-        drop((pending, entities, module_index, feature_names, state));
+        drop((pending, includes, module_index, feature_names, state));
         drop((connected, file_modules, returns_exceptions));
         drop((checked_struct, checked_union));
         let mut schema = Schema {
