@@ -103,7 +103,7 @@ impl Builder<'_> {
             Pending::Builtin(b) => b.json_type(),
             Pending::Enum => JsonType::String,
             Pending::Array { .. } => JsonType::Array,
-            Pending::Object(_) => JsonType::Object,
+            Pending::Object { .. } => JsonType::Object,
             Pending::Alternate(_) => JsonType::Value,
             Pending::Command(_) | Pending::Event { .. } => return None,
         })

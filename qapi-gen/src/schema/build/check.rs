@@ -70,7 +70,7 @@ impl Builder<'_> {
 
     fn check_def(&mut self, id: DefId) -> Result<(), Diagnostic> {
         let kind = match &self.pending[id.index()] {
-            Pending::Object(_) => return self.check_object(id),
+            Pending::Object { .. } => return self.check_object(id),
             // Built-in types' and enumerations' kinds are entered complete.
             Pending::Builtin(_) => None,
             Pending::Enum => {
@@ -166,11 +166,9 @@ impl Builder<'_> {
         }
     }
 
-    fn pobject(&self, id: DefId) -> Option<&Rc<PObject>> {
-        match &self.pending[id.index()] {
-            Pending::Object(o) => Some(o),
-            _ => None,
-        }
+    /// Whether `id` is a struct or union.
+    fn is_object(&self, id: DefId) -> bool {
+        matches!(self.pending[id.index()], Pending::Object { .. })
     }
 
     /// Enumeration type `id`, checked or not.
@@ -182,7 +180,10 @@ impl Builder<'_> {
     }
 
     fn is_union(&self, id: DefId) -> bool {
-        self.pobject(id).is_some_and(|o| o.variants.is_some())
+        matches!(
+            self.pending[id.index()],
+            Pending::Object { union: true, .. }
+        )
     }
 
     /// The type of member `m` of object type `owner`, whose features must
@@ -229,22 +230,18 @@ impl Builder<'_> {
     fn check_object_members(&mut self, id: DefId, loc: Option<Loc>) -> Result<(), Diagnostic> {
         // The pending definition is taken apart into the checked one: only
         // whether the type is a union is asked from now on.
-        let p = Rc::clone(self.pobject(id).expect("an object type"));
-        let done = if p.variants.is_some() {
-            &self.checked_union
-        } else {
-            &self.checked_struct
+        let Pending::Object { unchecked, .. } = &mut self.pending[id.index()] else {
+            unreachable!("an object type");
         };
-        self.pending[id.index()] = Pending::Object(Rc::clone(done));
         let PObject {
             base,
             local,
             variants: pvariants,
-        } = Rc::unwrap_or_clone(p);
+        } = *unchecked.take().expect("an object type is checked once");
         let mut base_id = None;
         if let Some(base_name) = &base {
             let b = self.resolve_type(base_name, loc, || "'base'".to_string())?;
-            if self.pobject(b).is_none() || self.is_union(b) {
+            if !self.is_object(b) || self.is_union(b) {
                 return Err(self.error(
                     loc,
                     format!("'base' requires a struct type, {} isn't", self.describe(b)),
@@ -389,7 +386,7 @@ impl Builder<'_> {
                     ),
                 ));
             }
-            if self.pobject(ty).is_none() {
+            if !self.is_object(ty) {
                 return Err(self.error(
                     loc,
                     format!(
@@ -425,7 +422,7 @@ impl Builder<'_> {
         boxed: bool,
     ) -> Result<DefId, Diagnostic> {
         let t = self.resolve_type(arg, loc, || format!("{what}'s 'data'"))?;
-        if self.pobject(t).is_none() {
+        if !self.is_object(t) {
             return Err(self.error(
                 loc,
                 format!("{what}'s 'data' cannot take {}", self.describe(t)),
@@ -475,7 +472,7 @@ impl Builder<'_> {
                     Pending::Array { element } => self.lookup_type(element).unwrap_or(t),
                     _ => t,
                 };
-                if self.pobject(element).is_none() {
+                if !self.is_object(element) {
                     return Err(self.error(
                         loc,
                         format!("command's 'returns' cannot take {}", self.describe(t)),

@@ -80,7 +80,7 @@ impl Builder<'_> {
             local: Vec::new(),
             variants: None,
         };
-        let e = self.entry("q_empty".to_string(), Pending::Object(Rc::new(empty)), None);
+        let e = self.entry("q_empty".to_string(), Pending::object(empty), None);
         self.def_definition(e)?;
         let values = [
             "none", "qnull", "qnum", "qstring", "qdict", "qlist", "qbool",
@@ -192,7 +192,7 @@ impl Builder<'_> {
                 local: vec![data],
                 variants: None,
             };
-            let e = self.entry(name.clone(), Pending::Object(Rc::new(object)), Some(loc));
+            let e = self.entry(name.clone(), Pending::object(object), Some(loc));
             self.def_definition(e)?;
         }
         Ok(name)
@@ -219,7 +219,7 @@ impl Builder<'_> {
                 local: members,
                 variants: None,
             };
-            let mut e = self.entry(name.clone(), Pending::Object(Rc::new(object)), Some(loc));
+            let mut e = self.entry(name.clone(), Pending::object(object), Some(loc));
             e.def.ifcond = ifcond;
             self.def_definition(e)?;
         }
@@ -249,11 +249,11 @@ impl Builder<'_> {
             }
             DefBody::Struct { base, members } => {
                 let local = self.make_members(members, loc)?;
-                Pending::Object(Rc::new(PObject {
+                Pending::object(PObject {
                     base: base.map(Into::into),
                     local,
                     variants: None,
-                }))
+                })
             }
             DefBody::Union {
                 base,
@@ -279,14 +279,14 @@ impl Builder<'_> {
                         implicit: false,
                     });
                 }
-                Pending::Object(Rc::new(PObject {
+                Pending::object(PObject {
                     base: base.map(Into::into),
                     local: Vec::new(),
                     variants: Some(Box::new(PVariants {
                         tag: PVariantsTag::Flat(tag),
                         branches: variants,
                     })),
-                }))
+                })
             }
             DefBody::Union { branches, .. } => {
                 // A QEMU 5.2 simple union: each branch wrapped in an object
@@ -334,14 +334,14 @@ impl Builder<'_> {
                     features: Box::default(),
                     describe: None,
                 };
-                Pending::Object(Rc::new(PObject {
+                Pending::object(PObject {
                     base: None,
                     local: vec![tag.clone()],
                     variants: Some(Box::new(PVariants {
                         tag: PVariantsTag::Simple(Box::new(tag)),
                         branches: variants,
                     })),
-                }))
+                })
             }
             DefBody::Alternate { branches } => {
                 let mut variants = Vec::with_capacity(branches.len());

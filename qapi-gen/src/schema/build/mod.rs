@@ -20,10 +20,9 @@ mod pending;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
 
 use self::docs::Connected;
-use self::pending::{PObject, PVariants, PVariantsTag, Pending};
+use self::pending::Pending;
 use super::{DefId, Definition, Module, ModuleId, Origin, Schema};
 use crate::Ctx;
 use crate::diag::Diagnostic;
@@ -89,10 +88,6 @@ struct Builder<'a> {
     depth: usize,
     /// The `command-returns-exceptions` pragma, as a set.
     returns_exceptions: HashSet<String>,
-    /// What a struct's and a union's pending definition become once they
-    /// are checked: all that is asked of them then is which they are.
-    checked_struct: Rc<PObject>,
-    checked_union: Rc<PObject>,
 }
 
 /// How many definitions every schema has: the built-in types and their
@@ -119,21 +114,9 @@ pub(crate) fn build(ctx: &mut Ctx, mut parsed: Parsed) -> Result<Schema, Diagnos
         .iter()
         .cloned()
         .collect();
-    let checked = |variants| {
-        Rc::new(PObject {
-            base: None,
-            local: Vec::new(),
-            variants,
-        })
-    };
     let mut b = Builder {
         ctx,
         returns_exceptions,
-        checked_struct: checked(None),
-        checked_union: checked(Some(Box::new(PVariants {
-            tag: PVariantsTag::Flat(String::new()),
-            branches: Vec::new(),
-        }))),
         pragma: parsed.pragma,
         docs: parsed.docs,
         defs: Vec::new(),
@@ -284,8 +267,8 @@ impl Builder<'_> {
             Pending::Builtin(_) => format!("built-in type '{}'", e.name),
             Pending::Enum => format!("enum type '{}'", e.name),
             Pending::Array { element } => format!("array type ['{element}']"),
-            Pending::Object(o) if o.variants.is_some() => format!("union type '{}'", e.name),
-            Pending::Object(_) => format!("struct type '{}'", e.name),
+            Pending::Object { union: true, .. } => format!("union type '{}'", e.name),
+            Pending::Object { .. } => format!("struct type '{}'", e.name),
             Pending::Alternate(_) => format!("alternate type '{}'", e.name),
             Pending::Command(_) => format!("command '{}'", e.name),
             Pending::Event { .. } => format!("event '{}'", e.name),
@@ -320,8 +303,6 @@ impl Builder<'_> {
             file_modules,
             depth: _,
             returns_exceptions,
-            checked_struct,
-            checked_union,
         } = self;
         // What only checking needed goes before the model is annotated:
         // the definitions' contexts serve error messages, and there are
@@ -329,7 +310,6 @@ impl Builder<'_> {
         ctx.defn_at = HashMap::new();
         drop((pending, includes, module_index, feature_names, state));
         drop((connected, file_modules, returns_exceptions));
-        drop((checked_struct, checked_union));
         let mut schema = Schema {
             sources: Default::default(),
             warnings: Vec::new(),

@@ -32,7 +32,7 @@ pub(super) struct PVariant {
 }
 
 /// What of a definition is still to be checked, and what kind it is.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub(super) enum Pending {
     Builtin(Builtin),
     /// (The values are in the definition's kind from the start.)
@@ -40,7 +40,11 @@ pub(super) enum Pending {
     Array {
         element: Box<str>,
     },
-    Object(Rc<PObject>),
+    /// A struct or union: whether a union, and until checked, the rest.
+    Object {
+        union: bool,
+        unchecked: Option<Box<PObject>>,
+    },
     Alternate(Rc<Vec<PVariant>>),
     /// (Boxed: the other kinds are smaller, and every pending definition
     /// has room for the largest.  Taken when the command is checked.)
@@ -59,7 +63,7 @@ pub(super) struct PCommand {
     pub(super) flags: Command,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub(super) struct PObject {
     pub(super) base: Option<Box<str>>,
     pub(super) local: Vec<PMember>,
@@ -68,7 +72,7 @@ pub(super) struct PObject {
 }
 
 /// A union's tag and branches before they are checked.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub(super) struct PVariants {
     /// The tag name (flat unions) or tag member (simple unions).
     pub(super) tag: PVariantsTag,
@@ -81,6 +85,16 @@ pub(super) enum PVariantsTag {
     Flat(String),
     /// (Boxed: every pending object has room for a tag.)
     Simple(Box<PMember>),
+}
+
+impl Pending {
+    /// A struct or union to be checked.
+    pub(super) fn object(p: PObject) -> Self {
+        Pending::Object {
+            union: p.variants.is_some(),
+            unchecked: Some(Box::new(p)),
+        }
+    }
 }
 
 /// A definition being entered: the model's definition, whose kind is
