@@ -59,8 +59,9 @@ pub struct Context {
     /// The definition's kind as QEMU names it: `enum`, `struct`, `union`,
     /// `alternate`, `command` or `event`.
     pub meta: &'static str,
-    /// The definition's name.
-    pub name: String,
+    /// The definition's name.  (Boxed: there is one context per definition
+    /// while a schema is checked.)
+    pub name: Box<str>,
 }
 
 /// A secondary location, such as a previous definition.

@@ -54,7 +54,7 @@ fn dump_if(out: &mut String, cond: Option<&Cond>, indent: usize) {
 fn dump_features(out: &mut String, features: &[Feature], indent: usize) {
     for f in features {
         let _ = writeln!(out, "{:indent$}feature {}", "", f.name);
-        dump_if(out, f.ifcond.as_ref(), indent + 4);
+        dump_if(out, f.ifcond.as_deref(), indent + 4);
     }
 }
 
@@ -62,7 +62,7 @@ fn dump_variants(out: &mut String, schema: &Schema, tag: &str, variants: &[Varia
     let _ = writeln!(out, "    tag {tag}");
     for v in variants {
         let _ = writeln!(out, "    case {}: {}", v.name, schema.def(v.ty).name);
-        dump_if(out, v.ifcond.as_ref(), 8);
+        dump_if(out, v.ifcond.as_deref(), 8);
     }
 }
 
@@ -81,7 +81,7 @@ fn dump_def(out: &mut String, schema: &Schema, id: crate::schema::DefId) {
             let element = schema.def(a.element);
             let _ = writeln!(out, "array {name} {}", element.name);
             // An array has its element type's condition.
-            dump_if(out, element.ifcond.as_ref(), 4);
+            dump_if(out, element.ifcond.as_deref(), 4);
             return;
         }
         DefKind::Enum(e) => {
@@ -91,7 +91,7 @@ fn dump_def(out: &mut String, schema: &Schema, id: crate::schema::DefId) {
             }
             for v in &e.values {
                 let _ = writeln!(out, "    member {}", v.name);
-                dump_if(out, v.ifcond.as_ref(), 8);
+                dump_if(out, v.ifcond.as_deref(), 8);
                 dump_features(out, &v.features, 8);
             }
         }
@@ -100,7 +100,7 @@ fn dump_def(out: &mut String, schema: &Schema, id: crate::schema::DefId) {
             if let Some(b) = o.base {
                 let _ = writeln!(out, "    base {}", schema.def(b).name);
             }
-            for m in &o.local_members {
+            for m in o.local_members() {
                 let _ = writeln!(
                     out,
                     "    member {}: {} optional={}",
@@ -108,10 +108,10 @@ fn dump_def(out: &mut String, schema: &Schema, id: crate::schema::DefId) {
                     schema.def(m.ty).name,
                     py_bool(m.optional)
                 );
-                dump_if(out, m.ifcond.as_ref(), 8);
+                dump_if(out, m.ifcond.as_deref(), 8);
                 dump_features(out, &m.features, 8);
             }
-            if let Some(Variants { tag, variants, .. }) = &o.variants {
+            if let Some(Variants { tag, variants, .. }) = o.variants.as_deref() {
                 dump_variants(out, schema, tag, variants);
             }
         }
@@ -142,6 +142,6 @@ fn dump_def(out: &mut String, schema: &Schema, id: crate::schema::DefId) {
             let _ = writeln!(out, "    boxed={}", py_bool(e.boxed));
         }
     }
-    dump_if(out, def.ifcond.as_ref(), 4);
+    dump_if(out, def.ifcond.as_deref(), 4);
     dump_features(out, &def.features, 4);
 }

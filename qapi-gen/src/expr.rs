@@ -45,7 +45,7 @@ pub(crate) enum TypeRef {
 #[derive(Clone, Debug)]
 pub(crate) struct FeatureDef {
     pub name: String,
-    pub ifcond: Option<Cond>,
+    pub ifcond: Option<Box<Cond>>,
 }
 
 #[derive(Clone, Debug)]
@@ -53,7 +53,7 @@ pub(crate) struct MemberDef {
     pub name: String,
     pub optional: bool,
     pub ty: TypeRef,
-    pub ifcond: Option<Cond>,
+    pub ifcond: Option<Box<Cond>>,
     pub features: Vec<FeatureDef>,
 }
 
@@ -61,13 +61,13 @@ pub(crate) struct MemberDef {
 pub(crate) struct BranchDef {
     pub name: String,
     pub ty: TypeRef,
-    pub ifcond: Option<Cond>,
+    pub ifcond: Option<Box<Cond>>,
 }
 
 #[derive(Clone, Debug)]
 pub(crate) struct EnumValueDef {
     pub name: String,
-    pub ifcond: Option<Cond>,
+    pub ifcond: Option<Box<Cond>>,
     pub features: Vec<FeatureDef>,
 }
 
@@ -126,7 +126,7 @@ pub(crate) struct Def {
     pub name: String,
     pub loc: Loc,
     pub doc: Option<usize>,
-    pub ifcond: Option<Cond>,
+    pub ifcond: Option<Box<Cond>>,
     pub features: Vec<FeatureDef>,
     pub body: DefBody,
 }
@@ -326,7 +326,7 @@ impl Checker<'_> {
             self.loc,
             Context {
                 meta: meta.name(),
-                name: name.text.clone(),
+                name: name.text.as_str().into(),
             },
         );
         self.check_defn_name(name, meta)?;
@@ -624,8 +624,21 @@ impl Checker<'_> {
         Ok(())
     }
 
-    /// The `if` member of `expr`, if any.
-    fn check_if(&self, expr: &Object, source: &dyn Display) -> Result<Option<Cond>, Diagnostic> {
+    /// The `if` member of `expr`, if any (boxed, as the model keeps it:
+    /// most things have none).
+    fn check_if(
+        &self,
+        expr: &Object,
+        source: &dyn Display,
+    ) -> Result<Option<Box<Cond>>, Diagnostic> {
+        Ok(self.check_if_value(expr, source)?.map(Box::new))
+    }
+
+    fn check_if_value(
+        &self,
+        expr: &Object,
+        source: &dyn Display,
+    ) -> Result<Option<Cond>, Diagnostic> {
         let Some(cond) = expr.get("if") else {
             return Ok(None);
         };

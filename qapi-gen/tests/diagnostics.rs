@@ -20,7 +20,7 @@ fn an_error_value() {
     assert_eq!(d.loc.unwrap().line, 2);
     assert_eq!(d.col, None);
     assert_eq!(
-        d.context.as_ref().map(|c| (c.meta, c.name.as_str())),
+        d.context.as_ref().map(|c| (c.meta, &*c.name)),
         Some(("struct", "Foo"))
     );
     assert_eq!(d.message, "'Foo' is already defined");

@@ -155,7 +155,7 @@ fn dependencies(
 fn rules(fork: &Schema, name: &str) -> Vec<String> {
     fork.warnings
         .iter()
-        .filter(|w| w.context.as_ref().is_some_and(|c| c.name == name))
+        .filter(|w| w.context.as_ref().is_some_and(|c| &*c.name == name))
         .map(|w| {
             let place = w.loc.map_or_else(String::new, |loc| {
                 let path = fork.sources.path(loc.file);

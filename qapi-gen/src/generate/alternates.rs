@@ -32,7 +32,7 @@ pub(crate) fn emit_alternate(g: &Generator, id: DefId, a: &AlternateType, out: &
     let branches: Vec<_> = a
         .variants
         .iter()
-        .filter(|b| g.sel.cond(b.ifcond.as_ref()))
+        .filter(|b| g.sel.cond(b.ifcond.as_deref()))
         .map(|b| {
             let var = names::ident_text(&ns.claim(names::upper_camel(&b.name), "_"));
             (var, b, json_kind(g, b.ty))

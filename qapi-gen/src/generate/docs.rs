@@ -186,7 +186,11 @@ pub(crate) fn member(
         lines.push(format!("Member `{}`.", m.name));
     }
     push_since(&mut lines, m.since, g.schema.def(m.defined_in).since, arg);
-    if let Some(c) = m.ifcond.as_ref().filter(|_| !g.sel.evaluates_conditions()) {
+    if let Some(c) = m
+        .ifcond
+        .as_deref()
+        .filter(|_| !g.sel.evaluates_conditions())
+    {
         push_text(&mut lines, &condition(c));
     }
     push_features(g, &mut lines, &m.features, doc);
@@ -231,7 +235,11 @@ pub(crate) fn enum_value(g: &Generator, id: DefId, v: &EnumValue) -> Docs {
         lines.push(format!("`{}`", v.name));
     }
     push_since(&mut lines, v.since, g.schema.def(id).since, arg);
-    if let Some(c) = v.ifcond.as_ref().filter(|_| !g.sel.evaluates_conditions()) {
+    if let Some(c) = v
+        .ifcond
+        .as_deref()
+        .filter(|_| !g.sel.evaluates_conditions())
+    {
         push_text(&mut lines, &condition(c));
     }
     push_features(g, &mut lines, &v.features, doc);
@@ -258,7 +266,11 @@ pub(crate) fn branch(g: &Generator, id: DefId, v: &Variant) -> Docs {
         }
     }
     push_since(&mut lines, v.since, g.schema.def(id).since, arg);
-    if let Some(c) = v.ifcond.as_ref().filter(|_| !g.sel.evaluates_conditions()) {
+    if let Some(c) = v
+        .ifcond
+        .as_deref()
+        .filter(|_| !g.sel.evaluates_conditions())
+    {
         push_text(&mut lines, &condition(c));
     }
     push_presence(g, &mut lines, v.presence, Some(g.schema.def(id).presence));
@@ -298,7 +310,7 @@ fn push_arg(g: &Generator, lines: &mut Lines, owner: DefId, a: &ArgSection) {
 fn push_features(g: &Generator, lines: &mut Lines, features: &[Feature], doc: Option<&Doc>) {
     let shown: Vec<&Feature> = features
         .iter()
-        .filter(|f| g.sel.item(f.ifcond.as_ref(), &[]))
+        .filter(|f| g.sel.item(f.ifcond.as_deref(), &[]))
         .collect();
     if shown.is_empty() {
         return;
@@ -315,7 +327,11 @@ fn push_features(g: &Generator, lines: &mut Lines, features: &[Feature], doc: Op
         if !desc.is_empty() {
             let _ = write!(text, ": {desc}");
         }
-        if let Some(c) = f.ifcond.as_ref().filter(|_| !g.sel.evaluates_conditions()) {
+        if let Some(c) = f
+            .ifcond
+            .as_deref()
+            .filter(|_| !g.sel.evaluates_conditions())
+        {
             let _ = write!(text, " (only when `{c}`)");
         }
         text.push('\n');

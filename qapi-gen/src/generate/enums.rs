@@ -21,7 +21,7 @@ impl<'e> EnumPlan<'e> {
         let values = e
             .values
             .iter()
-            .filter(|v| g.sel.item(v.ifcond.as_ref(), &v.features))
+            .filter(|v| g.sel.item(v.ifcond.as_deref(), &v.features))
             .map(|v| {
                 (
                     names::ident_text(&ns.claim(names::upper_camel(&v.name), "_")),

@@ -29,7 +29,7 @@ fn parts<'s>(g: &Generator<'s>, id: DefId) -> Vec<Part<'s>> {
                 out.extend(
                     v.variants
                         .iter()
-                        .filter(|b| !b.implicit && g.sel.cond(b.ifcond.as_ref()))
+                        .filter(|b| !b.implicit && g.sel.cond(b.ifcond.as_deref()))
                         .map(|b| Part {
                             name: &b.name,
                             since: b.since,
@@ -43,7 +43,7 @@ fn parts<'s>(g: &Generator<'s>, id: DefId) -> Vec<Part<'s>> {
         DefKind::Enum(e) => out.extend(
             e.values
                 .iter()
-                .filter(|v| g.sel.item(v.ifcond.as_ref(), &v.features))
+                .filter(|v| g.sel.item(v.ifcond.as_deref(), &v.features))
                 .map(|v| Part {
                     name: &v.name,
                     since: v.since,
@@ -54,7 +54,7 @@ fn parts<'s>(g: &Generator<'s>, id: DefId) -> Vec<Part<'s>> {
         DefKind::Alternate(a) => out.extend(
             a.variants
                 .iter()
-                .filter(|b| g.sel.cond(b.ifcond.as_ref()))
+                .filter(|b| g.sel.cond(b.ifcond.as_deref()))
                 .map(|b| Part {
                     name: &b.name,
                     since: b.since,

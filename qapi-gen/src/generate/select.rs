@@ -36,7 +36,7 @@ impl Selection {
         sel.keep = schema
             .defs
             .iter()
-            .map(|d| sel.item(d.ifcond.as_ref(), &d.features))
+            .map(|d| sel.item(d.ifcond.as_deref(), &d.features))
             .collect();
         // An array type has its element's condition, as in QEMU.
         for (i, d) in schema.defs.iter().enumerate() {
@@ -107,7 +107,7 @@ impl Selection {
     pub fn members<'m>(&self, members: &'m [Member]) -> impl Iterator<Item = &'m Member> {
         members
             .iter()
-            .filter(|m| self.item(m.ifcond.as_ref(), &m.features))
+            .filter(|m| self.item(m.ifcond.as_deref(), &m.features))
     }
 
     /// Whether a condition holds (always, when conditions are not
@@ -151,7 +151,7 @@ impl Selection {
                 out.extend(
                     o.members
                         .iter()
-                        .filter(|m| self.item(m.ifcond.as_ref(), &m.features))
+                        .filter(|m| self.item(m.ifcond.as_deref(), &m.features))
                         .map(|m| m.ty),
                 );
                 if let Some(v) = &o.variants {
@@ -159,7 +159,7 @@ impl Selection {
                     out.extend(
                         v.variants
                             .iter()
-                            .filter(|v| self.cond(v.ifcond.as_ref()))
+                            .filter(|v| self.cond(v.ifcond.as_deref()))
                             .map(|v| v.ty),
                     );
                 }
@@ -167,7 +167,7 @@ impl Selection {
             DefKind::Alternate(a) => out.extend(
                 a.variants
                     .iter()
-                    .filter(|v| self.cond(v.ifcond.as_ref()))
+                    .filter(|v| self.cond(v.ifcond.as_deref()))
                     .map(|v| v.ty),
             ),
             DefKind::Command(c) => out.extend(c.arg_type.iter().chain(&c.ret_type)),
@@ -180,25 +180,25 @@ impl Selection {
 
 /// Every condition in a definition.
 fn conditions(def: &crate::schema::Definition) -> Vec<&Cond> {
-    let mut out: Vec<&Cond> = def.ifcond.iter().collect();
-    out.extend(def.features.iter().filter_map(|f| f.ifcond.as_ref()));
+    let mut out: Vec<&Cond> = def.ifcond.as_deref().into_iter().collect();
+    out.extend(def.features.iter().filter_map(|f| f.ifcond.as_deref()));
     match &def.kind {
         DefKind::Enum(e) => {
             for v in &e.values {
-                out.extend(v.ifcond.iter());
-                out.extend(v.features.iter().filter_map(|f| f.ifcond.as_ref()));
+                out.extend(v.ifcond.as_deref());
+                out.extend(v.features.iter().filter_map(|f| f.ifcond.as_deref()));
             }
         }
         DefKind::Object(o) => {
             for m in &o.members {
-                out.extend(m.ifcond.iter());
-                out.extend(m.features.iter().filter_map(|f| f.ifcond.as_ref()));
+                out.extend(m.ifcond.as_deref());
+                out.extend(m.features.iter().filter_map(|f| f.ifcond.as_deref()));
             }
             if let Some(v) = &o.variants {
-                out.extend(v.variants.iter().filter_map(|v| v.ifcond.as_ref()));
+                out.extend(v.variants.iter().filter_map(|v| v.ifcond.as_deref()));
             }
         }
-        DefKind::Alternate(a) => out.extend(a.variants.iter().filter_map(|v| v.ifcond.as_ref())),
+        DefKind::Alternate(a) => out.extend(a.variants.iter().filter_map(|v| v.ifcond.as_deref())),
         _ => {}
     }
     out

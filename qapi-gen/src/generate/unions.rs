@@ -86,7 +86,11 @@ impl<'a> UnionPlan<'a> {
         let tag = EnumPlan::new(g, tag_enum);
         let mut ns = Namespace::default();
         let mut branches = Vec::new();
-        for b in v.variants.iter().filter(|b| g.sel.cond(b.ifcond.as_ref())) {
+        for b in v
+            .variants
+            .iter()
+            .filter(|b| g.sel.cond(b.ifcond.as_deref()))
+        {
             let payload = match v.kind {
                 UnionKind::Flat if g.schema.def(b.ty).name == "q_empty" => Payload::Empty,
                 UnionKind::Flat => Payload::Object {

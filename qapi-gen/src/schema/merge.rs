@@ -164,7 +164,7 @@ impl Remap {
             DefKind::Array(a) => a.element = self.def(a.element),
             DefKind::Object(o) => {
                 o.base = o.base.map(|b| self.def(b));
-                for m in o.members.iter_mut().chain(&mut o.local_members) {
+                for m in o.all_members_mut() {
                     m.ty = self.def(m.ty);
                     m.defined_in = self.def(m.defined_in);
                     m.presence = p;
@@ -280,7 +280,7 @@ impl Merger {
             let id = remap.defs[i];
             let d = remap.definition(d);
             if id.index() >= self.out.defs.len() {
-                self.out.index.insert(d.name.clone(), id);
+                self.out.index.insert(d.name.as_str().into(), id);
                 self.out.defs.push(d);
             } else {
                 matched.push((id, d));
@@ -350,7 +350,7 @@ impl Merger {
             return;
         };
         let mut members = x.members.clone();
-        let mut local = x.local_members.clone();
+        let mut local = x.local_members().to_vec();
         let mut variants = x.variants.clone();
         let role = if self.out.def(id).implicit && self.out.def(id).name.ends_with("-arg") {
             "argument"
@@ -363,7 +363,7 @@ impl Merger {
         }
         // The local members are among `members`: they take what was
         // decided there.
-        for m in &y.local_members {
+        for m in y.local_members() {
             match local.iter_mut().find(|x| x.name == m.name) {
                 Some(x) => {
                     x.presence = x.presence.union(m.presence);
@@ -380,7 +380,7 @@ impl Merger {
             }
         }
         match (&mut variants, y.variants) {
-            (Some(v), Some(w)) => self.variants(id, v, w, index, other_loc),
+            (Some(v), Some(w)) => self.variants(id, v, *w, index, other_loc),
             (None, None) => {}
             // A struct with the union's tag member reads as the union.
             (Some(v), None) if y.members.iter().any(|m| m.name == v.tag) => {}
@@ -411,7 +411,7 @@ impl Merger {
         }
         if let DefKind::Object(x) = &mut self.out.defs[id.index()].kind {
             x.members = members;
-            x.local_members = local;
+            x.set_local_members(local);
             x.variants = variants;
         }
     }
@@ -557,14 +557,11 @@ impl Merger {
                 copy.implicit = false;
                 let new = DefId(self.out.defs.len() as u32);
                 if let DefKind::Object(o) = &mut copy.kind {
-                    for m in &mut o.members {
-                        m.defined_in = new;
-                    }
-                    for m in &mut o.local_members {
+                    for m in o.all_members_mut() {
                         m.defined_in = new;
                     }
                 }
-                self.out.index.insert(name, new);
+                self.out.index.insert(name.into(), new);
                 self.out.defs.push(copy);
                 Some(new)
             }
@@ -808,7 +805,7 @@ impl Merger {
             return;
         };
         let only = Presence::only(place.other);
-        for m in y.members.iter_mut().chain(&mut y.local_members) {
+        for m in y.all_members_mut() {
             m.presence = only;
         }
         if let Some(v) = &mut y.variants {
@@ -847,7 +844,7 @@ impl Merger {
             presence: el.presence,
         };
         let id = DefId(self.out.defs.len() as u32);
-        self.out.index.insert(name, id);
+        self.out.index.insert(name.into(), id);
         self.out.defs.push(def);
         id
     }
@@ -920,7 +917,7 @@ impl Merger {
             presence,
         };
         let id = DefId(self.out.defs.len() as u32);
-        self.out.index.insert(name, id);
+        self.out.index.insert(name.into(), id);
         self.out.defs.push(def);
         id
     }
@@ -950,7 +947,7 @@ impl Merger {
                 .map_or(d.presence, |p| p.union(d.presence));
             d.presence = holder;
             if let DefKind::Object(o) = &mut d.kind {
-                for m in o.members.iter_mut().chain(&mut o.local_members) {
+                for m in o.all_members_mut() {
                     if !holder.is_subset(m.presence) {
                         m.optional = true;
                     }
@@ -1000,7 +997,7 @@ impl Merger {
         let owner = self.owner(place.def);
         let context = Some(Context {
             meta: owner.meta(),
-            name: owner.name.clone(),
+            name: owner.name.as_str().into(),
         });
         let mut d = Diagnostic {
             severity: Severity::Warning,

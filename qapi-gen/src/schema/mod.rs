@@ -78,7 +78,7 @@ pub struct Schema {
     /// own, several for a merge.  Every item's [`Presence`] is a set of
     /// indexes into this list.
     pub origins: Vec<Origin>,
-    index: HashMap<String, DefId>,
+    index: HashMap<Box<str>, DefId>,
 }
 
 /// One of the schemas a model was made from.
@@ -175,7 +175,7 @@ pub struct Definition {
     /// Its documentation block, an index into [`Schema::docs`].
     pub doc: Option<usize>,
     /// The condition under which QEMU has it.
-    pub ifcond: Option<Cond>,
+    pub ifcond: Option<Box<Cond>>,
     /// Its features.
     pub features: Vec<Feature>,
     /// The module defining it.
@@ -335,7 +335,7 @@ pub struct EnumValue {
     /// The value as on the wire.
     pub name: String,
     /// The condition under which QEMU has it.
-    pub ifcond: Option<Cond>,
+    pub ifcond: Option<Box<Cond>>,
     /// Its features.
     pub features: Vec<Feature>,
     /// The QEMU version that introduced it: its description's `(since
@@ -353,16 +353,97 @@ pub struct ArrayType {
 }
 
 /// A struct or union.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct ObjectType {
     /// The base type, whose members come first.
     pub base: Option<DefId>,
-    /// The members defined here (for a 5.2 simple union: its `type` tag).
-    pub local_members: Vec<Member>,
     /// All members: the base's, then the local ones.
     pub members: Vec<Member>,
-    /// For a union: the tag and the branches.
-    pub variants: Option<Variants>,
+    /// The members defined here: see [`ObjectType::local_members`].
+    local: LocalMembers,
+    /// For a union: the tag and the branches.  (Boxed: most objects are
+    /// structs, and every definition has room for its kind.)
+    pub variants: Option<Box<Variants>>,
+}
+
+/// Where an object type's local members are kept.
+#[derive(Clone, Debug)]
+enum LocalMembers {
+    /// They are the last this many of its `members`, as in a schema read
+    /// on its own: each member is kept once.
+    Tail(u32),
+    /// Kept apart: merging schemas can make a type's local members differ
+    /// from its entries in `members` (a member local in one schema and
+    /// inherited in another merges differently).  (Boxed, as rare.)
+    Apart(Box<[Member]>),
+}
+
+impl ObjectType {
+    /// An object type with `members`, the last `local` of them defined
+    /// here.
+    pub(crate) fn new(
+        base: Option<DefId>,
+        members: Vec<Member>,
+        local: usize,
+        variants: Option<Variants>,
+    ) -> Self {
+        debug_assert!(local <= members.len());
+        ObjectType {
+            base,
+            members,
+            local: LocalMembers::Tail(local as u32),
+            variants: variants.map(Box::new),
+        }
+    }
+
+    /// The members defined here (for a 5.2 simple union: its `type` tag),
+    /// in order.  In a schema read on its own these are the last of
+    /// [`ObjectType::members`]; in a merged model, the local members of the
+    /// merged types.
+    pub fn local_members(&self) -> &[Member] {
+        match &self.local {
+            LocalMembers::Tail(n) => &self.members[self.members.len() - *n as usize..],
+            LocalMembers::Apart(local) => local,
+        }
+    }
+
+    /// Replaces the local members, kept once where they are the last of
+    /// `members`.
+    pub(crate) fn set_local_members(&mut self, local: Vec<Member>) {
+        self.local = if self.members.ends_with(&local) {
+            LocalMembers::Tail(local.len() as u32)
+        } else {
+            LocalMembers::Apart(local.into_boxed_slice())
+        };
+    }
+
+    /// Every member, each once: `members`, then the local members where
+    /// they are kept apart.
+    pub(crate) fn all_members_mut(&mut self) -> impl Iterator<Item = &mut Member> {
+        let apart = match &mut self.local {
+            LocalMembers::Tail(_) => &mut [][..],
+            LocalMembers::Apart(local) => &mut local[..],
+        };
+        self.members.iter_mut().chain(apart)
+    }
+
+    /// The local members where they are kept apart from `members`; `None`
+    /// when they are among `members`.
+    pub(crate) fn local_members_apart_mut(&mut self) -> Option<&mut [Member]> {
+        match &mut self.local {
+            LocalMembers::Tail(_) => None,
+            LocalMembers::Apart(local) => Some(local),
+        }
+    }
+}
+
+impl PartialEq for ObjectType {
+    fn eq(&self, other: &Self) -> bool {
+        self.base == other.base
+            && self.members == other.members
+            && self.local_members() == other.local_members()
+            && self.variants == other.variants
+    }
 }
 
 /// A member of an object type.
@@ -375,7 +456,7 @@ pub struct Member {
     /// Whether it may be absent.
     pub optional: bool,
     /// The condition under which QEMU has it.
-    pub ifcond: Option<Cond>,
+    pub ifcond: Option<Box<Cond>>,
     /// Its features.
     pub features: Vec<Feature>,
     /// The type that defines it: the base for inherited members.
@@ -428,7 +509,7 @@ pub struct Variant {
     /// The branch type.
     pub ty: DefId,
     /// The condition under which QEMU has it.
-    pub ifcond: Option<Cond>,
+    pub ifcond: Option<Box<Cond>>,
     /// Whether the schema left this tag value without a branch (its type
     /// is then `q_empty`).
     pub implicit: bool,
@@ -484,7 +565,7 @@ pub struct Feature {
     /// The name.
     pub name: String,
     /// The condition under which it applies.
-    pub ifcond: Option<Cond>,
+    pub ifcond: Option<Box<Cond>>,
 }
 
 impl Feature {

@@ -8,8 +8,8 @@
 //! documentation gives none, an item was introduced with the definition
 //! that holds it.
 
-use std::cell::OnceCell;
-use std::collections::HashMap;
+use std::cell::{OnceCell, RefCell};
+use std::collections::{HashMap, HashSet};
 
 use super::{DefId, DefKind, Definition, Schema, Version};
 use crate::doc::{Doc, SectionKind};
@@ -124,13 +124,13 @@ fn doc_index(schema: &Schema, def: &Definition) -> Option<usize> {
 /// What `annotate` looks up for every member, value and branch, built the
 /// first time it is asked for and once only, so that the lookups are
 /// constant time: the versions each documentation block gives names, and
-/// the position of each value of each enumeration.
+/// the values of the enumerations that tag unions.
 struct Lookups<'s> {
     schema: &'s Schema,
     /// By index into [`Schema::docs`].
     docs: Vec<OnceCell<HashMap<&'s str, Option<Version>>>>,
-    /// By definition; filled for enumerations only.
-    values: Vec<OnceCell<HashMap<&'s str, usize>>>,
+    /// The value names of the enumerations asked about.
+    values: RefCell<HashMap<DefId, HashSet<&'s str>>>,
 }
 
 impl<'s> Lookups<'s> {
@@ -140,9 +140,7 @@ impl<'s> Lookups<'s> {
             docs: std::iter::repeat_with(OnceCell::new)
                 .take(schema.docs.len())
                 .collect(),
-            values: std::iter::repeat_with(OnceCell::new)
-                .take(schema.defs.len())
-                .collect(),
+            values: RefCell::default(),
         }
     }
 
@@ -154,19 +152,16 @@ impl<'s> Lookups<'s> {
         found.get(name).copied().flatten()
     }
 
-    /// The position of the value `name` of `id`, if an enumeration.
-    fn value_index(&self, id: DefId, name: &str) -> Option<usize> {
+    /// Whether `id` is an enumeration with a value `name`.
+    fn has_value(&self, id: DefId, name: &str) -> bool {
         let DefKind::Enum(e) = &self.schema.def(id).kind else {
-            return None;
+            return false;
         };
-        let positions = self.values[id.index()].get_or_init(|| {
-            let mut positions = HashMap::with_capacity(e.values.len());
-            for (k, v) in e.values.iter().enumerate() {
-                positions.entry(v.name.as_str()).or_insert(k);
-            }
-            positions
-        });
-        positions.get(name).copied()
+        let mut values = self.values.borrow_mut();
+        let names = values
+            .entry(id)
+            .or_insert_with(|| e.values.iter().map(|v| v.name.as_str()).collect());
+        names.contains(name)
     }
 }
 
@@ -192,98 +187,117 @@ fn definition_since(schema: &Schema, def: &Definition) -> Option<Version> {
 /// Fills in `since` of every definition, member, value and branch.
 pub(crate) fn annotate(schema: &mut Schema) {
     // Definitions: from their documentation; arrays take their element's.
-    let mut since: Vec<Option<Version>> = schema
-        .defs
-        .iter()
-        .map(|d| definition_since(schema, d))
-        .collect();
-    for (i, d) in schema.defs.iter().enumerate() {
-        if let DefKind::Array(a) = &d.kind {
-            since[i] = since[a.element.index()];
+    for i in 0..schema.defs.len() {
+        schema.defs[i].since = definition_since(schema, &schema.defs[i]);
+    }
+    for i in 0..schema.defs.len() {
+        if let DefKind::Array(a) = &schema.defs[i].kind {
+            schema.defs[i].since = schema.defs[a.element.index()].since;
         }
     }
-    let def_since = |id: DefId| since[id.index()];
+    let schema_ref = &*schema;
+    let def_since = |id: DefId| schema_ref.def(id).since;
 
     let lookups = Lookups::new(schema);
+    // A value's version: its description's, else its enumeration's.
+    let value_since =
+        |id: DefId, name: &str| lookups.named_since(schema.def(id), name).or(def_since(id));
 
-    // Enumeration values first: union branches fall back on them.
-    let mut values: Vec<Vec<Option<Version>>> = vec![Vec::new(); schema.defs.len()];
-    for (i, d) in schema.defs.iter().enumerate() {
-        if let DefKind::Enum(e) = &d.kind {
-            values[i] = e
-                .values
-                .iter()
-                .map(|v| lookups.named_since(d, &v.name).or(since[i]))
-                .collect();
-        }
-    }
-
-    let mut members: Vec<Vec<Option<Version>>> = vec![Vec::new(); schema.defs.len()];
-    let mut branches: Vec<Vec<Option<Version>>> = vec![Vec::new(); schema.defs.len()];
-    for (i, d) in schema.defs.iter().enumerate() {
-        match &d.kind {
+    // The versions of the values, members and branches, in the order of
+    // the definitions, then of each one's items (computed from the schema
+    // as it is, then written to it).
+    let items: usize = schema
+        .defs
+        .iter()
+        .map(|d| match &d.kind {
+            DefKind::Enum(e) => e.values.len(),
             DefKind::Object(o) => {
-                members[i] = o
-                    .members
-                    .iter()
-                    .map(|m| {
-                        lookups
-                            .named_since(schema.def(m.defined_in), &m.name)
-                            .or(def_since(m.defined_in))
-                    })
-                    .collect();
+                o.members.len() + o.variants.as_ref().map_or(0, |v| v.variants.len())
+            }
+            DefKind::Alternate(a) => a.variants.len(),
+            _ => 0,
+        })
+        .sum();
+    let mut versions: Vec<Option<Version>> = Vec::with_capacity(items);
+    for (i, d) in schema.defs.iter().enumerate() {
+        let id = DefId(i as u32);
+        match &d.kind {
+            DefKind::Enum(e) => {
+                versions.extend(e.values.iter().map(|v| value_since(id, &v.name)));
+            }
+            DefKind::Object(o) => {
+                versions.extend(o.members.iter().map(|m| {
+                    lookups
+                        .named_since(schema.def(m.defined_in), &m.name)
+                        .or(def_since(m.defined_in))
+                }));
                 if let Some(v) = &o.variants {
+                    // A branch's version: its description's, else its tag
+                    // value's, else the union's.
                     let tag = v.tag_type;
-                    branches[i] = v
-                        .variants
-                        .iter()
-                        .map(|b| {
-                            lookups
-                                .named_since(d, &b.name)
-                                .or_else(|| {
-                                    values[tag.index()][lookups.value_index(tag, &b.name)?]
-                                })
-                                .or(since[i])
-                        })
-                        .collect();
+                    versions.extend(v.variants.iter().map(|b| {
+                        lookups
+                            .named_since(d, &b.name)
+                            .or_else(|| {
+                                lookups
+                                    .has_value(tag, &b.name)
+                                    .then(|| value_since(tag, &b.name))
+                                    .flatten()
+                            })
+                            .or(d.since)
+                    }));
                 }
             }
             DefKind::Alternate(a) => {
-                branches[i] = a
-                    .variants
-                    .iter()
-                    .map(|b| lookups.named_since(d, &b.name).or(since[i]))
-                    .collect();
+                versions.extend(
+                    a.variants
+                        .iter()
+                        .map(|b| lookups.named_since(d, &b.name).or(d.since)),
+                );
             }
             _ => {}
         }
     }
+    drop(lookups);
 
-    for (i, d) in schema.defs.iter_mut().enumerate() {
-        d.since = since[i];
+    // Each definition takes its items' versions off the front.
+    let mut rest = &versions[..];
+    let mut take = |n: usize| {
+        let (now, later) = rest.split_at(n);
+        rest = later;
+        now
+    };
+    for d in &mut schema.defs {
         match &mut d.kind {
             DefKind::Enum(e) => {
-                for (v, s) in e.values.iter_mut().zip(&values[i]) {
+                let values = take(e.values.len());
+                for (v, s) in e.values.iter_mut().zip(values) {
                     v.since = *s;
                 }
             }
             DefKind::Object(o) => {
-                for (m, s) in o.members.iter_mut().zip(&members[i]) {
+                let members = take(o.members.len());
+                for (m, s) in o.members.iter_mut().zip(members) {
                     m.since = *s;
                 }
-                // Local members are the tail of `members`.
-                let skip = o.members.len() - o.local_members.len();
-                for (m, s) in o.local_members.iter_mut().zip(&members[i][skip..]) {
-                    m.since = *s;
+                // Local members are the tail of `members` (kept apart only
+                // in merged models).
+                if let Some(local) = o.local_members_apart_mut() {
+                    let skip = members.len() - local.len();
+                    for (m, s) in local.iter_mut().zip(&members[skip..]) {
+                        m.since = *s;
+                    }
                 }
                 if let Some(v) = &mut o.variants {
-                    for (b, s) in v.variants.iter_mut().zip(&branches[i]) {
+                    let branches = take(v.variants.len());
+                    for (b, s) in v.variants.iter_mut().zip(branches) {
                         b.since = *s;
                     }
                 }
             }
             DefKind::Alternate(a) => {
-                for (b, s) in a.variants.iter_mut().zip(&branches[i]) {
+                let branches = take(a.variants.len());
+                for (b, s) in a.variants.iter_mut().zip(branches) {
                     b.since = *s;
                 }
             }

@@ -15,6 +15,7 @@ mod diagnose;
 mod scan;
 mod value;
 
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
@@ -355,6 +356,13 @@ struct FileParser<'s> {
     /// (`cur_doc` indexes them).
     docs: Vec<(Option<String>, Loc)>,
     text: &'s str,
+    /// The members of the objects being read, innermost last: each object
+    /// takes its own off the end, so that its list is allocated at its
+    /// size (a list grown on its own has room for four members at least,
+    /// where most objects of a schema have one to three).
+    open_members: RefCell<Vec<(Str, Value)>>,
+    /// The same for the items of the lists being read.
+    open_items: RefCell<Vec<Value>>,
 }
 
 /// How a documentation block ends.
@@ -379,6 +387,8 @@ impl<'s> FileParser<'s> {
             items: Vec::new(),
             docs: Vec::new(),
             text: &src.text,
+            open_members: RefCell::new(Vec::new()),
+            open_items: RefCell::new(Vec::new()),
         }
     }
 
@@ -651,20 +661,21 @@ impl<'s> FileParser<'s> {
                 Ok((Value::Str(self.string(start, end)?), end))
             }
             b'[' => {
-                let mut items = Vec::new();
+                let first = self.open_items.borrow().len();
                 let mut pos = scan::skip_gap(text, start + 1);
                 while bytes[pos] != b']' {
                     let (item, end) = self.value(pos, depth + 1)?;
-                    items.push(item);
+                    self.open_items.borrow_mut().push(item);
                     pos = scan::skip_gap(text, end);
                     if bytes[pos] == b',' {
                         pos = scan::skip_gap(text, pos + 1);
                     }
                 }
+                let items = self.open_items.borrow_mut().drain(first..).collect();
                 Ok((Value::List(items, self.span(start, pos + 1)), pos + 1))
             }
             b'{' => {
-                let mut members: Vec<(Str, Value)> = Vec::new();
+                let first = self.open_members.borrow().len();
                 let mut keys = KeySet::default();
                 let mut pos = scan::skip_gap(text, start + 1);
                 while bytes[pos] != b'}' {
@@ -681,7 +692,7 @@ impl<'s> FileParser<'s> {
                         }
                         _ => None,
                     };
-                    if keys.contains(&members, &key.text) {
+                    if keys.contains(&self.open_members.borrow()[first..], &key.text) {
                         return Err(
                             self.syntax_error(value_start, format!("duplicate key '{}'", key.text))
                         );
@@ -690,13 +701,16 @@ impl<'s> FileParser<'s> {
                         Some(v) => v,
                         None => self.value(value_start, depth + 1)?,
                     };
-                    keys.insert(&members, &key.text);
-                    members.push((key, value));
+                    let mut open = self.open_members.borrow_mut();
+                    keys.insert(&open[first..], &key.text);
+                    open.push((key, value));
+                    drop(open);
                     pos = scan::skip_gap(text, end);
                     if bytes[pos] == b',' {
                         pos = scan::skip_gap(text, pos + 1);
                     }
                 }
+                let members = self.open_members.borrow_mut().drain(first..).collect();
                 let span = self.span(start, pos + 1);
                 Ok((Value::Object(Object { members, span }), pos + 1))
             }

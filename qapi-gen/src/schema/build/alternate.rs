@@ -43,7 +43,7 @@ impl Builder<'_> {
         id: DefId,
         variants: &[PVariant],
     ) -> Result<Vec<Variant>, Diagnostic> {
-        let loc = self.entries[id.index()].loc;
+        let loc = self.defs[id.index()].loc;
         let mut out = Vec::with_capacity(variants.len());
         for v in variants {
             let seen_v = Seen {
@@ -99,11 +99,11 @@ impl Builder<'_> {
     /// The JSON type of the values of type `id`, checked or not; `None` for
     /// a command or an event.
     fn json_type(&self, id: DefId) -> Option<JsonType> {
-        Some(match &self.entries[id.index()].pending {
+        Some(match &self.pending[id.index()] {
             Pending::Builtin(b) => b.json_type(),
-            Pending::Enum(_) => JsonType::String,
+            Pending::Enum => JsonType::String,
             Pending::Array { .. } => JsonType::Array,
-            Pending::Object(_) => JsonType::Object,
+            Pending::Object { .. } => JsonType::Object,
             Pending::Alternate(_) => JsonType::Value,
             Pending::Command(_) | Pending::Event { .. } => return None,
         })

@@ -9,7 +9,7 @@ use std::rc::Rc;
 use super::clash::{CName, Role, Seen, SeenMap};
 use super::docs::Connected;
 use super::pending::{PCommand, PMember, PObject, PVariant, PVariantsTag, Pending};
-use super::{Builder, Entity, MAX_CHECK_DEPTH, SPECIAL_FEATURES, State};
+use super::{Builder, MAX_CHECK_DEPTH, SPECIAL_FEATURES, State};
 use crate::diag::Diagnostic;
 use crate::schema::{
     AlternateType, ArrayType, Command, DefId, DefKind, EnumType, Event, Member, ModuleItem,
@@ -29,34 +29,37 @@ impl Builder<'_> {
     }
 
     pub(super) fn check(&mut self) -> Result<(), Diagnostic> {
-        // Every definition is entered: the room to grow is not needed.
-        self.entries.shrink_to_fit();
-        self.state = vec![State::Unchecked; self.entries.len()];
-        self.kinds = vec![None; self.entries.len()];
+        // (The tables keep the room `build` reserved: what was not used was
+        // never written, and shrinking a table may copy it.)
+        self.state = vec![State::Unchecked; self.defs.len()];
         self.connected = self.docs.iter().map(Connected::new).collect();
-        for i in 0..self.entities.len() {
-            if let Entity::Def(id) = self.entities[i] {
-                self.check_def(id)?;
-                if let Some(doc) = self.entries[id.index()].doc {
-                    self.connect_doc(id, doc)?;
-                }
+        for i in 0..self.defs.len() {
+            let id = DefId(i as u32);
+            self.check_def(id)?;
+            if let Some(doc) = self.defs[i].doc {
+                self.connect_doc(id, doc)?;
             }
         }
-        for i in 0..self.entities.len() {
-            match self.entities[i] {
-                Entity::Include { module, from } => self.modules[from.index()]
+        // The modules' items: definitions in order, and include directives
+        // where they stand among them.
+        let includes = std::mem::take(&mut self.includes);
+        let mut includes = includes.iter().peekable();
+        for i in 0..=self.defs.len() {
+            while let Some(inc) = includes.next_if(|inc| inc.defs_before == i) {
+                self.modules[inc.from.index()]
                     .items
-                    .push(ModuleItem::Include(module)),
-                Entity::Def(id) => {
-                    // An array belongs to its element type's module.
-                    let module = match &self.kinds[id.index()] {
-                        Some(DefKind::Array(a)) => self.entries[a.element.index()].module,
-                        _ => self.entries[id.index()].module,
-                    };
-                    self.entries[id.index()].module = module;
-                    self.modules[module.index()].items.push(ModuleItem::Def(id));
-                }
+                    .push(ModuleItem::Include(inc.module));
             }
+            let Some(def) = self.defs.get(i) else { break };
+            // An array belongs to its element type's module.
+            let module = match &def.kind {
+                DefKind::Array(a) => self.defs[a.element.index()].module,
+                _ => def.module,
+            };
+            self.defs[i].module = module;
+            self.modules[module.index()]
+                .items
+                .push(ModuleItem::Def(DefId(i as u32)));
         }
         self.check_docs()?;
         if let Some(f) = self.feature_dict.get(64) {
@@ -66,14 +69,16 @@ impl Builder<'_> {
     }
 
     fn check_def(&mut self, id: DefId) -> Result<(), Diagnostic> {
-        let kind = match &self.entries[id.index()].pending {
-            Pending::Object(_) => return self.check_object(id),
-            Pending::Builtin(b) => DefKind::Builtin(*b),
-            Pending::Enum(en) => {
+        let kind = match &self.pending[id.index()] {
+            Pending::Object { .. } => return self.check_object(id),
+            // Built-in types' and enumerations' kinds are entered complete.
+            Pending::Builtin(_) => None,
+            Pending::Enum => {
                 self.check_type_features(id)?;
-                let e = &self.entries[id.index()];
-                let mut seen = SeenMap::with_capacity(en.values.len());
-                for v in &en.values {
+                let e = &self.defs[id.index()];
+                let values = self.enum_type(id).map_or(&[][..], |en| &en.values[..]);
+                let mut seen = SeenMap::with_capacity(values.len());
+                for v in values {
                     self.check_clash(
                         Seen {
                             role: Role::Value,
@@ -84,56 +89,57 @@ impl Builder<'_> {
                         &mut seen,
                     )?;
                 }
-                // The values move to the model ([`Builder::enum_type`]
-                // finds them there).
-                let empty = EnumType {
-                    values: Vec::new(),
-                    prefix: None,
-                };
-                match &mut self.entries[id.index()].pending {
-                    Pending::Enum(en) => DefKind::Enum(std::mem::replace(en, empty)),
-                    _ => DefKind::Enum(empty),
-                }
+                None
             }
             Pending::Array { element } => {
-                let loc = self.entries[id.index()].loc;
+                let loc = self.defs[id.index()].loc;
                 let what = loc
                     .and_then(|l| self.ctx.defn_at.get(&l))
                     .map_or("type", |c| c.meta);
                 let element = self.resolve_type(element, loc, || what.to_string())?;
-                DefKind::Array(ArrayType { element })
+                Some(DefKind::Array(ArrayType { element }))
             }
             Pending::Alternate(variants) => {
                 let variants = variants.clone();
                 // Only the kind of the pending definition is needed now.
-                self.entries[id.index()].pending = Pending::Alternate(Rc::new(Vec::new()));
+                self.pending[id.index()] = Pending::Alternate(Rc::new(Vec::new()));
                 self.check_type_features(id)?;
-                DefKind::Alternate(AlternateType {
+                Some(DefKind::Alternate(AlternateType {
                     variants: self.check_alternate(id, &variants)?,
-                })
+                }))
             }
-            Pending::Command(c) => {
-                let PCommand { arg, ret, flags } = PCommand::clone(c);
-                DefKind::Command(self.check_command(id, arg, ret, flags)?)
+            Pending::Command(_) => {
+                // What is pending is done with once taken: only the kind is
+                // asked from now on.
+                let Pending::Command(c) = &mut self.pending[id.index()] else {
+                    unreachable!("a command");
+                };
+                let PCommand { arg, ret, flags } = *c.take().expect("a command is checked once");
+                Some(DefKind::Command(self.check_command(id, arg, ret, flags)?))
             }
-            Pending::Event { arg, boxed } => {
-                let (arg, boxed) = (arg.clone(), *boxed);
+            Pending::Event { .. } => {
+                let Pending::Event { arg, boxed } = &mut self.pending[id.index()] else {
+                    unreachable!("an event");
+                };
+                let (arg, boxed) = (arg.take(), *boxed);
                 self.check_definition_features(id)?;
-                let loc = self.entries[id.index()].loc;
+                let loc = self.defs[id.index()].loc;
                 let arg_type = match arg {
                     Some(a) => Some(self.check_arg_type(&a, loc, "event", boxed)?),
                     None => None,
                 };
-                DefKind::Event(Event { arg_type, boxed })
+                Some(DefKind::Event(Event { arg_type, boxed }))
             }
         };
-        self.kinds[id.index()] = Some(kind);
+        if let Some(kind) = kind {
+            self.defs[id.index()].kind = kind;
+        }
         self.state[id.index()] = State::Done;
         Ok(())
     }
 
     fn check_definition_features(&self, id: DefId) -> Result<(), Diagnostic> {
-        let e = &self.entries[id.index()];
+        let e = &self.defs[id.index()];
         self.check_features_clash(&e.features, &e.name, e.loc)
     }
 
@@ -141,7 +147,7 @@ impl Builder<'_> {
     /// not allowed.
     fn check_type_features(&self, id: DefId) -> Result<(), Diagnostic> {
         self.check_definition_features(id)?;
-        let e = &self.entries[id.index()];
+        let e = &self.defs[id.index()];
         for f in &e.features {
             if SPECIAL_FEATURES.contains(&f.name.as_str()) {
                 return Err(self.error(
@@ -154,72 +160,66 @@ impl Builder<'_> {
     }
 
     pub(super) fn object(&self, id: DefId) -> &ObjectType {
-        match &self.kinds[id.index()] {
-            Some(DefKind::Object(o)) => o,
+        match &self.defs[id.index()].kind {
+            DefKind::Object(o) => o,
             _ => unreachable!("an object type that was checked"),
         }
     }
 
-    fn pobject(&self, id: DefId) -> Option<&Rc<PObject>> {
-        match &self.entries[id.index()].pending {
-            Pending::Object(o) => Some(o),
-            _ => None,
-        }
+    /// Whether `id` is a struct or union.
+    fn is_object(&self, id: DefId) -> bool {
+        matches!(self.pending[id.index()], Pending::Object { .. })
     }
 
     /// Enumeration type `id`, checked or not.
     pub(super) fn enum_type(&self, id: DefId) -> Option<&EnumType> {
-        match (&self.kinds[id.index()], &self.entries[id.index()].pending) {
-            (Some(DefKind::Enum(e)), _) | (None, Pending::Enum(e)) => Some(e),
+        match &self.defs[id.index()].kind {
+            DefKind::Enum(e) => Some(e),
             _ => None,
         }
     }
 
     fn is_union(&self, id: DefId) -> bool {
-        self.pobject(id).is_some_and(|o| o.variants.is_some())
+        matches!(
+            self.pending[id.index()],
+            Pending::Object { union: true, .. }
+        )
     }
 
-    fn check_member(&self, m: &PMember, loc: Option<Loc>) -> Result<Member, Diagnostic> {
+    /// The type of member `m` of object type `owner`, whose features must
+    /// not clash.
+    fn member_type(&self, m: &PMember, owner: DefId) -> Result<DefId, Diagnostic> {
+        let loc = self.defs[owner.index()].loc;
         let seen = Seen {
             role: Role::Member,
             name: &m.name,
-            defined_in: &m.defined_in,
+            defined_in: &self.defs[owner.index()].name,
         };
-        let ty = self.resolve_type(&m.ty, m.loc, || {
-            m.describe
-                .clone()
-                .unwrap_or_else(|| self.describe_member(seen, m.loc))
+        let ty = self.resolve_type(&m.ty, loc, || match &m.describe {
+            Some(d) => d.to_string(),
+            None => self.describe_member(seen, loc),
         })?;
         self.check_features_clash(&m.features, &m.name, loc)?;
-        Ok(Member {
-            name: m.name.clone(),
-            ty,
-            optional: m.optional,
-            ifcond: m.ifcond.clone(),
-            features: m.features.clone(),
-            defined_in: self.index[&*m.defined_in],
-            since: None,
-            presence: Presence::FIRST,
-        })
+        Ok(ty)
     }
 
     fn check_object(&mut self, id: DefId) -> Result<(), Diagnostic> {
         match self.state[id.index()] {
             State::Done => return Ok(()),
             State::InProgress => {
-                let e = &self.entries[id.index()];
+                let e = &self.defs[id.index()];
                 return Err(self.error(e.loc, format!("object {} contains itself", e.name)));
             }
             State::Unchecked => {}
         }
         self.state[id.index()] = State::InProgress;
         self.check_type_features(id)?;
-        let loc = self.entries[id.index()].loc;
+        let loc = self.defs[id.index()].loc;
         // Bases and branches are checked recursively; a chain this long is
         // no real schema, and the stack must not overflow on it.
         self.depth += 1;
         if self.depth > MAX_CHECK_DEPTH {
-            let e = &self.entries[id.index()];
+            let e = &self.defs[id.index()];
             return Err(self.error(e.loc, format!("object {} is nested too deeply", e.name)));
         }
         let result = self.check_object_members(id, loc);
@@ -228,11 +228,20 @@ impl Builder<'_> {
     }
 
     fn check_object_members(&mut self, id: DefId, loc: Option<Loc>) -> Result<(), Diagnostic> {
-        let p = Rc::clone(self.pobject(id).expect("an object type"));
+        // The pending definition is taken apart into the checked one: only
+        // whether the type is a union is asked from now on.
+        let Pending::Object { unchecked, .. } = &mut self.pending[id.index()] else {
+            unreachable!("an object type");
+        };
+        let PObject {
+            base,
+            local,
+            variants: pvariants,
+        } = *unchecked.take().expect("an object type is checked once");
         let mut base_id = None;
-        if let Some(base_name) = &p.base {
+        if let Some(base_name) = &base {
             let b = self.resolve_type(base_name, loc, || "'base'".to_string())?;
-            if self.pobject(b).is_none() || self.is_union(b) {
+            if !self.is_object(b) || self.is_union(b) {
                 return Err(self.error(
                     loc,
                     format!("'base' requires a struct type, {} isn't", self.describe(b)),
@@ -242,32 +251,42 @@ impl Builder<'_> {
             base_id = Some(b);
         }
         // Base members first, then local ones, each checked as it comes.
-        let mut local_members = Vec::with_capacity(p.local.len());
+        let mut types = Vec::with_capacity(local.len());
         {
             let base_len = base_id.map_or(0, |b| self.object(b).members.len());
-            let mut seen = SeenMap::with_capacity(base_len + p.local.len());
+            let mut seen = SeenMap::with_capacity(base_len + local.len());
             if let Some(b) = base_id {
                 self.object_clash(b, loc, &mut seen, &mut Vec::new())?;
             }
-            for m in &p.local {
-                let member = self.check_member(m, loc)?;
+            for m in &local {
+                types.push(self.member_type(m, id)?);
                 self.check_clash(
                     Seen {
                         role: Role::Member,
                         name: &m.name,
-                        defined_in: &m.defined_in,
+                        defined_in: &self.defs[id.index()].name,
                     },
                     loc,
                     &mut seen,
                 )?;
-                local_members.push(member);
             }
         }
         let base_members = base_id.map_or(&[][..], |b| &self.object(b).members[..]);
-        let mut members = Vec::with_capacity(base_members.len() + local_members.len());
+        let local_count = local.len();
+        let mut members = Vec::with_capacity(base_members.len() + local_count);
         members.extend(base_members.iter().cloned());
-        members.extend(local_members.iter().cloned());
-        let variants = match &p.variants {
+        // The local members move from the pending definition.
+        members.extend(local.into_iter().zip(types).map(|(m, ty)| Member {
+            name: m.name.into(),
+            ty,
+            optional: m.optional,
+            ifcond: m.ifcond,
+            features: m.features.into(),
+            defined_in: id,
+            since: None,
+            presence: Presence::FIRST,
+        }));
+        let variants = match &pvariants {
             None => None,
             Some(v) => Some(self.check_branches(loc, &v.tag, &v.branches, &members)?),
         };
@@ -278,20 +297,8 @@ impl Builder<'_> {
             }
             self.variants_clash(v, loc, &mut seen)?;
         }
-        self.kinds[id.index()] = Some(DefKind::Object(ObjectType {
-            base: base_id,
-            local_members,
-            members,
-            variants,
-        }));
-        // The unresolved members are done with: only whether the type is a
-        // union is asked from now on.
-        let done = if p.variants.is_some() {
-            &self.checked_union
-        } else {
-            &self.checked_struct
-        };
-        self.entries[id.index()].pending = Pending::Object(Rc::clone(done));
+        self.defs[id.index()].kind =
+            DefKind::Object(ObjectType::new(base_id, members, local_count, variants));
         self.state[id.index()] = State::Done;
         Ok(())
     }
@@ -305,7 +312,7 @@ impl Builder<'_> {
     ) -> Result<Variants, Diagnostic> {
         let (tag_name, kind) = match tag {
             PVariantsTag::Flat(n) => (n.as_str(), UnionKind::Flat),
-            PVariantsTag::Simple(m) => (m.name.as_str(), UnionKind::Simple),
+            PVariantsTag::Simple(m) => (&*m.name, UnionKind::Simple),
         };
         let tag_member = members
             .iter()
@@ -317,7 +324,7 @@ impl Builder<'_> {
                 format!("discriminator '{tag_name}' is not a member of 'base'"),
             ));
         };
-        let defined_in = &self.entries[tag_member.defined_in.index()].name;
+        let defined_in = &self.defs[tag_member.defined_in.index()].name;
         let base_desc = if defined_in.starts_with("q_") {
             "'base'".to_string()
         } else {
@@ -379,7 +386,7 @@ impl Builder<'_> {
                     ),
                 ));
             }
-            if self.pobject(ty).is_none() {
+            if !self.is_object(ty) {
                 return Err(self.error(
                     loc,
                     format!(
@@ -415,7 +422,7 @@ impl Builder<'_> {
         boxed: bool,
     ) -> Result<DefId, Diagnostic> {
         let t = self.resolve_type(arg, loc, || format!("{what}'s 'data'"))?;
-        if self.pobject(t).is_none() {
+        if !self.is_object(t) {
             return Err(self.error(
                 loc,
                 format!("{what}'s 'data' cannot take {}", self.describe(t)),
@@ -446,12 +453,12 @@ impl Builder<'_> {
     fn check_command(
         &mut self,
         id: DefId,
-        arg: Option<String>,
-        ret: Option<String>,
+        arg: Option<Box<str>>,
+        ret: Option<Box<str>>,
         mut flags: Command,
     ) -> Result<Command, Diagnostic> {
         self.check_definition_features(id)?;
-        let loc = self.entries[id.index()].loc;
+        let loc = self.defs[id.index()].loc;
         if let Some(a) = arg {
             flags.arg_type = Some(self.check_arg_type(&a, loc, "command", flags.boxed)?);
         }
@@ -459,13 +466,13 @@ impl Builder<'_> {
             let t = self.resolve_type(&r, loc, || "command's 'returns'".to_string())?;
             if !self
                 .returns_exceptions
-                .contains(self.entries[id.index()].name.as_str())
+                .contains(self.defs[id.index()].name.as_str())
             {
-                let element = match &self.entries[t.index()].pending {
+                let element = match &self.pending[t.index()] {
                     Pending::Array { element } => self.lookup_type(element).unwrap_or(t),
                     _ => t,
                 };
-                if self.pobject(element).is_none() {
+                if !self.is_object(element) {
                     return Err(self.error(
                         loc,
                         format!("command's 'returns' cannot take {}", self.describe(t)),

@@ -87,8 +87,7 @@ pub(super) type SeenMap<'a> = HashMap<CName<'a>, Seen<'a>>;
 
 impl Builder<'_> {
     fn context_name(&self, loc: Option<Loc>) -> Option<&str> {
-        loc.and_then(|l| self.ctx.defn_at.get(&l))
-            .map(|c| c.name.as_str())
+        loc.and_then(|l| self.ctx.defn_at.get(&l)).map(|c| &*c.name)
     }
 
     /// QEMU's `QAPISchemaMember.describe(info)`.
@@ -162,7 +161,7 @@ impl Builder<'_> {
         Seen {
             role: Role::Member,
             name: &m.name,
-            defined_in: &self.entries[m.defined_in.index()].name,
+            defined_in: &self.defs[m.defined_in.index()].name,
         }
     }
 

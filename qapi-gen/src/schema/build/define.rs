@@ -6,22 +6,24 @@
 use std::rc::Rc;
 
 use super::pending::{
-    Entry, PCommand, PMember, PObject, PVariant, PVariants, PVariantsTag, Pending,
+    Entry, PCommand, PMember, PObject, PVariant, PVariants, PVariantsTag, Pending, UNCHECKED,
 };
-use super::{Builder, Entity, FeatureUse};
+use super::{Builder, FeatureUse};
 use crate::diag::{Diagnostic, Note};
 use crate::expr::{self, DefBody, FeatureDef, MemberDef, TypeOrMembers, TypeRef};
-use crate::schema::{Builtin, Command, Cond, DefId, EnumType, EnumValue, Feature, Presence};
+use crate::schema::{
+    Builtin, Command, Cond, DefId, DefKind, Definition, EnumType, EnumValue, Feature, Presence,
+};
 use crate::source::Loc;
 
 impl Builder<'_> {
     fn def_definition(&mut self, entry: Entry) -> Result<DefId, Diagnostic> {
-        let id = DefId(self.entries.len() as u32);
-        let (name, loc) = (entry.name.clone(), entry.loc);
-        self.entries.push(entry);
-        self.entities.push(Entity::Def(id));
-        if let Some(&other) = self.index.get(&name) {
-            return Err(match self.entries[other.index()].loc {
+        let id = DefId(self.defs.len() as u32);
+        let (name, loc) = (entry.def.name.clone(), entry.def.loc);
+        self.defs.push(entry.def);
+        self.pending.push(entry.pending);
+        if let Some(&other) = self.index.get(name.as_str()) {
+            return Err(match self.defs[other.index()].loc {
                 Some(other_loc) => self
                     .error(loc, format!("'{name}' is already defined"))
                     .with_note(Note {
@@ -32,23 +34,39 @@ impl Builder<'_> {
                 None => self.error(loc, format!("{} is already defined", self.describe(other))),
             });
         }
-        self.index.insert(name, id);
+        self.index.insert(name.into(), id);
         Ok(id)
     }
 
     fn entry(&mut self, name: String, pending: Pending, loc: Option<Loc>) -> Entry {
         let implicit =
             loc.is_none() || name.starts_with("q_") || matches!(pending, Pending::Array { .. });
+        let kind = match pending {
+            Pending::Builtin(b) => DefKind::Builtin(b),
+            _ => UNCHECKED,
+        };
         Entry {
-            implicit,
-            name,
+            def: Definition {
+                name,
+                kind,
+                loc,
+                doc: None,
+                ifcond: None,
+                features: Vec::new(),
+                module: self.module_of_loc(loc),
+                implicit,
+                since: None,
+                presence: Presence::FIRST,
+            },
             pending,
-            loc,
-            doc: None,
-            ifcond: None,
-            features: Vec::new(),
-            module: self.module_of_loc(loc),
         }
+    }
+
+    /// The entry of enumeration `name`, its values known from the start.
+    fn enum_entry(&mut self, name: String, en: EnumType, loc: Option<Loc>) -> Entry {
+        let mut e = self.entry(name, Pending::Enum, loc);
+        e.def.kind = DefKind::Enum(en);
+        e
     }
 
     pub(super) fn def_predefineds(&mut self) -> Result<(), Diagnostic> {
@@ -62,7 +80,7 @@ impl Builder<'_> {
             local: Vec::new(),
             variants: None,
         };
-        let e = self.entry("q_empty".to_string(), Pending::Object(Rc::new(empty)), None);
+        let e = self.entry("q_empty".to_string(), Pending::object(empty), None);
         self.def_definition(e)?;
         let values = [
             "none", "qnull", "qnum", "qstring", "qdict", "qlist", "qbool",
@@ -76,12 +94,12 @@ impl Builder<'_> {
             presence: Presence::FIRST,
         })
         .collect();
-        let e = self.entry(
+        let e = self.enum_entry(
             "QType".to_string(),
-            Pending::Enum(EnumType {
+            EnumType {
                 values,
                 prefix: None,
-            }),
+            },
             None,
         );
         self.def_definition(e)?;
@@ -112,7 +130,7 @@ impl Builder<'_> {
             let e = self.entry(
                 name.clone(),
                 Pending::Array {
-                    element: element.to_string(),
+                    element: element.into(),
                 },
                 loc,
             );
@@ -132,25 +150,22 @@ impl Builder<'_> {
         &mut self,
         members: Vec<MemberDef>,
         loc: Loc,
-        defined_in: &str,
     ) -> Result<Vec<PMember>, Diagnostic> {
-        let defined_in: Rc<str> = defined_in.into();
-        members
-            .into_iter()
-            .map(|m| {
-                let ty = self.type_name(m.ty, loc)?;
-                Ok(PMember {
-                    name: m.name,
-                    ty,
-                    optional: m.optional,
-                    ifcond: m.ifcond,
-                    features: self.make_features(m.features, Some(loc)),
-                    loc: Some(loc),
-                    defined_in: Rc::clone(&defined_in),
-                    describe: None,
-                })
-            })
-            .collect()
+        // Sized up front: collecting from a fallible iterator would start
+        // every list at room for four.
+        let mut out = Vec::with_capacity(members.len());
+        for m in members {
+            let ty = self.type_name(m.ty, loc)?;
+            out.push(PMember {
+                name: m.name.into(),
+                ty: ty.into(),
+                optional: m.optional,
+                ifcond: m.ifcond,
+                features: self.make_features(m.features, Some(loc)).into(),
+                describe: None,
+            });
+        }
+        Ok(out)
     }
 
     /// The wrapper `q_obj_TYPE-wrapper` of a 5.2 simple union's branch: an
@@ -163,23 +178,21 @@ impl Builder<'_> {
         branch: &str,
     ) -> Result<String, Diagnostic> {
         let name = format!("q_obj_{ty}-wrapper");
-        if !self.index.contains_key(&name) {
+        if !self.index.contains_key(name.as_str()) {
             let data = PMember {
-                name: "data".to_string(),
-                ty,
+                name: "data".into(),
+                ty: ty.into(),
                 optional: false,
                 ifcond: None,
-                features: Vec::new(),
-                loc: Some(loc),
-                defined_in: name.as_str().into(),
-                describe: Some(format!("branch '{branch}'")),
+                features: Box::default(),
+                describe: Some(format!("branch '{branch}'").into()),
             };
             let object = PObject {
                 base: None,
                 local: vec![data],
                 variants: None,
             };
-            let e = self.entry(name.clone(), Pending::Object(Rc::new(object)), Some(loc));
+            let e = self.entry(name.clone(), Pending::object(object), Some(loc));
             self.def_definition(e)?;
         }
         Ok(name)
@@ -191,7 +204,7 @@ impl Builder<'_> {
         &mut self,
         name: &str,
         loc: Loc,
-        ifcond: Option<Cond>,
+        ifcond: Option<Box<Cond>>,
         role: &str,
         members: Vec<MemberDef>,
     ) -> Result<Option<String>, Diagnostic> {
@@ -199,15 +212,15 @@ impl Builder<'_> {
             return Ok(None);
         }
         let name = format!("q_obj_{name}-{role}");
-        let members = self.make_members(members, loc, &name)?;
-        if !self.index.contains_key(&name) {
+        let members = self.make_members(members, loc)?;
+        if !self.index.contains_key(name.as_str()) {
             let object = PObject {
                 base: None,
                 local: members,
                 variants: None,
             };
-            let mut e = self.entry(name.clone(), Pending::Object(Rc::new(object)), Some(loc));
-            e.ifcond = ifcond;
+            let mut e = self.entry(name.clone(), Pending::object(object), Some(loc));
+            e.def.ifcond = ifcond;
             self.def_definition(e)?;
         }
         Ok(Some(name))
@@ -218,6 +231,7 @@ impl Builder<'_> {
         let name = def.name;
         let features = self.make_features(def.features, Some(loc));
         let ifcond = def.ifcond;
+        let mut enum_type = None;
         let pending = match def.body {
             DefBody::Enum { values, prefix } => {
                 let values = values
@@ -230,15 +244,16 @@ impl Builder<'_> {
                         presence: Presence::FIRST,
                     })
                     .collect();
-                Pending::Enum(EnumType { values, prefix })
+                enum_type = Some(EnumType { values, prefix });
+                Pending::Enum
             }
             DefBody::Struct { base, members } => {
-                let local = self.make_members(members, loc, &name)?;
-                Pending::Object(Rc::new(PObject {
-                    base,
+                let local = self.make_members(members, loc)?;
+                Pending::object(PObject {
+                    base: base.map(Into::into),
                     local,
                     variants: None,
-                }))
+                })
             }
             DefBody::Union {
                 base,
@@ -264,14 +279,14 @@ impl Builder<'_> {
                         implicit: false,
                     });
                 }
-                Pending::Object(Rc::new(PObject {
-                    base,
+                Pending::object(PObject {
+                    base: base.map(Into::into),
                     local: Vec::new(),
-                    variants: Some(PVariants {
+                    variants: Some(Box::new(PVariants {
                         tag: PVariantsTag::Flat(tag),
                         branches: variants,
-                    }),
-                }))
+                    })),
+                })
             }
             DefBody::Union { branches, .. } => {
                 // A QEMU 5.2 simple union: each branch wrapped in an object
@@ -300,35 +315,33 @@ impl Builder<'_> {
                         presence: Presence::FIRST,
                     })
                     .collect();
-                let mut e = self.entry(
+                let mut e = self.enum_entry(
                     kind_name.clone(),
-                    Pending::Enum(EnumType {
+                    EnumType {
                         values,
                         prefix: None,
-                    }),
+                    },
                     Some(loc),
                 );
-                e.ifcond = ifcond.clone();
-                e.implicit = true;
+                e.def.ifcond = ifcond.clone();
+                e.def.implicit = true;
                 self.def_definition(e)?;
                 let tag = PMember {
-                    name: "type".to_string(),
-                    ty: kind_name,
+                    name: "type".into(),
+                    ty: kind_name.into(),
                     optional: false,
                     ifcond: None,
-                    features: Vec::new(),
-                    loc: Some(loc),
-                    defined_in: name.as_str().into(),
+                    features: Box::default(),
                     describe: None,
                 };
-                Pending::Object(Rc::new(PObject {
+                Pending::object(PObject {
                     base: None,
                     local: vec![tag.clone()],
-                    variants: Some(PVariants {
+                    variants: Some(Box::new(PVariants {
                         tag: PVariantsTag::Simple(Box::new(tag)),
                         branches: variants,
-                    }),
-                }))
+                    })),
+                })
             }
             DefBody::Alternate { branches } => {
                 let mut variants = Vec::with_capacity(branches.len());
@@ -371,17 +384,27 @@ impl Builder<'_> {
                     allow_preconfig,
                     coroutine,
                 };
-                Pending::Command(Box::new(PCommand { arg, ret, flags }))
+                Pending::Command(Some(Box::new(PCommand {
+                    arg: arg.map(Into::into),
+                    ret: ret.map(Into::into),
+                    flags,
+                })))
             }
             DefBody::Event { data, boxed } => {
                 let arg = self.arg_type(&name, loc, ifcond.clone(), data)?;
-                Pending::Event { arg, boxed }
+                Pending::Event {
+                    arg: arg.map(Into::into),
+                    boxed,
+                }
             }
         };
-        let mut e = self.entry(name, pending, Some(loc));
-        e.doc = def.doc;
-        e.ifcond = ifcond;
-        e.features = features;
+        let mut e = match enum_type {
+            Some(en) => self.enum_entry(name, en, Some(loc)),
+            None => self.entry(name, pending, Some(loc)),
+        };
+        e.def.doc = def.doc;
+        e.def.ifcond = ifcond;
+        e.def.features = features;
         self.def_definition(e)?;
         Ok(())
     }
@@ -390,7 +413,7 @@ impl Builder<'_> {
         &mut self,
         name: &str,
         loc: Loc,
-        ifcond: Option<Cond>,
+        ifcond: Option<Box<Cond>>,
         data: Option<TypeOrMembers>,
     ) -> Result<Option<String>, Diagnostic> {
         match data {

@@ -6,11 +6,10 @@ use std::collections::HashMap;
 
 use super::Builder;
 use super::clash::Role;
-use super::pending::Entry;
 use crate::Ctx;
 use crate::diag::{Diagnostic, Lint};
 use crate::doc::{ArgSection, Doc};
-use crate::schema::{Command, DefId, DefKind, Event, UnionKind};
+use crate::schema::{Command, DefId, DefKind, Definition, Event, UnionKind};
 use crate::source::Loc;
 
 impl Builder<'_> {
@@ -18,8 +17,7 @@ impl Builder<'_> {
     /// as QEMU's `connect_doc` does.
     pub(super) fn connect_doc(&mut self, id: DefId, doc_index: usize) -> Result<(), Diagnostic> {
         let Builder {
-            entries,
-            kinds,
+            defs,
             docs,
             connected,
             ctx,
@@ -35,8 +33,7 @@ impl Builder<'_> {
         };
         let symbol = doc.symbol.as_deref().unwrap_or_default();
         let mut linker = DocLinker {
-            entries,
-            kinds,
+            defs,
             args: index(&doc.args),
             features: index(&doc.features),
             excepted: pragma.documentation_exceptions.iter().any(|s| s == symbol),
@@ -108,8 +105,8 @@ impl Connected {
 /// Connects one documentation block to the members and features it
 /// describes.
 struct DocLinker<'b> {
-    entries: &'b [Entry],
-    kinds: &'b [Option<DefKind>],
+    /// The definitions, checked as far as documentation is connected.
+    defs: &'b [Definition],
     /// The position of each member and feature description, by name;
     /// undocumented members get theirs as they are found.
     args: HashMap<String, usize>,
@@ -127,13 +124,13 @@ struct DocLinker<'b> {
 
 impl DocLinker<'_> {
     fn connect(&mut self, id: DefId) -> Result<(), Diagnostic> {
-        let (entries, kinds) = (self.entries, self.kinds);
-        let e = &entries[id.index()];
+        let defs = self.defs;
+        let e = &defs[id.index()];
         for f in &e.features {
             self.feature(&f.name, e.loc)?;
         }
-        match &kinds[id.index()] {
-            Some(DefKind::Enum(en)) => {
+        match &e.kind {
+            DefKind::Enum(en) => {
                 for v in &en.values {
                     self.member(Role::Value, &v.name, e.loc)?;
                     for f in &v.features {
@@ -141,9 +138,9 @@ impl DocLinker<'_> {
                     }
                 }
             }
-            Some(DefKind::Object(obj)) => {
+            DefKind::Object(obj) => {
                 if let Some(b) = obj.base
-                    && entries[b.index()].name.starts_with("q_")
+                    && defs[b.index()].name.starts_with("q_")
                 {
                     self.connect(b)?;
                 }
@@ -154,7 +151,7 @@ impl DocLinker<'_> {
                     .as_ref()
                     .is_some_and(|v| v.kind == UnionKind::Simple);
                 if !simple || self.args.contains_key("type") {
-                    for m in &obj.local_members {
+                    for m in obj.local_members() {
                         self.member(Role::Member, &m.name, e.loc)?;
                         for f in &m.features {
                             self.feature(&f.name, e.loc)?;
@@ -162,17 +159,17 @@ impl DocLinker<'_> {
                     }
                 }
             }
-            Some(DefKind::Alternate(alt)) => {
+            DefKind::Alternate(alt) => {
                 for v in &alt.variants {
                     self.member(Role::Branch, &v.name, e.loc)?;
                 }
             }
-            Some(DefKind::Command(Command {
+            DefKind::Command(Command {
                 arg_type: Some(a), ..
-            }))
-            | Some(DefKind::Event(Event {
+            })
+            | DefKind::Event(Event {
                 arg_type: Some(a), ..
-            })) if entries[a.index()].name.starts_with("q_") => {
+            }) if defs[a.index()].name.starts_with("q_") => {
                 self.connect(*a)?;
             }
             _ => {}

@@ -20,11 +20,10 @@ mod pending;
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
 
 use self::docs::Connected;
-use self::pending::{Entry, PObject, PVariants, PVariantsTag, Pending};
-use super::{DefId, DefKind, Definition, Module, ModuleId, Origin, Presence, Schema};
+use self::pending::Pending;
+use super::{DefId, Definition, Module, ModuleId, Origin, Schema};
 use crate::Ctx;
 use crate::diag::Diagnostic;
 use crate::doc::Doc;
@@ -43,11 +42,13 @@ enum State {
     Done,
 }
 
-/// What the schema holds, in order: include directives and definitions.
+/// An include directive, and where it stands among the definitions.
 #[derive(Clone, Copy)]
-enum Entity {
-    Include { module: ModuleId, from: ModuleId },
-    Def(DefId),
+struct IncludeAt {
+    /// How many definitions were entered before it.
+    defs_before: usize,
+    module: ModuleId,
+    from: ModuleId,
 }
 
 /// A feature name and where it was first used (`None` for the special
@@ -62,9 +63,14 @@ struct Builder<'a> {
     ctx: &'a mut Ctx,
     pragma: Pragma,
     docs: Vec<Doc>,
-    entries: Vec<Entry>,
-    entities: Vec<Entity>,
-    index: HashMap<String, DefId>,
+    /// The definitions entered, in the model's form; each is complete once
+    /// checked ([`pending::UNCHECKED`]).
+    defs: Vec<Definition>,
+    /// What of each definition is still to be checked.
+    pending: Vec<Pending>,
+    /// The include directives, in order.
+    includes: Vec<IncludeAt>,
+    index: HashMap<Box<str>, DefId>,
     modules: Vec<Module>,
     module_index: HashMap<String, ModuleId>,
     schema_dir: PathBuf,
@@ -73,7 +79,6 @@ struct Builder<'a> {
     feature_names: HashSet<String>,
     // Check state.
     state: Vec<State>,
-    kinds: Vec<Option<DefKind>>,
     /// For each documentation block, which member and feature descriptions
     /// were connected to what they describe.
     connected: Vec<Connected>,
@@ -83,11 +88,11 @@ struct Builder<'a> {
     depth: usize,
     /// The `command-returns-exceptions` pragma, as a set.
     returns_exceptions: HashSet<String>,
-    /// What a struct's and a union's pending definition become once they
-    /// are checked: all that is asked of them then is which they are.
-    checked_struct: Rc<PObject>,
-    checked_union: Rc<PObject>,
 }
+
+/// How many definitions every schema has: the built-in types and their
+/// arrays, `q_empty` and `QType`.
+const PREDEFINED_DEFS: usize = 2 * super::Builtin::ALL.len() + 2;
 
 /// How deep bases and branches may nest.
 const MAX_CHECK_DEPTH: usize = 1000;
@@ -99,7 +104,7 @@ const MAX_CHECK_DEPTH: usize = 1000;
 /// QEMU, which checks every expression before entering any, an error in
 /// entering one is reported only if every expression passes its checks.
 pub(crate) fn build(ctx: &mut Ctx, mut parsed: Parsed) -> Result<Schema, Diagnostic> {
-    let exprs = std::mem::take(&mut parsed.exprs);
+    let mut exprs = std::mem::take(&mut parsed.exprs);
     let checker = expr::Exceptions::new(&parsed.pragma);
     let root = ctx.sources.path(crate::FileId(0)).to_path_buf();
     let schema_dir = absolute(root.parent().unwrap_or(Path::new("")));
@@ -109,25 +114,14 @@ pub(crate) fn build(ctx: &mut Ctx, mut parsed: Parsed) -> Result<Schema, Diagnos
         .iter()
         .cloned()
         .collect();
-    let checked = |variants| {
-        Rc::new(PObject {
-            base: None,
-            local: Vec::new(),
-            variants,
-        })
-    };
     let mut b = Builder {
         ctx,
         returns_exceptions,
-        checked_struct: checked(None),
-        checked_union: checked(Some(PVariants {
-            tag: PVariantsTag::Flat(String::new()),
-            branches: Vec::new(),
-        })),
         pragma: parsed.pragma,
         docs: parsed.docs,
-        entries: Vec::new(),
-        entities: Vec::new(),
+        defs: Vec::new(),
+        pending: Vec::new(),
+        includes: Vec::new(),
         index: HashMap::new(),
         modules: Vec::new(),
         module_index: HashMap::new(),
@@ -141,16 +135,35 @@ pub(crate) fn build(ctx: &mut Ctx, mut parsed: Parsed) -> Result<Schema, Diagnos
             .collect(),
         feature_names: SPECIAL_FEATURES.iter().map(|f| f.to_string()).collect(),
         state: Vec::new(),
-        kinds: Vec::new(),
         connected: Vec::new(),
         file_modules: HashMap::new(),
         depth: 0,
     };
     b.make_module_named(BUILTIN_MODULE.to_string());
     b.make_module(&root);
+    // Room for the predefined types, and for each expression, its
+    // definition and one implicit type (its argument struct or an array
+    // type): more is rare.  The tables then need not grow by copying,
+    // which for a large schema would hold two copies of the largest of
+    // them at once; room left unused is never written, so costs no memory.
+    let room = PREDEFINED_DEFS + 2 * exprs.len();
+    b.defs.reserve(room);
+    b.pending.reserve(room);
     b.def_predefineds()?;
+    // The index of names and the definitions' contexts are tables of at
+    // least one entry per expression: made that large at once, they need
+    // not copy themselves as they grow.
+    b.index.reserve(PREDEFINED_DEFS + exprs.len());
+    b.ctx.defn_at.reserve(exprs.len());
     let mut entering_error = None;
-    for e in exprs {
+    // The expressions are taken off the end of the list reversed, and the
+    // list is shrunk as it empties, so that the room of those entered is
+    // given back as the definitions grow.
+    exprs.reverse();
+    while let Some(e) = exprs.pop() {
+        if exprs.len() < exprs.capacity() / 2 {
+            exprs.shrink_to_fit();
+        }
         let item = checker.check(b.ctx, &b.docs, &b.pragma, e)?;
         if entering_error.is_some() {
             continue;
@@ -159,7 +172,11 @@ pub(crate) fn build(ctx: &mut Ctx, mut parsed: Parsed) -> Result<Schema, Diagnos
             Item::Include { path, loc } => {
                 let module = b.make_module(&path);
                 let from = b.module_of_loc(Some(loc));
-                b.entities.push(Entity::Include { module, from });
+                b.includes.push(IncludeAt {
+                    defs_before: b.defs.len(),
+                    module,
+                    from,
+                });
             }
             Item::Def(def) => entering_error = b.def_expr(def).err(),
         }
@@ -234,7 +251,7 @@ impl Builder<'_> {
 
     fn is_type(&self, id: DefId) -> bool {
         !matches!(
-            self.entries[id.index()].pending,
+            self.pending[id.index()],
             Pending::Command(_) | Pending::Event { .. }
         )
     }
@@ -245,13 +262,13 @@ impl Builder<'_> {
 
     /// QEMU's `describe()` of a definition.
     fn describe(&self, id: DefId) -> String {
-        let e = &self.entries[id.index()];
-        match &e.pending {
+        let e = &self.defs[id.index()];
+        match &self.pending[id.index()] {
             Pending::Builtin(_) => format!("built-in type '{}'", e.name),
-            Pending::Enum(_) => format!("enum type '{}'", e.name),
+            Pending::Enum => format!("enum type '{}'", e.name),
             Pending::Array { element } => format!("array type ['{element}']"),
-            Pending::Object(o) if o.variants.is_some() => format!("union type '{}'", e.name),
-            Pending::Object(_) => format!("struct type '{}'", e.name),
+            Pending::Object { union: true, .. } => format!("union type '{}'", e.name),
+            Pending::Object { .. } => format!("struct type '{}'", e.name),
             Pending::Alternate(_) => format!("alternate type '{}'", e.name),
             Pending::Command(_) => format!("command '{}'", e.name),
             Pending::Event { .. } => format!("event '{}'", e.name),
@@ -269,31 +286,30 @@ impl Builder<'_> {
             path: root,
         };
         let Builder {
-            entries,
-            kinds,
-            modules,
-            docs,
+            ctx,
             pragma,
-            feature_dict,
+            docs,
+            defs,
+            pending,
+            includes,
             index,
-            ..
+            modules,
+            module_index,
+            schema_dir: _,
+            feature_dict,
+            feature_names,
+            state,
+            connected,
+            file_modules,
+            depth: _,
+            returns_exceptions,
         } = self;
-        let defs = entries
-            .into_iter()
-            .zip(kinds)
-            .map(|(e, kind)| Definition {
-                name: e.name,
-                kind: kind.expect("every definition checked"),
-                loc: e.loc,
-                doc: e.doc,
-                ifcond: e.ifcond,
-                features: e.features,
-                module: e.module,
-                implicit: e.implicit,
-                since: None,
-                presence: Presence::FIRST,
-            })
-            .collect();
+        // What only checking needed goes before the model is annotated:
+        // the definitions' contexts serve error messages, and there are
+        // none after checking.
+        ctx.defn_at = HashMap::new();
+        drop((pending, includes, module_index, feature_names, state));
+        drop((connected, file_modules, returns_exceptions));
         let mut schema = Schema {
             sources: Default::default(),
             warnings: Vec::new(),

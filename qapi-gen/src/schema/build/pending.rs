@@ -3,66 +3,72 @@
 
 use std::rc::Rc;
 
-use super::super::{Builtin, Command, Cond, EnumType, Feature, ModuleId};
+use super::super::{Builtin, Command, Cond, DefKind, Definition, Feature};
 use crate::source::Loc;
 
-/// A member before its type is resolved.
+/// A member before its type is resolved.  (It is defined by the object
+/// type listing it, on that type's line.  Its lists and strings never grow,
+/// so are kept without room to.)
 #[derive(Clone, Debug)]
 pub(super) struct PMember {
-    pub(super) name: String,
-    pub(super) ty: String,
+    pub(super) name: Box<str>,
+    pub(super) ty: Box<str>,
     pub(super) optional: bool,
-    pub(super) ifcond: Option<Cond>,
-    pub(super) features: Vec<Feature>,
-    pub(super) loc: Option<Loc>,
-    /// The name of the type defining it (shared by its members).
-    pub(super) defined_in: Rc<str>,
+    pub(super) ifcond: Option<Box<Cond>>,
+    pub(super) features: Box<[Feature]>,
     /// How messages name it, when not as QEMU names a member: a 5.2 simple
     /// union's wrapper member is its branch.
-    pub(super) describe: Option<String>,
+    pub(super) describe: Option<Box<str>>,
 }
 
 #[derive(Clone, Debug)]
 pub(super) struct PVariant {
     pub(super) name: String,
     pub(super) ty: String,
-    pub(super) ifcond: Option<Cond>,
+    pub(super) ifcond: Option<Box<Cond>>,
     pub(super) loc: Option<Loc>,
     pub(super) defined_in: String,
     pub(super) implicit: bool,
 }
 
-#[derive(Clone, Debug)]
+/// What of a definition is still to be checked, and what kind it is.
+#[derive(Debug)]
 pub(super) enum Pending {
     Builtin(Builtin),
-    Enum(EnumType),
+    /// (The values are in the definition's kind from the start.)
+    Enum,
     Array {
-        element: String,
+        element: Box<str>,
     },
-    Object(Rc<PObject>),
+    /// A struct or union: whether a union, and until checked, the rest.
+    Object {
+        union: bool,
+        unchecked: Option<Box<PObject>>,
+    },
     Alternate(Rc<Vec<PVariant>>),
     /// (Boxed: the other kinds are smaller, and every pending definition
-    /// has room for the largest.)
-    Command(Box<PCommand>),
+    /// has room for the largest.  Taken when the command is checked.)
+    Command(Option<Box<PCommand>>),
     Event {
-        arg: Option<String>,
+        /// (Taken when the event is checked.)
+        arg: Option<Box<str>>,
         boxed: bool,
     },
 }
 
 #[derive(Clone, Debug)]
 pub(super) struct PCommand {
-    pub(super) arg: Option<String>,
-    pub(super) ret: Option<String>,
+    pub(super) arg: Option<Box<str>>,
+    pub(super) ret: Option<Box<str>>,
     pub(super) flags: Command,
 }
 
 #[derive(Debug)]
 pub(super) struct PObject {
-    pub(super) base: Option<String>,
+    pub(super) base: Option<Box<str>>,
     pub(super) local: Vec<PMember>,
-    /// A union's tag and branches.
-    pub(super) variants: Option<PVariants>,
+    /// A union's tag and branches.  (Boxed: most objects are structs.)
+    pub(super) variants: Option<Box<PVariants>>,
 }
 
 /// A union's tag and branches before they are checked.
@@ -81,16 +87,25 @@ pub(super) enum PVariantsTag {
     Simple(Box<PMember>),
 }
 
-pub(super) struct Entry {
-    pub(super) name: String,
-    pub(super) pending: Pending,
-    pub(super) loc: Option<Loc>,
-    pub(super) doc: Option<usize>,
-    pub(super) ifcond: Option<Cond>,
-    pub(super) features: Vec<Feature>,
-    /// File the definition's module is found by.
-    pub(super) module: ModuleId,
-    /// QEMU made it up: built-ins, arrays, `q_` objects, `QType`, a simple
-    /// union's `<Name>Kind` enum.
-    pub(super) implicit: bool,
+impl Pending {
+    /// A struct or union to be checked.
+    pub(super) fn object(p: PObject) -> Self {
+        Pending::Object {
+            union: p.variants.is_some(),
+            unchecked: Some(Box::new(p)),
+        }
+    }
 }
+
+/// A definition being entered: the model's definition, whose kind is
+/// [`UNCHECKED`] until it is checked (but for built-in types and
+/// enumerations, whose kind is known from the start), and what is still to
+/// be checked.
+pub(super) struct Entry {
+    pub(super) def: Definition,
+    pub(super) pending: Pending,
+}
+
+/// The kind an entered definition has until it is checked; the `Builder`'s
+/// `state` tells which definitions are checked.
+pub(super) const UNCHECKED: DefKind = DefKind::Builtin(Builtin::Any);
