@@ -73,11 +73,15 @@ fn find_word(bytes: &[u8], mut from: usize) -> Option<usize> {
 fn named(text: &str) -> impl Iterator<Item = (&str, Version)> + '_ {
     occurrences(text).filter_map(move |(i, v)| {
         let before = text[..i].trim_end_matches([' ', '\t', '\n']);
-        let start = before
-            .rfind(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
-            .map_or(0, |j| j + 1);
+        // The name starts after the last character that cannot be in one
+        // (which may take more than one byte); a letter outside ASCII
+        // there means a word that is no QAPI name.
+        let (start, glued) = before
+            .char_indices()
+            .rfind(|&(_, c)| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
+            .map_or((0, false), |(j, c)| (j + c.len_utf8(), c.is_alphanumeric()));
         let name = before[start..].trim_end_matches('.');
-        (!name.is_empty()).then_some((name, v))
+        (!glued && !name.is_empty()).then_some((name, v))
     })
 }
 
@@ -376,5 +380,13 @@ mod tests {
             ]
         );
         assert_eq!(named("Since 2.1").count(), 0);
+    }
+
+    #[test]
+    fn names_after_characters_of_several_bytes() {
+        // No panic, and no names cut out of words that are not names.
+        let text = "mode: über since 5.0, «fast» since 6.1, é-x since 7.0, «y» z since 8.0";
+        let found: Vec<_> = named(text).collect();
+        assert_eq!(found, [("z", Version::new(8, 0))]);
     }
 }
