@@ -117,6 +117,26 @@ fn since_oldest() {
     insta::assert_snapshot!("since-oldest-4.2", code);
 }
 
+/// Documentation in any language: a letter outside ASCII before `since`
+/// (which once panicked the checker) is no member's name, and `NAME since`
+/// after one still is.
+#[test]
+fn since_after_letters_outside_ascii() {
+    let text = "##\n# @Mode:\n#\n# Modes: über since 5.0, «fast» since 6.1, slow since 7.0\n\
+                #\n# @fast: fast\n#\n# @slow: slow\n#\n# Since: 2.0\n##\n\
+                { 'enum': 'Mode', 'data': [ 'fast', 'slow' ] }\n";
+    let schema =
+        qapi_gen::load_str("t.json", text, Mode::Default).unwrap_or_else(|e| panic!("{e}"));
+    let code = generate(&schema, &Options::default(), "t.json")
+        .map(|g| g.to_source())
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        code.contains(r#"("slow", ::qapi_types::VersionTriple::new(7, 0, 0))"#),
+        "{code}"
+    );
+    assert!(!code.contains(r#"("fast", "#), "{code}");
+}
+
 #[test]
 fn conditions_evaluated() {
     let opts = Options {
