@@ -29,7 +29,7 @@ use crate::diag::Diagnostic;
 use crate::doc::Doc;
 use crate::expr::{self, Item};
 use crate::source::{Loc, absolute};
-use crate::syntax::{Parsed, Pragma};
+use crate::syntax::{Parsed, Pragma, Scratch};
 
 const BUILTIN_MODULE: &str = "./builtin";
 const SPECIAL_FEATURES: [&str; 2] = ["deprecated", "unstable"];
@@ -160,10 +160,12 @@ pub(crate) fn build(ctx: &mut Ctx, mut parsed: Parsed) -> Result<Schema, Diagnos
     // list is shrunk as it empties, so that the room of those entered is
     // given back as the definitions grow.
     exprs.reverse();
+    let mut scratch = Scratch::default();
     while let Some(e) = exprs.pop() {
         if exprs.len() < exprs.capacity() / 2 {
             exprs.shrink_to_fit();
         }
+        let e = e.read(b.ctx.mode, &b.ctx.sources, &mut scratch)?;
         let item = checker.check(b.ctx, &b.docs, &b.pragma, e)?;
         if entering_error.is_some() {
             continue;
