@@ -80,7 +80,6 @@ pub mod schema;
 pub mod source;
 pub mod syntax;
 
-use std::collections::HashMap;
 use std::fmt;
 use std::path::Path;
 
@@ -262,7 +261,48 @@ pub(crate) struct Ctx {
     /// context of diagnostics.  QEMU keeps one source-info object per line and
     /// marks it with the definition starting there, so every diagnostic placed
     /// on that line gets that context; this map does the same.
-    pub defn_at: HashMap<Loc, diag::Context>,
+    pub defn_at: DefnLines,
+}
+
+/// The lines that start a definition, with the definition's context: for
+/// each file, its lines in order, each once.
+///
+/// (Definitions are checked in the order of their lines, so each is added
+/// at the end; a hash map of them, which spreads its entries over a table
+/// larger than they need, took about as much memory as the schema's text.)
+#[derive(Default)]
+pub(crate) struct DefnLines {
+    /// By file id.
+    files: Vec<Vec<(u32, diag::Context)>>,
+}
+
+impl DefnLines {
+    /// Marks line `loc` with `context`, replacing any earlier mark.
+    pub(crate) fn insert(&mut self, loc: Loc, context: diag::Context) {
+        let file = loc.file.index();
+        if self.files.len() <= file {
+            self.files.resize_with(file + 1, Vec::new);
+        }
+        let lines = &mut self.files[file];
+        match lines.last() {
+            Some(&(last, _)) if last >= loc.line => {
+                match lines.binary_search_by_key(&loc.line, |&(line, _)| line) {
+                    Ok(i) => lines[i].1 = context,
+                    Err(i) => lines.insert(i, (loc.line, context)),
+                }
+            }
+            _ => lines.push((loc.line, context)),
+        }
+    }
+
+    /// The context line `loc` is marked with.
+    pub(crate) fn get(&self, loc: Loc) -> Option<&diag::Context> {
+        let lines = self.files.get(loc.file.index())?;
+        let i = lines
+            .binary_search_by_key(&loc.line, |&(line, _)| line)
+            .ok()?;
+        Some(&lines[i].1)
+    }
 }
 
 impl Ctx {
@@ -271,7 +311,7 @@ impl Ctx {
             mode,
             sources: SourceMap::new(),
             warnings: Vec::new(),
-            defn_at: HashMap::new(),
+            defn_at: DefnLines::default(),
         }
     }
 
@@ -287,7 +327,7 @@ impl Ctx {
 
     /// The definition context of a diagnostic on line `loc`.
     pub(crate) fn context(&self, loc: Loc) -> Option<diag::Context> {
-        self.defn_at.get(&loc).cloned()
+        self.defn_at.get(loc).cloned()
     }
 
     /// An error on line `loc`, with the context QEMU gives it.

@@ -94,7 +94,7 @@ impl Builder<'_> {
             Pending::Array { element } => {
                 let loc = self.defs[id.index()].loc;
                 let what = loc
-                    .and_then(|l| self.ctx.defn_at.get(&l))
+                    .and_then(|l| self.ctx.defn_at.get(l))
                     .map_or("type", |c| c.meta);
                 let element = self.resolve_type(element, loc, || what.to_string())?;
                 Some(DefKind::Array(ArrayType { element }))

@@ -87,7 +87,7 @@ pub(super) type SeenMap<'a> = HashMap<CName<'a>, Seen<'a>>;
 
 impl Builder<'_> {
     fn context_name(&self, loc: Option<Loc>) -> Option<&str> {
-        loc.and_then(|l| self.ctx.defn_at.get(&l)).map(|c| &*c.name)
+        loc.and_then(|l| self.ctx.defn_at.get(l)).map(|c| &*c.name)
     }
 
     /// QEMU's `QAPISchemaMember.describe(info)`.

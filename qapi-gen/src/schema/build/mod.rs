@@ -150,11 +150,9 @@ pub(crate) fn build(ctx: &mut Ctx, mut parsed: Parsed) -> Result<Schema, Diagnos
     b.defs.reserve(room);
     b.pending.reserve(room);
     b.def_predefineds()?;
-    // The index of names and the definitions' contexts are tables of at
-    // least one entry per expression: made that large at once, they need
-    // not copy themselves as they grow.
+    // The index of names is a table of at least one entry per expression:
+    // made that large at once, it need not copy itself as it grows.
     b.index.reserve(PREDEFINED_DEFS + exprs.len());
-    b.ctx.defn_at.reserve(exprs.len());
     let mut entering_error = None;
     // The expressions are taken off the end of the list reversed, and the
     // list is shrunk as it empties, so that the room of those entered is
@@ -309,7 +307,7 @@ impl Builder<'_> {
         // What only checking needed goes before the model is annotated:
         // the definitions' contexts serve error messages, and there are
         // none after checking.
-        ctx.defn_at = HashMap::new();
+        ctx.defn_at = Default::default();
         drop((pending, includes, module_index, feature_names, state));
         drop((connected, file_modules, returns_exceptions));
         let mut schema = Schema {
