@@ -10,7 +10,7 @@ use super::pending::{
 };
 use super::{Builder, FeatureUse};
 use crate::diag::{Diagnostic, Note};
-use crate::expr::{self, DefBody, FeatureDef, MemberDef, TypeOrMembers, TypeRef};
+use crate::expr::{self, BranchDef, DefBody, FeatureDef, MemberDef, TypeOrMembers, TypeRef};
 use crate::schema::{
     Builtin, Command, Cond, DefId, DefKind, Definition, EnumType, EnumValue, Feature, Presence,
 };
@@ -146,6 +146,29 @@ impl Builder<'_> {
         }
     }
 
+    /// The branches of a flat union or an alternate, as written in the
+    /// definition `owner` at `loc`.
+    fn branch_variants(
+        &mut self,
+        branches: Vec<BranchDef>,
+        owner: &str,
+        loc: Loc,
+    ) -> Result<Vec<PVariant>, Diagnostic> {
+        let mut variants = Vec::with_capacity(branches.len());
+        for br in branches {
+            let ty = self.type_name(br.ty, loc)?;
+            variants.push(PVariant {
+                name: br.name,
+                ty,
+                ifcond: br.ifcond,
+                loc: Some(loc),
+                defined_in: owner.to_string(),
+                implicit: false,
+            });
+        }
+        Ok(variants)
+    }
+
     fn make_members(
         &mut self,
         members: Vec<MemberDef>,
@@ -267,18 +290,7 @@ impl Builder<'_> {
                     }
                     None => None,
                 };
-                let mut variants = Vec::with_capacity(branches.len());
-                for br in branches {
-                    let ty = self.type_name(br.ty, loc)?;
-                    variants.push(PVariant {
-                        name: br.name,
-                        ty,
-                        ifcond: br.ifcond,
-                        loc: Some(loc),
-                        defined_in: name.clone(),
-                        implicit: false,
-                    });
-                }
+                let variants = self.branch_variants(branches, &name, loc)?;
                 Pending::object(PObject {
                     base: base.map(Into::into),
                     local: Vec::new(),
@@ -344,18 +356,7 @@ impl Builder<'_> {
                 })
             }
             DefBody::Alternate { branches } => {
-                let mut variants = Vec::with_capacity(branches.len());
-                for br in branches {
-                    let ty = self.type_name(br.ty, loc)?;
-                    variants.push(PVariant {
-                        name: br.name,
-                        ty,
-                        ifcond: br.ifcond,
-                        loc: Some(loc),
-                        defined_in: name.clone(),
-                        implicit: false,
-                    });
-                }
+                let variants = self.branch_variants(branches, &name, loc)?;
                 Pending::Alternate(Rc::new(variants))
             }
             DefBody::Command {
