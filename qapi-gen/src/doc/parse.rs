@@ -613,54 +613,45 @@ impl<'l> DocParser<'_, '_, 'l> {
         }
     }
 
-    /// The lines of a plain paragraph, up to a blank line.
-    fn get_doc_paragraph(&mut self, doc: &mut Doc) -> Result<Line<'l>, Diagnostic> {
+    /// Appends the lines that follow to `doc`, up to the end of the block
+    /// or the first line `stop` accepts, which it returns.
+    fn append_lines_until(
+        &mut self,
+        doc: &mut Doc,
+        stop: impl Fn(&str) -> bool,
+    ) -> Result<Line<'l>, Diagnostic> {
         loop {
             self.accept()?;
             let line = self.get_doc_line()?;
             match line {
-                None | Some("") => return Ok(line),
-                Some(l) => doc.append_line(l),
+                Some(l) if !stop(l) => doc.append_line(l),
+                _ => return Ok(line),
             }
         }
+    }
+
+    /// The lines of a plain paragraph, up to a blank line.
+    fn get_doc_paragraph(&mut self, doc: &mut Doc) -> Result<Line<'l>, Diagnostic> {
+        self.append_lines_until(doc, str::is_empty)
     }
 
     /// The rest of a description continued by unindented lines, QEMU 5.2
     /// style: up to a blank line or the start of a new section.
     fn get_unindented_continuation(&mut self, doc: &mut Doc) -> Result<Line<'l>, Diagnostic> {
-        loop {
+        let mut line = self.append_lines_until(doc, |l| l.is_empty() || starts_section(l))?;
+        // Blank lines, then whatever comes next starts anew.
+        while line == Some("") {
+            doc.append_line("");
             self.accept()?;
-            let line = self.get_doc_line()?;
-            match line {
-                None => return Ok(None),
-                Some(l) if starts_section(l) => return Ok(line),
-                Some("") => {
-                    // Blank lines, then whatever comes next starts anew.
-                    let mut line = line;
-                    while line == Some("") {
-                        doc.append_line("");
-                        self.accept()?;
-                        line = self.get_doc_line()?;
-                    }
-                    return Ok(line);
-                }
-                Some(l) => doc.append_line(l),
-            }
+            line = self.get_doc_line()?;
         }
+        Ok(line)
     }
 
     /// The body of an old-style `Note:` or `Example:` section, which runs to
     /// the next section, as QEMU 5.2 read it.
     fn get_old_section_body(&mut self, doc: &mut Doc) -> Result<Line<'l>, Diagnostic> {
-        loop {
-            self.accept()?;
-            let line = self.get_doc_line()?;
-            match line {
-                None => return Ok(None),
-                Some(l) if starts_section(l) => return Ok(line),
-                Some(l) => doc.append_line(l),
-            }
-        }
+        self.append_lines_until(doc, starts_section)
     }
 }
 
