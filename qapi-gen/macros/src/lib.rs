@@ -176,12 +176,8 @@ fn expand(args: Args) -> proc_macro2::TokenStream {
     } else {
         qapi_gen::Mode::Default
     };
-    let loaded = if paths.len() == 1 {
-        qapi_gen::load(&paths[0], mode).map(|s| vec![s])
-    } else {
-        qapi_gen::load_all(&paths, mode)
-    };
-    let schemas = match loaded {
+    // As the Builder does: one schema is merged with no other, unchanged.
+    let schemas = match qapi_gen::load_all(&paths, mode) {
         Ok(s) => s,
         Err(e) => {
             // Paths relative to the crate, as a person would write them.
