@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::fmt::{self, Display};
 
 use crate::Ctx;
-use crate::diag::{Context, Diagnostic, Lint};
+use crate::diag::{Diagnostic, Lint};
 use crate::doc::Doc;
 use crate::schema::{Cond, UnionKind};
 use crate::source::{Loc, Span};
@@ -322,13 +322,9 @@ impl Checker<'_> {
                 format!("'{}' requires a string name", meta.name()),
             ));
         };
-        self.ctx.defn_at.insert(
-            self.loc,
-            Context {
-                meta: meta.name(),
-                name: name.text.as_str().into(),
-            },
-        );
+        self.ctx
+            .defn_at
+            .insert(self.loc, meta, name.text.as_str().into());
         self.check_defn_name(name, meta)?;
 
         if let Some(d) = doc {

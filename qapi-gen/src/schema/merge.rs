@@ -280,7 +280,7 @@ impl Merger {
             let id = remap.defs[i];
             let d = remap.definition(d);
             if id.index() >= self.out.defs.len() {
-                self.out.index.insert(d.name.as_str().into(), id);
+                self.out.index.insert(&d.name, id);
                 self.out.defs.push(d);
             } else {
                 matched.push((id, d));
@@ -561,7 +561,7 @@ impl Merger {
                         m.defined_in = new;
                     }
                 }
-                self.out.index.insert(name.into(), new);
+                self.out.index.insert(&name, new);
                 self.out.defs.push(copy);
                 Some(new)
             }
@@ -844,7 +844,7 @@ impl Merger {
             presence: el.presence,
         };
         let id = DefId(self.out.defs.len() as u32);
-        self.out.index.insert(name.into(), id);
+        self.out.index.insert(&name, id);
         self.out.defs.push(def);
         id
     }
@@ -917,7 +917,7 @@ impl Merger {
             presence,
         };
         let id = DefId(self.out.defs.len() as u32);
-        self.out.index.insert(name.into(), id);
+        self.out.index.insert(&name, id);
         self.out.defs.push(def);
         id
     }

@@ -12,12 +12,12 @@
 
 mod build;
 mod cond;
+mod index;
 mod merge;
 pub(crate) mod shape;
 mod since;
 mod version;
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 
 pub use cond::Cond;
@@ -29,6 +29,7 @@ use crate::diag::Diagnostic;
 use crate::doc::Doc;
 use crate::source::{Loc, SourceMap};
 use crate::syntax::Pragma;
+use index::NameIndex;
 
 pub(crate) use build::build;
 
@@ -78,7 +79,7 @@ pub struct Schema {
     /// own, several for a merge.  Every item's [`Presence`] is a set of
     /// indexes into this list.
     pub origins: Vec<Origin>,
-    index: HashMap<Box<str>, DefId>,
+    index: NameIndex,
 }
 
 /// One of the schemas a model was made from.
@@ -588,7 +589,7 @@ impl Schema {
 
     /// The definition named `name`.
     pub fn lookup(&self, name: &str) -> Option<DefId> {
-        self.index.get(name).copied()
+        self.index.get(name, |id| &self.defs[id.index()].name)
     }
 
     /// The definition named `name`.

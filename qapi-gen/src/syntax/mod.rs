@@ -99,6 +99,14 @@ enum EntryKind {
 }
 
 impl Entry {
+    /// Where a definition starts; `None` for an include directive.
+    pub(crate) fn definition_loc(&self) -> Option<Loc> {
+        match self.kind {
+            EntryKind::Definition(_) => Some(self.loc),
+            EntryKind::Include(_) => None,
+        }
+    }
+
     /// The expression, its value read again from `sources`.
     pub(crate) fn read(
         self,

@@ -95,7 +95,7 @@ impl Builder<'_> {
                 let loc = self.defs[id.index()].loc;
                 let what = loc
                     .and_then(|l| self.ctx.defn_at.get(l))
-                    .map_or("type", |c| c.meta);
+                    .map_or("type", |c| c.meta.name());
                 let element = self.resolve_type(element, loc, || what.to_string())?;
                 Some(DefKind::Array(ArrayType { element }))
             }
@@ -195,8 +195,8 @@ impl Builder<'_> {
             name: &m.name,
             defined_in: &self.defs[owner.index()].name,
         };
-        let ty = self.resolve_type(&m.ty, loc, || match &m.describe {
-            Some(d) => d.to_string(),
+        let ty = self.resolve_type(&m.ty, loc, || match self.wrapper_branches.get(&owner) {
+            Some(branch) => format!("branch '{branch}'"),
             None => self.describe_member(seen, loc),
         })?;
         self.check_features_clash(&m.features, &m.name, loc)?;

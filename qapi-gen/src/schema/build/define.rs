@@ -19,10 +19,9 @@ use crate::source::Loc;
 impl Builder<'_> {
     fn def_definition(&mut self, entry: Entry) -> Result<DefId, Diagnostic> {
         let id = DefId(self.defs.len() as u32);
-        let (name, loc) = (entry.def.name.clone(), entry.def.loc);
-        self.defs.push(entry.def);
-        self.pending.push(entry.pending);
-        if let Some(&other) = self.index.get(name.as_str()) {
+        let loc = entry.def.loc;
+        if let Some(other) = self.lookup(&entry.def.name) {
+            let name = &entry.def.name;
             return Err(match self.defs[other.index()].loc {
                 Some(other_loc) => self
                     .error(loc, format!("'{name}' is already defined"))
@@ -34,7 +33,9 @@ impl Builder<'_> {
                 None => self.error(loc, format!("{} is already defined", self.describe(other))),
             });
         }
-        self.index.insert(name.into(), id);
+        self.index.insert(&entry.def.name, id);
+        self.defs.push(entry.def);
+        self.pending.push(entry.pending);
         Ok(id)
     }
 
@@ -185,7 +186,6 @@ impl Builder<'_> {
                 optional: m.optional,
                 ifcond: m.ifcond,
                 features: self.make_features(m.features, Some(loc)).into(),
-                describe: None,
             });
         }
         Ok(out)
@@ -201,14 +201,13 @@ impl Builder<'_> {
         branch: &str,
     ) -> Result<String, Diagnostic> {
         let name = format!("q_obj_{ty}-wrapper");
-        if !self.index.contains_key(name.as_str()) {
+        if self.lookup(&name).is_none() {
             let data = PMember {
                 name: "data".into(),
                 ty: ty.into(),
                 optional: false,
                 ifcond: None,
                 features: Box::default(),
-                describe: Some(format!("branch '{branch}'").into()),
             };
             let object = PObject {
                 base: None,
@@ -216,7 +215,8 @@ impl Builder<'_> {
                 variants: None,
             };
             let e = self.entry(name.clone(), Pending::object(object), Some(loc));
-            self.def_definition(e)?;
+            let id = self.def_definition(e)?;
+            self.wrapper_branches.insert(id, branch.into());
         }
         Ok(name)
     }
@@ -236,7 +236,7 @@ impl Builder<'_> {
         }
         let name = format!("q_obj_{name}-{role}");
         let members = self.make_members(members, loc)?;
-        if !self.index.contains_key(name.as_str()) {
+        if self.lookup(&name).is_none() {
             let object = PObject {
                 base: None,
                 local: members,
@@ -344,7 +344,6 @@ impl Builder<'_> {
                     optional: false,
                     ifcond: None,
                     features: Box::default(),
-                    describe: None,
                 };
                 Pending::object(PObject {
                     base: None,

@@ -23,6 +23,7 @@ use std::path::{Path, PathBuf};
 
 use self::docs::Connected;
 use self::pending::Pending;
+use super::index::NameIndex;
 use super::{DefId, Definition, Module, ModuleId, Origin, Schema};
 use crate::Ctx;
 use crate::diag::Diagnostic;
@@ -70,7 +71,7 @@ struct Builder<'a> {
     pending: Vec<Pending>,
     /// The include directives, in order.
     includes: Vec<IncludeAt>,
-    index: HashMap<Box<str>, DefId>,
+    index: NameIndex,
     modules: Vec<Module>,
     module_index: HashMap<String, ModuleId>,
     schema_dir: PathBuf,
@@ -88,6 +89,10 @@ struct Builder<'a> {
     depth: usize,
     /// The `command-returns-exceptions` pragma, as a set.
     returns_exceptions: HashSet<String>,
+    /// The branch that made each 5.2 simple union's wrapper type: messages
+    /// name the wrapper's member `data` as that branch.  (Kept here rather
+    /// than with every member: only wrappers need it.)
+    wrapper_branches: HashMap<DefId, Box<str>>,
 }
 
 /// How many definitions every schema has: the built-in types and their
@@ -122,7 +127,7 @@ pub(crate) fn build(ctx: &mut Ctx, mut parsed: Parsed) -> Result<Schema, Diagnos
         defs: Vec::new(),
         pending: Vec::new(),
         includes: Vec::new(),
-        index: HashMap::new(),
+        index: NameIndex::default(),
         modules: Vec::new(),
         module_index: HashMap::new(),
         schema_dir,
@@ -138,6 +143,7 @@ pub(crate) fn build(ctx: &mut Ctx, mut parsed: Parsed) -> Result<Schema, Diagnos
         connected: Vec::new(),
         file_modules: HashMap::new(),
         depth: 0,
+        wrapper_branches: HashMap::new(),
     };
     b.make_module_named(BUILTIN_MODULE.to_string());
     b.make_module(&root);
@@ -153,6 +159,19 @@ pub(crate) fn build(ctx: &mut Ctx, mut parsed: Parsed) -> Result<Schema, Diagnos
     // The index of names is a table of at least one entry per expression:
     // made that large at once, it need not copy itself as it grows.
     b.index.reserve(PREDEFINED_DEFS + exprs.len());
+    // Room for the line of each definition, in each file, for
+    // diagnostics' contexts: so the lists need not grow by copying either.
+    let mut per_file: Vec<usize> = Vec::new();
+    for loc in exprs.iter().filter_map(|e| e.definition_loc()) {
+        let file = loc.file.index();
+        if per_file.len() <= file {
+            per_file.resize(file + 1, 0);
+        }
+        per_file[file] += 1;
+    }
+    for (file, n) in per_file.into_iter().enumerate() {
+        b.ctx.defn_at.reserve(crate::FileId(file as u32), n);
+    }
     let mut entering_error = None;
     // The expressions are taken off the end of the list reversed, and the
     // list is shrunk as it empties, so that the room of those entered is
@@ -256,8 +275,13 @@ impl Builder<'_> {
         )
     }
 
+    /// The definition named `name`.
+    fn lookup(&self, name: &str) -> Option<DefId> {
+        self.index.get(name, |id| &self.defs[id.index()].name)
+    }
+
     fn lookup_type(&self, name: &str) -> Option<DefId> {
-        self.index.get(name).copied().filter(|&id| self.is_type(id))
+        self.lookup(name).filter(|&id| self.is_type(id))
     }
 
     /// QEMU's `describe()` of a definition.
@@ -303,13 +327,19 @@ impl Builder<'_> {
             file_modules,
             depth: _,
             returns_exceptions,
+            wrapper_branches,
         } = self;
         // What only checking needed goes before the model is annotated:
         // the definitions' contexts serve error messages, and there are
         // none after checking.
         ctx.defn_at = Default::default();
         drop((pending, includes, module_index, feature_names, state));
-        drop((connected, file_modules, returns_exceptions));
+        drop((
+            connected,
+            file_modules,
+            returns_exceptions,
+            wrapper_branches,
+        ));
         let mut schema = Schema {
             sources: Default::default(),
             warnings: Vec::new(),

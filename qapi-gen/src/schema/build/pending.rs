@@ -16,9 +16,6 @@ pub(super) struct PMember {
     pub(super) optional: bool,
     pub(super) ifcond: Option<Box<Cond>>,
     pub(super) features: Box<[Feature]>,
-    /// How messages name it, when not as QEMU names a member: a 5.2 simple
-    /// union's wrapper member is its branch.
-    pub(super) describe: Option<Box<str>>,
 }
 
 #[derive(Clone, Debug)]
