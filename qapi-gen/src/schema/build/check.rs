@@ -8,7 +8,7 @@ use std::rc::Rc;
 
 use super::clash::{CName, Role, Seen, SeenMap};
 use super::docs::Connected;
-use super::pending::{PCommand, PMember, PObject, PVariant, PVariantsTag, Pending};
+use super::pending::{PCommand, PMember, PObject, PVariant, PVariantsTag, Pending, TypeName};
 use super::{Builder, MAX_CHECK_DEPTH, SPECIAL_FEATURES, State};
 use crate::diag::Diagnostic;
 use crate::schema::{
@@ -18,14 +18,24 @@ use crate::schema::{
 use crate::source::Loc;
 
 impl Builder<'_> {
+    /// The type `ty` refers to, if it is one.
+    fn find_type(&self, ty: &TypeName) -> Option<DefId> {
+        match ty {
+            TypeName::Entered(id) => Some(*id).filter(|&id| self.is_type(id)),
+            TypeName::Later(name) => self.lookup_type(name),
+        }
+    }
+
     pub(super) fn resolve_type(
         &self,
-        name: &str,
+        ty: &TypeName,
         loc: Option<Loc>,
         what: impl FnOnce() -> String,
     ) -> Result<DefId, Diagnostic> {
-        self.lookup_type(name)
-            .ok_or_else(|| self.error(loc, format!("{} uses unknown type '{name}'", what())))
+        self.find_type(ty).ok_or_else(|| {
+            let name = self.type_ref_name(ty);
+            self.error(loc, format!("{} uses unknown type '{name}'", what()))
+        })
     }
 
     pub(super) fn check(&mut self) -> Result<(), Diagnostic> {
@@ -114,8 +124,8 @@ impl Builder<'_> {
                 let Pending::Command(c) = &mut self.pending[id.index()] else {
                     unreachable!("a command");
                 };
-                let PCommand { arg, ret, flags } = *c.take().expect("a command is checked once");
-                Some(DefKind::Command(self.check_command(id, arg, ret, flags)?))
+                let c = *c.take().expect("a command is checked once");
+                Some(DefKind::Command(self.check_command(id, c)?))
             }
             Pending::Event { .. } => {
                 let Pending::Event { arg, boxed } = &mut self.pending[id.index()] else {
@@ -355,7 +365,7 @@ impl Builder<'_> {
             if !cases.contains(value.name.as_str()) {
                 variants.push(PVariant {
                     name: value.name.clone(),
-                    ty: "q_empty".to_string(),
+                    ty: self.type_ref("q_empty"),
                     ifcond: value.ifcond.clone(),
                     loc,
                     defined_in: defined_in.clone(),
@@ -416,7 +426,7 @@ impl Builder<'_> {
 
     fn check_arg_type(
         &mut self,
-        arg: &str,
+        arg: &TypeName,
         loc: Option<Loc>,
         what: &str,
         boxed: bool,
@@ -450,26 +460,30 @@ impl Builder<'_> {
         Ok(t)
     }
 
-    fn check_command(
-        &mut self,
-        id: DefId,
-        arg: Option<Box<str>>,
-        ret: Option<Box<str>>,
-        mut flags: Command,
-    ) -> Result<Command, Diagnostic> {
+    fn check_command(&mut self, id: DefId, c: PCommand) -> Result<Command, Diagnostic> {
         self.check_definition_features(id)?;
         let loc = self.defs[id.index()].loc;
-        if let Some(a) = arg {
+        let mut flags = Command {
+            arg_type: None,
+            ret_type: None,
+            generate: c.generate,
+            success_response: c.success_response,
+            boxed: c.boxed,
+            allow_oob: c.allow_oob,
+            allow_preconfig: c.allow_preconfig,
+            coroutine: c.coroutine,
+        };
+        if let Some(a) = c.arg {
             flags.arg_type = Some(self.check_arg_type(&a, loc, "command", flags.boxed)?);
         }
-        if let Some(r) = ret {
+        if let Some(r) = c.ret {
             let t = self.resolve_type(&r, loc, || "command's 'returns'".to_string())?;
             if !self
                 .returns_exceptions
                 .contains(self.defs[id.index()].name.as_str())
             {
                 let element = match &self.pending[t.index()] {
-                    Pending::Array { element } => self.lookup_type(element).unwrap_or(t),
+                    Pending::Array { element } => self.find_type(element).unwrap_or(t),
                     _ => t,
                 };
                 if !self.is_object(element) {

@@ -12,7 +12,7 @@ use super::{Builder, FeatureUse};
 use crate::diag::{Diagnostic, Note};
 use crate::expr::{self, BranchDef, DefBody, FeatureDef, MemberDef, TypeOrMembers, TypeRef};
 use crate::schema::{
-    Builtin, Command, Cond, DefId, DefKind, Definition, EnumType, EnumValue, Feature, Presence,
+    Builtin, Cond, DefId, DefKind, Definition, EnumType, EnumValue, Feature, Presence,
 };
 use crate::source::Loc;
 
@@ -78,7 +78,7 @@ impl Builder<'_> {
         }
         let empty = PObject {
             base: None,
-            local: Vec::new(),
+            local: Box::default(),
             variants: None,
         };
         let e = self.entry("q_empty".to_string(), Pending::object(empty), None);
@@ -131,7 +131,7 @@ impl Builder<'_> {
             let e = self.entry(
                 name.clone(),
                 Pending::Array {
-                    element: element.into(),
+                    element: self.type_ref(element),
                 },
                 loc,
             );
@@ -160,7 +160,7 @@ impl Builder<'_> {
             let ty = self.type_name(br.ty, loc)?;
             variants.push(PVariant {
                 name: br.name,
-                ty,
+                ty: self.type_ref(&ty),
                 ifcond: br.ifcond,
                 loc: Some(loc),
                 defined_in: owner.to_string(),
@@ -182,7 +182,7 @@ impl Builder<'_> {
             let ty = self.type_name(m.ty, loc)?;
             out.push(PMember {
                 name: m.name.into(),
-                ty: ty.into(),
+                ty: self.type_ref(&ty),
                 optional: m.optional,
                 ifcond: m.ifcond,
                 features: self.make_features(m.features, Some(loc)).into(),
@@ -204,14 +204,14 @@ impl Builder<'_> {
         if self.lookup(&name).is_none() {
             let data = PMember {
                 name: "data".into(),
-                ty: ty.into(),
+                ty: self.type_ref(&ty),
                 optional: false,
                 ifcond: None,
                 features: Box::default(),
             };
             let object = PObject {
                 base: None,
-                local: vec![data],
+                local: Box::new([data]),
                 variants: None,
             };
             let e = self.entry(name.clone(), Pending::object(object), Some(loc));
@@ -239,7 +239,7 @@ impl Builder<'_> {
         if self.lookup(&name).is_none() {
             let object = PObject {
                 base: None,
-                local: members,
+                local: members.into(),
                 variants: None,
             };
             let mut e = self.entry(name.clone(), Pending::object(object), Some(loc));
@@ -273,8 +273,8 @@ impl Builder<'_> {
             DefBody::Struct { base, members } => {
                 let local = self.make_members(members, loc)?;
                 Pending::object(PObject {
-                    base: base.map(Into::into),
-                    local,
+                    base: base.map(|b| self.type_ref(&b)),
+                    local: local.into(),
                     variants: None,
                 })
             }
@@ -292,8 +292,8 @@ impl Builder<'_> {
                 };
                 let variants = self.branch_variants(branches, &name, loc)?;
                 Pending::object(PObject {
-                    base: base.map(Into::into),
-                    local: Vec::new(),
+                    base: base.map(|b| self.type_ref(&b)),
+                    local: Box::default(),
                     variants: Some(Box::new(PVariants {
                         tag: PVariantsTag::Flat(tag),
                         branches: variants,
@@ -309,7 +309,7 @@ impl Builder<'_> {
                     let wrapper = self.make_wrapper_type(ty, loc, &br.name)?;
                     variants.push(PVariant {
                         name: br.name,
-                        ty: wrapper,
+                        ty: self.type_ref(&wrapper),
                         ifcond: br.ifcond,
                         loc: Some(loc),
                         defined_in: name.clone(),
@@ -340,14 +340,14 @@ impl Builder<'_> {
                 self.def_definition(e)?;
                 let tag = PMember {
                     name: "type".into(),
-                    ty: kind_name.into(),
+                    ty: self.type_ref(&kind_name),
                     optional: false,
                     ifcond: None,
                     features: Box::default(),
                 };
                 Pending::object(PObject {
                     base: None,
-                    local: vec![tag.clone()],
+                    local: Box::new([tag.clone()]),
                     variants: Some(Box::new(PVariants {
                         tag: PVariantsTag::Simple(Box::new(tag)),
                         branches: variants,
@@ -374,26 +374,21 @@ impl Builder<'_> {
                     Some(TypeRef::Named(n)) => Some(n),
                     None => None,
                 };
-                let flags = Command {
-                    arg_type: None,
-                    ret_type: None,
+                Pending::Command(Some(Box::new(PCommand {
+                    arg: arg.map(|a| self.type_ref(&a)),
+                    ret: ret.map(|r| self.type_ref(&r)),
                     generate,
                     success_response,
                     boxed,
                     allow_oob,
                     allow_preconfig,
                     coroutine,
-                };
-                Pending::Command(Some(Box::new(PCommand {
-                    arg: arg.map(Into::into),
-                    ret: ret.map(Into::into),
-                    flags,
                 })))
             }
             DefBody::Event { data, boxed } => {
                 let arg = self.arg_type(&name, loc, ifcond.clone(), data)?;
                 Pending::Event {
-                    arg: arg.map(Into::into),
+                    arg: arg.map(|a| Box::new(self.type_ref(&a))),
                     boxed,
                 }
             }

@@ -22,7 +22,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use self::docs::Connected;
-use self::pending::Pending;
+use self::pending::{Pending, TypeName};
 use super::index::NameIndex;
 use super::{DefId, Definition, Module, ModuleId, Origin, Schema};
 use crate::Ctx;
@@ -284,13 +284,31 @@ impl Builder<'_> {
         self.lookup(name).filter(|&id| self.is_type(id))
     }
 
+    /// How a definition being entered refers to the type named `name`.
+    fn type_ref(&self, name: &str) -> TypeName {
+        match self.lookup(name) {
+            Some(id) => TypeName::Entered(id),
+            None => TypeName::Later(name.into()),
+        }
+    }
+
+    /// The name a type reference was written with.
+    fn type_ref_name<'a>(&'a self, ty: &'a TypeName) -> &'a str {
+        match ty {
+            TypeName::Entered(id) => &self.defs[id.index()].name,
+            TypeName::Later(name) => name,
+        }
+    }
+
     /// QEMU's `describe()` of a definition.
     fn describe(&self, id: DefId) -> String {
         let e = &self.defs[id.index()];
         match &self.pending[id.index()] {
             Pending::Builtin(_) => format!("built-in type '{}'", e.name),
             Pending::Enum => format!("enum type '{}'", e.name),
-            Pending::Array { element } => format!("array type ['{element}']"),
+            Pending::Array { element } => {
+                format!("array type ['{}']", self.type_ref_name(element))
+            }
             Pending::Object { union: true, .. } => format!("union type '{}'", e.name),
             Pending::Object { .. } => format!("struct type '{}'", e.name),
             Pending::Alternate(_) => format!("alternate type '{}'", e.name),

@@ -3,8 +3,21 @@
 
 use std::rc::Rc;
 
-use super::super::{Builtin, Command, Cond, DefKind, Definition, Feature};
+#[cfg(doc)]
+use super::super::Command;
+use super::super::{Builtin, Cond, DefId, DefKind, Definition, Feature};
 use crate::source::Loc;
+
+/// A type as a definition names it: the definition of that name when it
+/// was entered before (a name, once defined, only ever means that one), or
+/// else the name, looked up when the definition is checked.  (Most
+/// references are to built-in types and to definitions above: those need
+/// no copy of the name.  16 bytes, as a name alone.)
+#[derive(Clone, Debug)]
+pub(super) enum TypeName {
+    Entered(DefId),
+    Later(Box<str>),
+}
 
 /// A member before its type is resolved.  (It is defined by the object
 /// type listing it, on that type's line.  Its lists and strings never grow,
@@ -12,7 +25,7 @@ use crate::source::Loc;
 #[derive(Clone, Debug)]
 pub(super) struct PMember {
     pub(super) name: Box<str>,
-    pub(super) ty: Box<str>,
+    pub(super) ty: TypeName,
     pub(super) optional: bool,
     pub(super) ifcond: Option<Box<Cond>>,
     pub(super) features: Box<[Feature]>,
@@ -21,7 +34,7 @@ pub(super) struct PMember {
 #[derive(Clone, Debug)]
 pub(super) struct PVariant {
     pub(super) name: String,
-    pub(super) ty: String,
+    pub(super) ty: TypeName,
     pub(super) ifcond: Option<Box<Cond>>,
     pub(super) loc: Option<Loc>,
     pub(super) defined_in: String,
@@ -35,7 +48,7 @@ pub(super) enum Pending {
     /// (The values are in the definition's kind from the start.)
     Enum,
     Array {
-        element: Box<str>,
+        element: TypeName,
     },
     /// A struct or union: whether a union, and until checked, the rest.
     Object {
@@ -47,23 +60,33 @@ pub(super) enum Pending {
     /// has room for the largest.  Taken when the command is checked.)
     Command(Option<Box<PCommand>>),
     Event {
-        /// (Taken when the event is checked.)
-        arg: Option<Box<str>>,
+        /// (Taken when the event is checked.  Boxed: an optional reference
+        /// takes 24 bytes, and every pending definition has room for the
+        /// largest kind.)
+        arg: Option<Box<TypeName>>,
         boxed: bool,
     },
 }
 
+/// A command before its types are resolved: [`Command`]'s flags, with
+/// the types as named.
 #[derive(Clone, Debug)]
 pub(super) struct PCommand {
-    pub(super) arg: Option<Box<str>>,
-    pub(super) ret: Option<Box<str>>,
-    pub(super) flags: Command,
+    pub(super) arg: Option<TypeName>,
+    pub(super) ret: Option<TypeName>,
+    pub(super) generate: bool,
+    pub(super) success_response: bool,
+    pub(super) boxed: bool,
+    pub(super) allow_oob: bool,
+    pub(super) allow_preconfig: bool,
+    pub(super) coroutine: bool,
 }
 
 #[derive(Debug)]
 pub(super) struct PObject {
-    pub(super) base: Option<Box<str>>,
-    pub(super) local: Vec<PMember>,
+    pub(super) base: Option<TypeName>,
+    /// (Never grows: kept without room to.)
+    pub(super) local: Box<[PMember]>,
     /// A union's tag and branches.  (Boxed: most objects are structs.)
     pub(super) variants: Option<Box<PVariants>>,
 }
@@ -106,3 +129,21 @@ pub(super) struct Entry {
 /// The kind an entered definition has until it is checked; the `Builder`'s
 /// `state` tells which definitions are checked.
 pub(super) const UNCHECKED: DefKind = DefKind::Builtin(Builtin::Any);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One pending form per definition and per member exists at once when
+    /// every definition has been entered: their sizes are most of a large
+    /// schema's peak memory beside the model.
+    #[test]
+    fn pending_forms_stay_small() {
+        use std::mem::size_of;
+        assert!(size_of::<TypeName>() <= 16);
+        assert!(size_of::<Pending>() <= 24);
+        assert!(size_of::<PMember>() <= 64);
+        assert!(size_of::<PCommand>() <= 56);
+        assert!(size_of::<PObject>() <= 48);
+    }
+}
