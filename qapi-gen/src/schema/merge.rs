@@ -280,7 +280,7 @@ impl Merger {
             let id = remap.defs[i];
             let d = remap.definition(d);
             if id.index() >= self.out.defs.len() {
-                self.out.index.insert(d.name.as_str().into(), id);
+                self.out.index.insert(d.name.clone(), id);
                 self.out.defs.push(d);
             } else {
                 matched.push((id, d));
@@ -538,7 +538,7 @@ impl Merger {
         match kind {
             UnionKind::Simple => {
                 let wrapper =
-                    o.variants.is_none() && o.members.len() == 1 && o.members[0].name == "data";
+                    o.variants.is_none() && o.members.len() == 1 && &*o.members[0].name == "data";
                 wrapper.then_some(ty)
             }
             UnionKind::Flat if !def.implicit => Some(ty),
@@ -553,7 +553,7 @@ impl Merger {
                     return shapes.same(existing, ty).then_some(existing);
                 }
                 let mut copy = def.clone();
-                copy.name = name.clone();
+                copy.name = name.as_str().into();
                 copy.implicit = false;
                 let new = DefId(self.out.defs.len() as u32);
                 if let DefKind::Object(o) = &mut copy.kind {
@@ -571,10 +571,10 @@ impl Merger {
     /// Adds `value` to enumeration `id` if it lacks it.
     fn add_value(&mut self, id: DefId, value: &str, presence: Presence) {
         if let DefKind::Enum(e) = &mut self.out.defs[id.index()].kind {
-            match e.values.iter_mut().find(|v| v.name == value) {
+            match e.values.iter_mut().find(|v| &*v.name == value) {
                 Some(v) => v.presence = v.presence.union(presence),
                 None => e.values.push(super::EnumValue {
-                    name: value.to_string(),
+                    name: value.into(),
                     ifcond: None,
                     features: Vec::new(),
                     since: None,
@@ -831,6 +831,7 @@ impl Merger {
         if let Some(id) = self.out.lookup(&name) {
             return id;
         }
+        let name: Box<str> = name.into();
         let def = Definition {
             name: name.clone(),
             kind: DefKind::Array(super::ArrayType { element }),
@@ -844,7 +845,7 @@ impl Merger {
             presence: el.presence,
         };
         let id = DefId(self.out.defs.len() as u32);
-        self.out.index.insert(name.into(), id);
+        self.out.index.insert(name, id);
         self.out.defs.push(def);
         id
     }
@@ -874,7 +875,7 @@ impl Merger {
         let there = Presence::only(place.other);
         let presence = here.union(there);
         let branch = |ty: DefId, text: &str, presence: Presence| Variant {
-            name: branch_name(text),
+            name: branch_name(text).into(),
             ty,
             ifcond: None,
             implicit: false,
@@ -904,6 +905,7 @@ impl Merger {
             });
             self.out.docs.len() - 1
         });
+        let name: Box<str> = name.into();
         let def = Definition {
             name: name.clone(),
             kind: DefKind::Alternate(AlternateType { variants }),
@@ -917,7 +919,7 @@ impl Merger {
             presence,
         };
         let id = DefId(self.out.defs.len() as u32);
-        self.out.index.insert(name.into(), id);
+        self.out.index.insert(name, id);
         self.out.defs.push(def);
         id
     }
@@ -997,7 +999,7 @@ impl Merger {
         let owner = self.owner(place.def);
         let context = Some(Context {
             meta: owner.meta(),
-            name: owner.name.as_str().into(),
+            name: (*owner.name).into(),
         });
         let mut d = Diagnostic {
             severity: Severity::Warning,

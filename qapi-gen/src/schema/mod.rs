@@ -166,7 +166,7 @@ pub enum ModuleItem {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Definition {
     /// The name, as in the schema.
-    pub name: String,
+    pub name: Box<str>,
     /// What it is.
     pub kind: DefKind,
     /// Where it is defined; for implicit types, the definition that brought
@@ -333,7 +333,7 @@ pub struct EnumType {
 #[derive(Clone, Debug, PartialEq)]
 pub struct EnumValue {
     /// The value as on the wire.
-    pub name: String,
+    pub name: Box<str>,
     /// The condition under which QEMU has it.
     pub ifcond: Option<Box<Cond>>,
     /// Its features.
@@ -450,7 +450,7 @@ impl PartialEq for ObjectType {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Member {
     /// The name as on the wire.
-    pub name: String,
+    pub name: Box<str>,
     /// The type.
     pub ty: DefId,
     /// Whether it may be absent.
@@ -491,7 +491,7 @@ pub enum UnionKind {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Variants {
     /// The tag member's name.
-    pub tag: String,
+    pub tag: Box<str>,
     /// The tag member's type, an enumeration.
     pub tag_type: DefId,
     /// The branches: those the schema gives, then one with type `q_empty`
@@ -505,7 +505,7 @@ pub struct Variants {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Variant {
     /// The branch name: a tag value, or an alternate's branch name.
-    pub name: String,
+    pub name: Box<str>,
     /// The branch type.
     pub ty: DefId,
     /// The condition under which QEMU has it.
@@ -563,7 +563,7 @@ pub struct Event {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Feature {
     /// The name.
-    pub name: String,
+    pub name: Box<str>,
     /// The condition under which it applies.
     pub ifcond: Option<Box<Cond>>,
 }
@@ -571,12 +571,12 @@ pub struct Feature {
 impl Feature {
     /// `deprecated`
     pub fn is_deprecated(&self) -> bool {
-        self.name == "deprecated"
+        &*self.name == "deprecated"
     }
 
     /// `unstable`
     pub fn is_unstable(&self) -> bool {
-        self.name == "unstable"
+        &*self.name == "unstable"
     }
 }
 

@@ -164,7 +164,7 @@ impl<'s> Lookups<'s> {
         let mut values = self.values.borrow_mut();
         let names = values
             .entry(id)
-            .or_insert_with(|| e.values.iter().map(|v| v.name.as_str()).collect());
+            .or_insert_with(|| e.values.iter().map(|v| &*v.name).collect());
         names.contains(name)
     }
 }

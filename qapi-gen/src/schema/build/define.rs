@@ -22,7 +22,7 @@ impl Builder<'_> {
         let (name, loc) = (entry.def.name.clone(), entry.def.loc);
         self.defs.push(entry.def);
         self.pending.push(entry.pending);
-        if let Some(&other) = self.index.get(name.as_str()) {
+        if let Some(&other) = self.index.get(&*name) {
             return Err(match self.defs[other.index()].loc {
                 Some(other_loc) => self
                     .error(loc, format!("'{name}' is already defined"))
@@ -34,7 +34,7 @@ impl Builder<'_> {
                 None => self.error(loc, format!("{} is already defined", self.describe(other))),
             });
         }
-        self.index.insert(name.into(), id);
+        self.index.insert(name, id);
         Ok(id)
     }
 
@@ -47,7 +47,7 @@ impl Builder<'_> {
         };
         Entry {
             def: Definition {
-                name,
+                name: name.into(),
                 kind,
                 loc,
                 doc: None,
@@ -87,7 +87,7 @@ impl Builder<'_> {
         ]
         .iter()
         .map(|v| EnumValue {
-            name: v.to_string(),
+            name: (*v).into(),
             ifcond: None,
             features: Vec::new(),
             since: None,
@@ -117,7 +117,7 @@ impl Builder<'_> {
                     });
                 }
                 Feature {
-                    name: f.name,
+                    name: f.name.into(),
                     ifcond: f.ifcond,
                 }
             })
@@ -260,7 +260,7 @@ impl Builder<'_> {
                 let values = values
                     .into_iter()
                     .map(|v| EnumValue {
-                        name: v.name,
+                        name: v.name.into(),
                         ifcond: v.ifcond,
                         features: self.make_features(v.features, Some(loc)),
                         since: None,
@@ -320,7 +320,7 @@ impl Builder<'_> {
                 let values = variants
                     .iter()
                     .map(|v| EnumValue {
-                        name: v.name.clone(),
+                        name: v.name.as_str().into(),
                         ifcond: v.ifcond.clone(),
                         features: Vec::new(),
                         since: None,
