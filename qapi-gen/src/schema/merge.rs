@@ -576,7 +576,7 @@ impl Merger {
                 None => e.values.push(super::EnumValue {
                     name: value.into(),
                     ifcond: None,
-                    features: Vec::new(),
+                    features: Box::default(),
                     since: None,
                     presence,
                 }),
@@ -838,7 +838,7 @@ impl Merger {
             loc: None,
             doc: None,
             ifcond: None,
-            features: Vec::new(),
+            features: Box::default(),
             module: el.module,
             implicit: true,
             since: el.since,
@@ -912,7 +912,7 @@ impl Merger {
             loc: None,
             doc,
             ifcond: None,
-            features: Vec::new(),
+            features: Box::default(),
             module,
             implicit: true,
             since: None,
@@ -1022,12 +1022,19 @@ impl Merger {
     }
 }
 
-fn merge_features(a: &mut Vec<Feature>, b: &[Feature]) {
+/// Adds to `a` the features of `b` it lacks.  (Reallocates only when
+/// there are some: the model keeps features as boxed slices.)
+fn merge_features(a: &mut Box<[Feature]>, b: &[Feature]) {
+    if b.iter().all(|f| a.iter().any(|x| x.name == f.name)) {
+        return;
+    }
+    let mut merged = std::mem::take(a).into_vec();
     for f in b {
-        if !a.iter().any(|x| x.name == f.name) {
-            a.push(f.clone());
+        if !merged.iter().any(|x| x.name == f.name) {
+            merged.push(f.clone());
         }
     }
+    *a = merged.into_boxed_slice();
 }
 
 fn merge_values(a: &mut EnumType, b: EnumType) {

@@ -177,7 +177,7 @@ pub struct Definition {
     /// The condition under which QEMU has it.
     pub ifcond: Option<Box<Cond>>,
     /// Its features.
-    pub features: Vec<Feature>,
+    pub features: Box<[Feature]>,
     /// The module defining it.
     pub module: ModuleId,
     /// Whether QEMU made this definition up rather than the schema defining
@@ -337,7 +337,7 @@ pub struct EnumValue {
     /// The condition under which QEMU has it.
     pub ifcond: Option<Box<Cond>>,
     /// Its features.
-    pub features: Vec<Feature>,
+    pub features: Box<[Feature]>,
     /// The QEMU version that introduced it: its description's `(since
     /// X.Y)`, else the enumeration's.
     pub since: Option<Version>,
@@ -458,7 +458,7 @@ pub struct Member {
     /// The condition under which QEMU has it.
     pub ifcond: Option<Box<Cond>>,
     /// Its features.
-    pub features: Vec<Feature>,
+    pub features: Box<[Feature]>,
     /// The type that defines it: the base for inherited members.
     pub defined_in: DefId,
     /// The QEMU version that introduced it: its description's `(since

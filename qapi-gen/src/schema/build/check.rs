@@ -281,7 +281,7 @@ impl Builder<'_> {
             ty,
             optional: m.optional,
             ifcond: m.ifcond,
-            features: m.features.into(),
+            features: m.features,
             defined_in: id,
             since: None,
             presence: Presence::FIRST,

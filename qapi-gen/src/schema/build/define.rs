@@ -52,7 +52,7 @@ impl Builder<'_> {
                 loc,
                 doc: None,
                 ifcond: None,
-                features: Vec::new(),
+                features: Box::default(),
                 module: self.module_of_loc(loc),
                 implicit,
                 since: None,
@@ -89,7 +89,7 @@ impl Builder<'_> {
         .map(|v| EnumValue {
             name: (*v).into(),
             ifcond: None,
-            features: Vec::new(),
+            features: Box::default(),
             since: None,
             presence: Presence::FIRST,
         })
@@ -106,7 +106,7 @@ impl Builder<'_> {
         Ok(())
     }
 
-    fn make_features(&mut self, features: Vec<FeatureDef>, loc: Option<Loc>) -> Vec<Feature> {
+    fn make_features(&mut self, features: Vec<FeatureDef>, loc: Option<Loc>) -> Box<[Feature]> {
         features
             .into_iter()
             .map(|f| {
@@ -184,7 +184,7 @@ impl Builder<'_> {
                 ty: ty.into(),
                 optional: m.optional,
                 ifcond: m.ifcond,
-                features: self.make_features(m.features, Some(loc)).into(),
+                features: self.make_features(m.features, Some(loc)),
                 describe: None,
             });
         }
@@ -322,7 +322,7 @@ impl Builder<'_> {
                     .map(|v| EnumValue {
                         name: v.name.as_str().into(),
                         ifcond: v.ifcond.clone(),
-                        features: Vec::new(),
+                        features: Box::default(),
                         since: None,
                         presence: Presence::FIRST,
                     })
