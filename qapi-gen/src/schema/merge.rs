@@ -31,9 +31,9 @@ use std::path::{Component, Path};
 
 use super::shape::{Shapes, type_text};
 use super::{
-    AlternateType, Builtin, Command, DefId, DefKind, Definition, EnumType, Feature, JsonType,
-    Member, Module, ModuleId, ModuleItem, ObjectType, Presence, Schema, UnionKind, Variant,
-    Variants,
+    AlternateType, Builtin, Command, DefId, DefKind, Definition, DocId, EnumType, Feature,
+    JsonType, Member, Module, ModuleId, ModuleItem, ObjectType, Presence, Schema, UnionKind,
+    Variant, Variants,
 };
 use crate::diag::{Context, Diagnostic, Note, Severity};
 use crate::doc::{Doc, Section, SectionKind, SectionRef};
@@ -133,7 +133,7 @@ struct Merger {
 /// How the ids of one added schema map into the merged model.
 struct Remap {
     files: u32,
-    docs: usize,
+    docs: u32,
     modules: u32,
     defs: Vec<DefId>,
     presence: Presence,
@@ -154,7 +154,7 @@ impl Remap {
     /// A definition of the added schema, in the merged model's terms.
     fn definition(&self, mut d: Definition) -> Definition {
         d.loc = d.loc.map(|l| self.loc(l));
-        d.doc = d.doc.map(|i| i + self.docs);
+        d.doc = d.doc.map(|i| DocId(i.0 + self.docs));
         d.module = ModuleId(d.module.0 + self.modules);
         d.presence = self.presence;
         let p = self.presence;
@@ -231,7 +231,7 @@ impl Merger {
         } = other;
         let mut remap = Remap {
             files: self.out.sources.append(sources),
-            docs: self.out.docs.len(),
+            docs: self.out.docs.len() as u32,
             modules: self.out.modules.len() as u32,
             defs: Vec::with_capacity(defs.len()),
             presence,
@@ -903,7 +903,7 @@ impl Merger {
                 sections: Vec::new(),
                 order: vec![SectionRef::Body],
             });
-            self.out.docs.len() - 1
+            DocId(self.out.docs.len() as u32 - 1)
         });
         let name: Box<str> = name.into();
         let def = Definition {

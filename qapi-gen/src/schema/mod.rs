@@ -54,6 +54,17 @@ impl ModuleId {
     }
 }
 
+/// Index of a documentation block in [`Schema::docs`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct DocId(pub(crate) u32);
+
+impl DocId {
+    /// The block's position in [`Schema::docs`].
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
 /// A checked schema.
 #[derive(Debug)]
 pub struct Schema {
@@ -173,7 +184,7 @@ pub struct Definition {
     /// them in; `None` for built-in types.
     pub loc: Option<Loc>,
     /// Its documentation block, an index into [`Schema::docs`].
-    pub doc: Option<usize>,
+    pub doc: Option<DocId>,
     /// The condition under which QEMU has it.
     pub ifcond: Option<Box<Cond>>,
     /// Its features.
@@ -639,7 +650,7 @@ impl Schema {
 
     /// The documentation of a definition.
     pub fn doc(&self, def: &Definition) -> Option<&Doc> {
-        def.doc.map(|i| &self.docs[i])
+        def.doc.map(|i| &self.docs[i.index()])
     }
 
     /// The module of a definition.

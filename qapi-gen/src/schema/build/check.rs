@@ -37,7 +37,7 @@ impl Builder<'_> {
             let id = DefId(i as u32);
             self.check_def(id)?;
             if let Some(doc) = self.defs[i].doc {
-                self.connect_doc(id, doc)?;
+                self.connect_doc(id, doc.index())?;
             }
         }
         // The modules' items: definitions in order, and include directives

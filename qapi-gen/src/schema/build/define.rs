@@ -12,7 +12,8 @@ use super::{Builder, FeatureUse};
 use crate::diag::{Diagnostic, Note};
 use crate::expr::{self, BranchDef, DefBody, FeatureDef, MemberDef, TypeOrMembers, TypeRef};
 use crate::schema::{
-    Builtin, Command, Cond, DefId, DefKind, Definition, EnumType, EnumValue, Feature, Presence,
+    Builtin, Command, Cond, DefId, DefKind, Definition, DocId, EnumType, EnumValue, Feature,
+    Presence,
 };
 use crate::source::Loc;
 
@@ -403,7 +404,7 @@ impl Builder<'_> {
             Some(en) => self.enum_entry(name, en, Some(loc)),
             None => self.entry(name, pending, Some(loc)),
         };
-        e.def.doc = def.doc;
+        e.def.doc = def.doc.map(|i| DocId(i as u32));
         e.def.ifcond = ifcond;
         e.def.features = features;
         self.def_definition(e)?;
