@@ -349,7 +349,7 @@ impl Merger {
         let DefKind::Object(x) = &self.out.defs[id.index()].kind else {
             return;
         };
-        let mut members = x.members.clone();
+        let mut members = x.members.to_vec();
         let mut local = x.local_members().to_vec();
         let mut variants = x.variants.clone();
         let role = if self.out.def(id).implicit && self.out.def(id).name.ends_with("-arg") {
@@ -410,7 +410,7 @@ impl Merger {
             }
         }
         if let DefKind::Object(x) = &mut self.out.defs[id.index()].kind {
-            x.members = members;
+            x.members = members.into_boxed_slice();
             x.set_local_members(local);
             x.variants = variants;
         }
@@ -588,7 +588,7 @@ impl Merger {
         let DefKind::Alternate(x) = &self.out.defs[id.index()].kind else {
             return;
         };
-        let mut branches = x.variants.clone();
+        let mut branches = x.variants.to_vec();
         for b in y.variants {
             if let Some(k) = branches.iter().position(|x| x.name == b.name) {
                 let x = &mut branches[k];
@@ -623,7 +623,7 @@ impl Merger {
             branches.push(b);
         }
         if let DefKind::Alternate(x) = &mut self.out.defs[id.index()].kind {
-            x.variants = branches;
+            x.variants = branches.into_boxed_slice();
         }
     }
 
@@ -908,7 +908,9 @@ impl Merger {
         let name: Box<str> = name.into();
         let def = Definition {
             name: name.clone(),
-            kind: DefKind::Alternate(AlternateType { variants }),
+            kind: DefKind::Alternate(AlternateType {
+                variants: variants.into_boxed_slice(),
+            }),
             loc: None,
             doc,
             ifcond: None,

@@ -337,7 +337,7 @@ pub struct EnumType {
     /// The values, in order.
     pub values: Vec<EnumValue>,
     /// The `prefix` for C constant names, if given.
-    pub prefix: Option<String>,
+    pub prefix: Option<Box<str>>,
 }
 
 /// One value of an enumeration.
@@ -369,7 +369,7 @@ pub struct ObjectType {
     /// The base type, whose members come first.
     pub base: Option<DefId>,
     /// All members: the base's, then the local ones.
-    pub members: Vec<Member>,
+    pub members: Box<[Member]>,
     /// The members defined here: see [`ObjectType::local_members`].
     local: LocalMembers,
     /// For a union: the tag and the branches.  (Boxed: most objects are
@@ -401,7 +401,7 @@ impl ObjectType {
         debug_assert!(local <= members.len());
         ObjectType {
             base,
-            members,
+            members: members.into_boxed_slice(),
             local: LocalMembers::Tail(local as u32),
             variants: variants.map(Box::new),
         }
@@ -535,7 +535,7 @@ pub struct Variant {
 #[derive(Clone, Debug, PartialEq)]
 pub struct AlternateType {
     /// The branches.
-    pub variants: Vec<Variant>,
+    pub variants: Box<[Variant]>,
 }
 
 /// A command.

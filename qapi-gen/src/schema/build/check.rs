@@ -105,7 +105,7 @@ impl Builder<'_> {
                 self.pending[id.index()] = Pending::Alternate(Rc::new(Vec::new()));
                 self.check_type_features(id)?;
                 Some(DefKind::Alternate(AlternateType {
-                    variants: self.check_alternate(id, &variants)?,
+                    variants: self.check_alternate(id, &variants)?.into(),
                 }))
             }
             Pending::Command(_) => {

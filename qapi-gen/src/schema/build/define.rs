@@ -268,7 +268,10 @@ impl Builder<'_> {
                         presence: Presence::FIRST,
                     })
                     .collect();
-                enum_type = Some(EnumType { values, prefix });
+                enum_type = Some(EnumType {
+                    values,
+                    prefix: prefix.map(String::into_boxed_str),
+                });
                 Pending::Enum
             }
             DefBody::Struct { base, members } => {
