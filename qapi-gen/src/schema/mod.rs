@@ -699,3 +699,30 @@ impl Definition {
         self.features.iter().any(Feature::is_deprecated)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::mem::size_of;
+
+    use super::*;
+
+    /// The model holds one of each of these for every definition, member,
+    /// enum value, branch and feature of the schema, so their sizes make up
+    /// much of the memory `check` takes per input byte of a large schema.
+    /// These bounds (for 64-bit targets) keep them from growing back.
+    #[test]
+    fn model_types_stay_small() {
+        assert!(
+            size_of::<Definition>() <= 136,
+            "{}",
+            size_of::<Definition>()
+        );
+        assert!(size_of::<DefKind>() <= 48, "{}", size_of::<DefKind>());
+        assert!(size_of::<Member>() <= 72, "{}", size_of::<Member>());
+        assert!(size_of::<EnumValue>() <= 56, "{}", size_of::<EnumValue>());
+        assert!(size_of::<Variant>() <= 48, "{}", size_of::<Variant>());
+        assert!(size_of::<Feature>() <= 24, "{}", size_of::<Feature>());
+        assert!(size_of::<Option<Version>>() <= 8);
+        assert!(size_of::<Option<DocId>>() <= 8);
+    }
+}
