@@ -69,8 +69,7 @@ fn dump_variants(out: &mut String, schema: &Schema, tag: &str, variants: &[Varia
 fn dump_def(out: &mut String, schema: &Schema, id: crate::schema::DefId) {
     let def = schema.def(id);
     let name = &def.name;
-    let type_name =
-        |id: Option<crate::schema::DefId>| id.map_or("None", |t| schema.def(t).name.as_str());
+    let type_name = |id: Option<crate::schema::DefId>| id.map_or("None", |t| &*schema.def(t).name);
     match &def.kind {
         DefKind::Builtin(_) => return,
         DefKind::Array(a) => {

@@ -34,7 +34,7 @@ fn members<'s>(schema: &'s Schema, name: &str) -> &'s [Member] {
 fn member<'s>(schema: &'s Schema, ty: &str, name: &str) -> &'s Member {
     members(schema, ty)
         .iter()
-        .find(|m| m.name == name)
+        .find(|m| &*m.name == name)
         .unwrap_or_else(|| panic!("{ty} has no member {name}"))
 }
 
@@ -71,8 +71,8 @@ fn what_any_schema_has_is_there() {
         panic!()
     };
     let v = addr.variants.as_ref().unwrap();
-    let unix = v.variants.iter().find(|b| b.name == "unix").unwrap();
-    assert_eq!(m.def(unix.ty).name, "UnixWrapper");
+    let unix = v.variants.iter().find(|b| &*b.name == "unix").unwrap();
+    assert_eq!(&*m.def(unix.ty).name, "UnixWrapper");
     assert_eq!(unix.presence, old);
     let DefKind::Enum(tag) = &m.def(v.tag_type).kind else {
         panic!()
@@ -80,9 +80,9 @@ fn what_any_schema_has_is_there() {
     assert!(
         tag.values
             .iter()
-            .any(|x| x.name == "unix" && x.presence == old)
+            .any(|x| &*x.name == "unix" && x.presence == old)
     );
-    let inet = v.variants.iter().find(|b| b.name == "inet").unwrap();
+    let inet = v.variants.iter().find(|b| &*b.name == "inet").unwrap();
     assert_eq!(inet.presence, both, "the same wire form in both");
 }
 
@@ -97,7 +97,7 @@ fn conflicts_are_resolved_and_said() {
         assert!(w.notes[0].message.contains("old.json"));
     }
     // A string and an enumeration: the enumeration.
-    assert_eq!(m.def(member(&m, "Status", "state").ty).name, "RunState");
+    assert_eq!(&*m.def(member(&m, "Status", "state").ty).name, "RunState");
     assert!(all.contains(
         "member 'state' of struct 'Status' is 'RunState' here and 'str' in old.json; \
          the bindings use 'RunState' (its catch-all holds any string)"
@@ -107,7 +107,7 @@ fn conflicts_are_resolved_and_said() {
     let DefKind::Alternate(alt) = &m.def(timeout.ty).kind else {
         panic!("{:?}", m.def(timeout.ty))
     };
-    let branches: Vec<&str> = alt.variants.iter().map(|b| b.name.as_str()).collect();
+    let branches: Vec<&str> = alt.variants.iter().map(|b| &*b.name).collect();
     assert_eq!(branches, ["int", "str"]);
     assert!(
         all.contains("argument 'timeout' of command 'connect' is 'int' here and 'str' in old.json")
@@ -115,7 +115,7 @@ fn conflicts_are_resolved_and_said() {
     // Objects of other names: one with the members of both, optional
     // where not in both.
     let info = members(&m, "Info");
-    let req: Vec<(&str, bool)> = info.iter().map(|x| (x.name.as_str(), x.optional)).collect();
+    let req: Vec<(&str, bool)> = info.iter().map(|x| (&*x.name, x.optional)).collect();
     assert_eq!(req, [("name", false), ("size", true), ("id", true)]);
     assert!(
         all.contains("returns of command 'query-info' is 'Info' here and 'OldInfo' in old.json")
@@ -226,7 +226,7 @@ fn qemu_10_2_with_5_2_and_7_2() {
     let schemas = qapi_gen::load_all(&paths, Mode::Default).unwrap();
     let names: Vec<Vec<String>> = schemas
         .iter()
-        .map(|s| s.defs.iter().map(|d| d.name.clone()).collect())
+        .map(|s| s.defs.iter().map(|d| d.name.to_string()).collect())
         .collect();
     let labels: Vec<String> = schemas.iter().map(|s| s.origins[0].label.clone()).collect();
     assert_eq!(labels, ["10.2", "5.2", "7.2"]);
@@ -246,7 +246,7 @@ fn qemu_10_2_with_5_2_and_7_2() {
     assert!(
         members(&m, "BlockDeviceInfo")
             .iter()
-            .any(|x| x.name == "encryption_key_missing")
+            .any(|x| &*x.name == "encryption_key_missing")
     );
     // Every conflict is reported, none twice.
     let rendered: Vec<String> = warnings.iter().map(|w| w.render(&m.sources)).collect();

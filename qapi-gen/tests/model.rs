@@ -187,8 +187,8 @@ fn members_may_refer_to_their_own_type() {
     let DefKind::Object(o) = &node.kind else {
         panic!()
     };
-    assert_eq!(s.def(o.members[1].ty).name, "Node");
-    assert_eq!(s.def(o.members[2].ty).name, "NodeList");
+    assert_eq!(&*s.def(o.members[1].ty).name, "Node");
+    assert_eq!(&*s.def(o.members[2].ty).name, "NodeList");
 }
 
 // --- unions -------------------------------------------------------------------------
@@ -681,13 +681,10 @@ fn model_lookups() {
          { 'event': 'EV' }\n{ 'command': 'bar', 'features': [ 'deprecated' ] }\n",
     );
     assert_eq!(
-        s.commands().map(|c| c.name.as_str()).collect::<Vec<_>>(),
+        s.commands().map(|c| &*c.name).collect::<Vec<_>>(),
         ["foo", "bar"]
     );
-    assert_eq!(
-        s.events().map(|c| c.name.as_str()).collect::<Vec<_>>(),
-        ["EV"]
-    );
+    assert_eq!(s.events().map(|c| &*c.name).collect::<Vec<_>>(), ["EV"]);
     let foo = s.get("Foo").unwrap();
     assert_eq!(foo.meta(), "struct");
     assert!(!foo.is_implicit());

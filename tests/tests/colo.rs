@@ -120,16 +120,16 @@ fn assert_extension_model(schema: &Schema) {
     let DefKind::Object(obj) = &recorder.kind else {
         panic!("checkpoint_recorder is a {}", recorder.meta());
     };
-    let names: Vec<&str> = obj.members.iter().map(|m| m.name.as_str()).collect();
+    let names: Vec<&str> = obj.members.iter().map(|m| &*m.name).collect();
     assert_eq!(names, MEMBERS);
     for m in &obj.members {
         let ty = &schema.def(m.ty).name;
-        let expected = if m.name == "info" {
+        let expected = if &*m.name == "info" {
             "MigrationInfo"
         } else {
             "int64"
         };
-        assert_eq!(ty, expected, "type of member {}", m.name);
+        assert_eq!(&**ty, expected, "type of member {}", m.name);
         assert!(!m.optional);
     }
     let doc = schema.doc(recorder).expect("documented");

@@ -150,15 +150,15 @@ fn qemu_5_2_simple_union() {
     assert_eq!(union.meta(), "union");
     let variants = obj.variants.as_ref().expect("a union");
     assert_eq!(variants.kind, UnionKind::Simple);
-    assert_eq!(variants.tag, "type");
+    assert_eq!(&*variants.tag, "type");
     assert_eq!(
-        schema.def(variants.tag_type).name,
+        &*schema.def(variants.tag_type).name,
         "SocketAddressLegacyKind"
     );
     let branches: Vec<(&str, &str)> = variants
         .variants
         .iter()
-        .map(|v| (v.name.as_str(), schema.def(v.ty).name.as_str()))
+        .map(|v| (&*v.name, &*schema.def(v.ty).name))
         .collect();
     assert_eq!(
         branches,
@@ -176,8 +176,8 @@ fn qemu_5_2_simple_union() {
         panic!("a wrapper is an object")
     };
     assert_eq!(w.members.len(), 1);
-    assert_eq!(w.members[0].name, "data");
-    assert_eq!(schema.def(w.members[0].ty).name, "InetSocketAddress");
+    assert_eq!(&*w.members[0].name, "data");
+    assert_eq!(&*schema.def(w.members[0].ty).name, "InetSocketAddress");
 
     let dump = qapi_gen::dump::dump(&schema);
     assert!(dump.contains(

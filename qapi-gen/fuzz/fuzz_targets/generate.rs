@@ -141,9 +141,9 @@ fuzz_target!(|data: &[u8]| {
     // Only what the first command or event needs.
     if let Some(name) = schema
         .commands()
-        .map(|c| c.name.clone())
+        .map(|c| c.name.to_string())
         .next()
-        .or_else(|| schema.events().map(|e| e.name.clone()).next())
+        .or_else(|| schema.events().map(|e| e.name.to_string()).next())
     {
         check(
             &schema,

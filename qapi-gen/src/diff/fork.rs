@@ -132,10 +132,10 @@ fn dependencies(
         .map(|t| fork.def(t))
         .filter(|d| reported(d))
         .filter_map(|d| {
-            let changes = later.get(d.name.as_str())?;
+            let changes = later.get(&*d.name)?;
             Some(Dependency {
                 meta: d.meta(),
-                name: d.name.clone(),
+                name: d.name.to_string(),
                 changes: changes.len(),
                 breaking: changes
                     .iter()

@@ -573,7 +573,7 @@ impl Differ<'_> {
         let since = since.filter(|&v| part.is_none() || Some(v) != def.since);
         self.changes.push(Change {
             meta: def.meta(),
-            name: def.name.clone(),
+            name: def.name.to_string(),
             part: part.map(|(role, name)| Part {
                 role,
                 name: name.to_string(),
@@ -677,7 +677,7 @@ impl Differ<'_> {
 
     fn values(&mut self, def: &Definition, at: At, a: &EnumType, b: &EnumType) {
         for v in &b.values {
-            let part = Some((Role::Value, v.name.as_str()));
+            let part = Some((Role::Value, &*v.name));
             match a.values.iter().find(|w| w.name == v.name) {
                 None => {
                     let what = What::Added {
@@ -732,7 +732,7 @@ impl Differ<'_> {
     fn members(&mut self, def: &Definition, at: At, role: Role, a: &[&Member], b: &[&Member]) {
         let (old, new) = (self.old, self.new);
         for m in b {
-            let part = Some((role, m.name.as_str()));
+            let part = Some((role, &*m.name));
             let Some(w) = a.iter().find(|w| w.name == m.name) else {
                 let what = What::Added {
                     ty: Some(type_text(new, m.ty)),

@@ -256,7 +256,7 @@ pub(crate) fn branch(g: &Generator, id: DefId, v: &Variant) -> Docs {
     }
     if lines.is_empty() {
         let target = g.schema.def(v.ty);
-        if v.implicit || target.name == "q_empty" {
+        if v.implicit || &*target.name == "q_empty" {
             lines.push(format!(
                 "The branch for `{}`, without members of its own.",
                 v.name

@@ -37,7 +37,7 @@ impl<'e> EnumPlan<'e> {
     pub fn variant(&self, value: &str) -> Option<&str> {
         self.values
             .iter()
-            .find(|(_, v)| v.name == value)
+            .find(|(_, v)| &*v.name == value)
             .map(|(n, _)| n.as_str())
     }
 }

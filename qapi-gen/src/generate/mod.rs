@@ -270,7 +270,7 @@ fn shared_types(schema: &Schema) -> HashMap<DefId, &'static str> {
         Some(
             o.members
                 .iter()
-                .map(|m| (m.name.as_str(), schema.def(m.ty).name.as_str()))
+                .map(|m| (&*m.name, &*schema.def(m.ty).name))
                 .collect(),
         )
     };

@@ -133,8 +133,8 @@ impl Selection {
             for used in self.kept_references(schema, id) {
                 if !self.keep(used) {
                     return Err(GenerateError::Dangling {
-                        user: schema.def(id).name.clone(),
-                        used: schema.def(used).name.clone(),
+                        user: schema.def(id).name.to_string(),
+                        used: schema.def(used).name.to_string(),
                     });
                 }
             }

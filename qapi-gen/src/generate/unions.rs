@@ -92,7 +92,7 @@ impl<'a> UnionPlan<'a> {
             .filter(|b| g.sel.cond(b.ifcond.as_deref()))
         {
             let payload = match v.kind {
-                UnionKind::Flat if g.schema.def(b.ty).name == "q_empty" => Payload::Empty,
+                UnionKind::Flat if &*g.schema.def(b.ty).name == "q_empty" => Payload::Empty,
                 UnionKind::Flat => Payload::Object {
                     ty: member_type_text(g, id, b.ty),
                     no_members: match &g.schema.def(b.ty).kind {

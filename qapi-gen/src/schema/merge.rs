@@ -31,9 +31,9 @@ use std::path::{Component, Path};
 
 use super::shape::{Shapes, type_text};
 use super::{
-    AlternateType, Builtin, Command, DefId, DefKind, Definition, EnumType, Feature, JsonType,
-    Member, Module, ModuleId, ModuleItem, ObjectType, Presence, Schema, UnionKind, Variant,
-    Variants,
+    AlternateType, Builtin, Command, DefId, DefKind, Definition, DocId, EnumType, Feature,
+    JsonType, Member, Module, ModuleId, ModuleItem, ObjectType, Presence, Schema, UnionKind,
+    Variant, Variants,
 };
 use crate::diag::{Context, Diagnostic, Note, Severity};
 use crate::doc::{Doc, Section, SectionKind, SectionRef};
@@ -133,7 +133,7 @@ struct Merger {
 /// How the ids of one added schema map into the merged model.
 struct Remap {
     files: u32,
-    docs: usize,
+    docs: u32,
     modules: u32,
     defs: Vec<DefId>,
     presence: Presence,
@@ -154,7 +154,7 @@ impl Remap {
     /// A definition of the added schema, in the merged model's terms.
     fn definition(&self, mut d: Definition) -> Definition {
         d.loc = d.loc.map(|l| self.loc(l));
-        d.doc = d.doc.map(|i| i + self.docs);
+        d.doc = d.doc.map(|i| DocId(i.0 + self.docs));
         d.module = ModuleId(d.module.0 + self.modules);
         d.presence = self.presence;
         let p = self.presence;
@@ -231,7 +231,7 @@ impl Merger {
         } = other;
         let mut remap = Remap {
             files: self.out.sources.append(sources),
-            docs: self.out.docs.len(),
+            docs: self.out.docs.len() as u32,
             modules: self.out.modules.len() as u32,
             defs: Vec::with_capacity(defs.len()),
             presence,
@@ -349,7 +349,7 @@ impl Merger {
         let DefKind::Object(x) = &self.out.defs[id.index()].kind else {
             return;
         };
-        let mut members = x.members.clone();
+        let mut members = x.members.to_vec();
         let mut local = x.local_members().to_vec();
         let mut variants = x.variants.clone();
         let role = if self.out.def(id).implicit && self.out.def(id).name.ends_with("-arg") {
@@ -410,7 +410,7 @@ impl Merger {
             }
         }
         if let DefKind::Object(x) = &mut self.out.defs[id.index()].kind {
-            x.members = members;
+            x.members = members.into_boxed_slice();
             x.set_local_members(local);
             x.variants = variants;
         }
@@ -538,7 +538,7 @@ impl Merger {
         match kind {
             UnionKind::Simple => {
                 let wrapper =
-                    o.variants.is_none() && o.members.len() == 1 && o.members[0].name == "data";
+                    o.variants.is_none() && o.members.len() == 1 && &*o.members[0].name == "data";
                 wrapper.then_some(ty)
             }
             UnionKind::Flat if !def.implicit => Some(ty),
@@ -553,7 +553,7 @@ impl Merger {
                     return shapes.same(existing, ty).then_some(existing);
                 }
                 let mut copy = def.clone();
-                copy.name = name.clone();
+                copy.name = name.as_str().into();
                 copy.implicit = false;
                 let new = DefId(self.out.defs.len() as u32);
                 if let DefKind::Object(o) = &mut copy.kind {
@@ -571,12 +571,12 @@ impl Merger {
     /// Adds `value` to enumeration `id` if it lacks it.
     fn add_value(&mut self, id: DefId, value: &str, presence: Presence) {
         if let DefKind::Enum(e) = &mut self.out.defs[id.index()].kind {
-            match e.values.iter_mut().find(|v| v.name == value) {
+            match e.values.iter_mut().find(|v| &*v.name == value) {
                 Some(v) => v.presence = v.presence.union(presence),
                 None => e.values.push(super::EnumValue {
-                    name: value.to_string(),
+                    name: value.into(),
                     ifcond: None,
-                    features: Vec::new(),
+                    features: Box::default(),
                     since: None,
                     presence,
                 }),
@@ -588,7 +588,7 @@ impl Merger {
         let DefKind::Alternate(x) = &self.out.defs[id.index()].kind else {
             return;
         };
-        let mut branches = x.variants.clone();
+        let mut branches = x.variants.to_vec();
         for b in y.variants {
             if let Some(k) = branches.iter().position(|x| x.name == b.name) {
                 let x = &mut branches[k];
@@ -623,7 +623,7 @@ impl Merger {
             branches.push(b);
         }
         if let DefKind::Alternate(x) = &mut self.out.defs[id.index()].kind {
-            x.variants = branches;
+            x.variants = branches.into_boxed_slice();
         }
     }
 
@@ -831,13 +831,14 @@ impl Merger {
         if let Some(id) = self.out.lookup(&name) {
             return id;
         }
+        let name: Box<str> = name.into();
         let def = Definition {
             name: name.clone(),
             kind: DefKind::Array(super::ArrayType { element }),
             loc: None,
             doc: None,
             ifcond: None,
-            features: Vec::new(),
+            features: Box::default(),
             module: el.module,
             implicit: true,
             since: el.since,
@@ -874,7 +875,7 @@ impl Merger {
         let there = Presence::only(place.other);
         let presence = here.union(there);
         let branch = |ty: DefId, text: &str, presence: Presence| Variant {
-            name: branch_name(text),
+            name: branch_name(text).into(),
             ty,
             ifcond: None,
             implicit: false,
@@ -902,15 +903,18 @@ impl Merger {
                 sections: Vec::new(),
                 order: vec![SectionRef::Body],
             });
-            self.out.docs.len() - 1
+            DocId(self.out.docs.len() as u32 - 1)
         });
+        let name: Box<str> = name.into();
         let def = Definition {
             name: name.clone(),
-            kind: DefKind::Alternate(AlternateType { variants }),
+            kind: DefKind::Alternate(AlternateType {
+                variants: variants.into_boxed_slice(),
+            }),
             loc: None,
             doc,
             ifcond: None,
-            features: Vec::new(),
+            features: Box::default(),
             module,
             implicit: true,
             since: None,
@@ -997,7 +1001,7 @@ impl Merger {
         let owner = self.owner(place.def);
         let context = Some(Context {
             meta: owner.meta(),
-            name: owner.name.as_str().into(),
+            name: (*owner.name).into(),
         });
         let mut d = Diagnostic {
             severity: Severity::Warning,
@@ -1020,12 +1024,19 @@ impl Merger {
     }
 }
 
-fn merge_features(a: &mut Vec<Feature>, b: &[Feature]) {
+/// Adds to `a` the features of `b` it lacks.  (Reallocates only when
+/// there are some: the model keeps features as boxed slices.)
+fn merge_features(a: &mut Box<[Feature]>, b: &[Feature]) {
+    if b.iter().all(|f| a.iter().any(|x| x.name == f.name)) {
+        return;
+    }
+    let mut merged = std::mem::take(a).into_vec();
     for f in b {
-        if !a.iter().any(|x| x.name == f.name) {
-            a.push(f.clone());
+        if !merged.iter().any(|x| x.name == f.name) {
+            merged.push(f.clone());
         }
     }
+    *a = merged.into_boxed_slice();
 }
 
 fn merge_values(a: &mut EnumType, b: EnumType) {

@@ -55,6 +55,17 @@ impl ModuleId {
     }
 }
 
+/// Index of a documentation block in [`Schema::docs`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct DocId(pub(crate) u32);
+
+impl DocId {
+    /// The block's position in [`Schema::docs`].
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
 /// A checked schema.
 #[derive(Debug)]
 pub struct Schema {
@@ -167,18 +178,18 @@ pub enum ModuleItem {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Definition {
     /// The name, as in the schema.
-    pub name: String,
+    pub name: Box<str>,
     /// What it is.
     pub kind: DefKind,
     /// Where it is defined; for implicit types, the definition that brought
     /// them in; `None` for built-in types.
     pub loc: Option<Loc>,
     /// Its documentation block, an index into [`Schema::docs`].
-    pub doc: Option<usize>,
+    pub doc: Option<DocId>,
     /// The condition under which QEMU has it.
     pub ifcond: Option<Box<Cond>>,
     /// Its features.
-    pub features: Vec<Feature>,
+    pub features: Box<[Feature]>,
     /// The module defining it.
     pub module: ModuleId,
     /// Whether QEMU made this definition up rather than the schema defining
@@ -327,18 +338,18 @@ pub struct EnumType {
     /// The values, in order.
     pub values: Vec<EnumValue>,
     /// The `prefix` for C constant names, if given.
-    pub prefix: Option<String>,
+    pub prefix: Option<Box<str>>,
 }
 
 /// One value of an enumeration.
 #[derive(Clone, Debug, PartialEq)]
 pub struct EnumValue {
     /// The value as on the wire.
-    pub name: String,
+    pub name: Box<str>,
     /// The condition under which QEMU has it.
     pub ifcond: Option<Box<Cond>>,
     /// Its features.
-    pub features: Vec<Feature>,
+    pub features: Box<[Feature]>,
     /// The QEMU version that introduced it: its description's `(since
     /// X.Y)`, else the enumeration's.
     pub since: Option<Version>,
@@ -359,7 +370,7 @@ pub struct ObjectType {
     /// The base type, whose members come first.
     pub base: Option<DefId>,
     /// All members: the base's, then the local ones.
-    pub members: Vec<Member>,
+    pub members: Box<[Member]>,
     /// The members defined here: see [`ObjectType::local_members`].
     local: LocalMembers,
     /// For a union: the tag and the branches.  (Boxed: most objects are
@@ -391,7 +402,7 @@ impl ObjectType {
         debug_assert!(local <= members.len());
         ObjectType {
             base,
-            members,
+            members: members.into_boxed_slice(),
             local: LocalMembers::Tail(local as u32),
             variants: variants.map(Box::new),
         }
@@ -451,7 +462,7 @@ impl PartialEq for ObjectType {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Member {
     /// The name as on the wire.
-    pub name: String,
+    pub name: Box<str>,
     /// The type.
     pub ty: DefId,
     /// Whether it may be absent.
@@ -459,7 +470,7 @@ pub struct Member {
     /// The condition under which QEMU has it.
     pub ifcond: Option<Box<Cond>>,
     /// Its features.
-    pub features: Vec<Feature>,
+    pub features: Box<[Feature]>,
     /// The type that defines it: the base for inherited members.
     pub defined_in: DefId,
     /// The QEMU version that introduced it: its description's `(since
@@ -492,7 +503,7 @@ pub enum UnionKind {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Variants {
     /// The tag member's name.
-    pub tag: String,
+    pub tag: Box<str>,
     /// The tag member's type, an enumeration.
     pub tag_type: DefId,
     /// The branches: those the schema gives, then one with type `q_empty`
@@ -506,7 +517,7 @@ pub struct Variants {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Variant {
     /// The branch name: a tag value, or an alternate's branch name.
-    pub name: String,
+    pub name: Box<str>,
     /// The branch type.
     pub ty: DefId,
     /// The condition under which QEMU has it.
@@ -525,7 +536,7 @@ pub struct Variant {
 #[derive(Clone, Debug, PartialEq)]
 pub struct AlternateType {
     /// The branches.
-    pub variants: Vec<Variant>,
+    pub variants: Box<[Variant]>,
 }
 
 /// A command.
@@ -564,7 +575,7 @@ pub struct Event {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Feature {
     /// The name.
-    pub name: String,
+    pub name: Box<str>,
     /// The condition under which it applies.
     pub ifcond: Option<Box<Cond>>,
 }
@@ -572,12 +583,12 @@ pub struct Feature {
 impl Feature {
     /// `deprecated`
     pub fn is_deprecated(&self) -> bool {
-        self.name == "deprecated"
+        &*self.name == "deprecated"
     }
 
     /// `unstable`
     pub fn is_unstable(&self) -> bool {
-        self.name == "unstable"
+        &*self.name == "unstable"
     }
 }
 
@@ -640,7 +651,7 @@ impl Schema {
 
     /// The documentation of a definition.
     pub fn doc(&self, def: &Definition) -> Option<&Doc> {
-        def.doc.map(|i| &self.docs[i])
+        def.doc.map(|i| &self.docs[i.index()])
     }
 
     /// The module of a definition.
@@ -687,5 +698,32 @@ impl Definition {
     /// Whether it has the `deprecated` feature.
     pub fn is_deprecated(&self) -> bool {
         self.features.iter().any(Feature::is_deprecated)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::mem::size_of;
+
+    use super::*;
+
+    /// The model holds one of each of these for every definition, member,
+    /// enum value, branch and feature of the schema, so their sizes make up
+    /// much of the memory `check` takes per input byte of a large schema.
+    /// These bounds (for 64-bit targets) keep them from growing back.
+    #[test]
+    fn model_types_stay_small() {
+        assert!(
+            size_of::<Definition>() <= 136,
+            "{}",
+            size_of::<Definition>()
+        );
+        assert!(size_of::<DefKind>() <= 48, "{}", size_of::<DefKind>());
+        assert!(size_of::<Member>() <= 72, "{}", size_of::<Member>());
+        assert!(size_of::<EnumValue>() <= 56, "{}", size_of::<EnumValue>());
+        assert!(size_of::<Variant>() <= 48, "{}", size_of::<Variant>());
+        assert!(size_of::<Feature>() <= 24, "{}", size_of::<Feature>());
+        assert!(size_of::<Option<Version>>() <= 8);
+        assert!(size_of::<Option<DocId>>() <= 8);
     }
 }

@@ -123,10 +123,10 @@ pub(crate) fn type_text(schema: &Schema, id: DefId) -> String {
         DefKind::Object(o) if def.name.ends_with("-wrapper") && def.implicit => {
             match o.members.first() {
                 Some(m) => format!("{{data: {}}}", type_text(schema, m.ty)),
-                None => def.name.clone(),
+                None => def.name.to_string(),
             }
         }
-        _ => def.name.clone(),
+        _ => def.name.to_string(),
     }
 }
 

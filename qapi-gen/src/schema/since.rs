@@ -11,7 +11,7 @@
 use std::cell::{OnceCell, RefCell};
 use std::collections::{HashMap, HashSet};
 
-use super::{DefId, DefKind, Definition, Schema, Version};
+use super::{DefId, DefKind, Definition, DocId, Schema, Version};
 use crate::doc::{Doc, SectionKind};
 
 /// The version after the first `since` (any case, as a word, optionally
@@ -115,14 +115,14 @@ pub(crate) fn doc_of<'s>(schema: &'s Schema, def: &Definition) -> Option<&'s Doc
 /// [`doc_of`] as an index into [`Schema::docs`].
 fn doc_index(schema: &Schema, def: &Definition) -> Option<usize> {
     if def.doc.is_some() || !def.implicit {
-        return def.doc;
+        return def.doc.map(DocId::index);
     }
     let owner = if let Some(rest) = def.name.strip_prefix("q_obj_") {
         rest.rsplit_once('-').map_or(rest, |(o, _)| o)
     } else {
         def.name.strip_suffix("Kind")?
     };
-    schema.get(owner).and_then(|d| d.doc)
+    schema.get(owner).and_then(|d| d.doc).map(DocId::index)
 }
 
 /// What `annotate` looks up for every member, value and branch, built the
@@ -164,7 +164,7 @@ impl<'s> Lookups<'s> {
         let mut values = self.values.borrow_mut();
         let names = values
             .entry(id)
-            .or_insert_with(|| e.values.iter().map(|v| v.name.as_str()).collect());
+            .or_insert_with(|| e.values.iter().map(|v| &*v.name).collect());
         names.contains(name)
     }
 }

@@ -4,19 +4,23 @@ use std::fmt;
 use std::str::FromStr;
 
 /// A QEMU version: `2.8`, `1.5.0`, `10.2`.
+///
+/// Each number is a `u16` (QEMU's are far smaller): the model keeps a
+/// version on every definition, member, enum value and branch, and
+/// `Option<Version>` fits in 8 bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Version {
     /// Major version.
-    pub major: u32,
+    pub major: u16,
     /// Minor version.
-    pub minor: u32,
+    pub minor: u16,
     /// Micro version (0 when not given).
-    pub micro: u32,
+    pub micro: u16,
 }
 
 impl Version {
     /// `major.minor.0`.
-    pub const fn new(major: u32, minor: u32) -> Self {
+    pub const fn new(major: u16, minor: u16) -> Self {
         Version {
             major,
             minor,
@@ -27,9 +31,11 @@ impl Version {
     /// Reads a version at the start of `text`: `MAJOR.MINOR` or
     /// `MAJOR.MINOR.MICRO`, each a run of digits.  Returns it and the
     /// length read; text after it (`8.2.` at the end of a sentence, `2.4)`)
-    /// is left alone.
+    /// is left alone.  A number that does not fit in a `u16` (or has more
+    /// than 6 digits) is not read: `None` for the major or minor version,
+    /// and the micro version is then left alone like other text after it.
     pub(crate) fn prefix(text: &str) -> Option<(Version, usize)> {
-        fn number(text: &str) -> Option<(u32, usize)> {
+        fn number(text: &str) -> Option<(u16, usize)> {
             let len = text.bytes().take_while(u8::is_ascii_digit).count();
             if len == 0 || len > 6 {
                 return None;
@@ -141,5 +147,36 @@ mod tests {
         assert_eq!(Version::prefix("10.1;"), Some((Version::new(10, 1), 4)));
         assert_eq!(Version::prefix("1234567.1"), None);
         assert_eq!(Version::prefix("2"), None);
+    }
+
+    #[test]
+    fn prefix_reads_only_numbers_that_fit_in_u16() {
+        assert_eq!(Version::prefix("65536.1"), None);
+        assert_eq!(Version::prefix("1.65536"), None);
+        assert_eq!(
+            Version::prefix("65535.1"),
+            Some((Version::new(65535, 1), 7))
+        );
+        assert_eq!(
+            Version::prefix("1.2.65535"),
+            Some((
+                Version {
+                    major: 1,
+                    minor: 2,
+                    micro: 65535
+                },
+                9
+            ))
+        );
+        // A micro version too large is text after the version, as one of
+        // more than 6 digits is.
+        assert_eq!(Version::prefix("1.2.65536"), Some((Version::new(1, 2), 3)));
+        assert_eq!(
+            Version::prefix("1.2.1234567"),
+            Some((Version::new(1, 2), 3))
+        );
+        assert!("65536.1".parse::<Version>().is_err());
+        assert!("1.2.65536".parse::<Version>().is_err());
+        assert_eq!("65535.1".parse(), Ok(Version::new(65535, 1)));
     }
 }

@@ -53,7 +53,7 @@ impl Builder<'_> {
             };
             let ty = self.resolve_type(&v.ty, v.loc, || self.describe_member(seen_v, v.loc))?;
             out.push(Variant {
-                name: v.name.clone(),
+                name: v.name.as_str().into(),
                 ty,
                 ifcond: v.ifcond.clone(),
                 implicit: false,
@@ -123,7 +123,7 @@ impl Builder<'_> {
             return claimed;
         };
         for m in &en.values {
-            if (m.name == "on" || m.name == "off") && !claimed.contains(&QType::Bool) {
+            if (&*m.name == "on" || &*m.name == "off") && !claimed.contains(&QType::Bool) {
                 claimed.push(QType::Bool);
             }
             if m.name.starts_with([

@@ -47,7 +47,7 @@ impl Builder<'_> {
             let id = DefId(i as u32);
             self.check_def(id)?;
             if let Some(doc) = self.defs[i].doc {
-                self.connect_doc(id, doc)?;
+                self.connect_doc(id, doc.index())?;
             }
         }
         // The modules' items: definitions in order, and include directives
@@ -115,7 +115,7 @@ impl Builder<'_> {
                 self.pending[id.index()] = Pending::Alternate(Rc::new(Vec::new()));
                 self.check_type_features(id)?;
                 Some(DefKind::Alternate(AlternateType {
-                    variants: self.check_alternate(id, &variants)?,
+                    variants: self.check_alternate(id, &variants)?.into(),
                 }))
             }
             Pending::Command(_) => {
@@ -159,7 +159,7 @@ impl Builder<'_> {
         self.check_definition_features(id)?;
         let e = &self.defs[id.index()];
         for f in &e.features {
-            if SPECIAL_FEATURES.contains(&f.name.as_str()) {
+            if SPECIAL_FEATURES.contains(&&*f.name) {
                 return Err(self.error(
                     e.loc,
                     format!("feature '{}' is not supported for types", f.name),
@@ -287,11 +287,11 @@ impl Builder<'_> {
         members.extend(base_members.iter().cloned());
         // The local members move from the pending definition.
         members.extend(local.into_iter().zip(types).map(|(m, ty)| Member {
-            name: m.name.into(),
+            name: m.name,
             ty,
             optional: m.optional,
             ifcond: m.ifcond,
-            features: m.features.into(),
+            features: m.features,
             defined_in: id,
             since: None,
             presence: Presence::FIRST,
@@ -327,7 +327,7 @@ impl Builder<'_> {
         let tag_member = members
             .iter()
             .find(|m| CName(&m.name) == CName(tag_name))
-            .filter(|m| m.name == tag_name);
+            .filter(|m| &*m.name == tag_name);
         let Some(tag_member) = tag_member else {
             return Err(self.error(
                 loc,
@@ -362,13 +362,13 @@ impl Builder<'_> {
         let mut variants: Vec<PVariant> = given.to_vec();
         let cases: HashSet<&str> = given.iter().map(|v| v.name.as_str()).collect();
         for value in &tag_enum.values {
-            if !cases.contains(value.name.as_str()) {
+            if !cases.contains(&*value.name) {
                 variants.push(PVariant {
-                    name: value.name.clone(),
+                    name: value.name.to_string(),
                     ty: self.type_ref("q_empty"),
                     ifcond: value.ifcond.clone(),
                     loc,
-                    defined_in: defined_in.clone(),
+                    defined_in: defined_in.to_string(),
                     implicit: true,
                 });
             }
@@ -377,7 +377,8 @@ impl Builder<'_> {
             return Err(self.error(loc, "union has no branches"));
         }
         let tag_type = tag_member.ty;
-        let tag_values: HashSet<String> = tag_enum.values.iter().map(|v| v.name.clone()).collect();
+        let tag_values: HashSet<Box<str>> =
+            tag_enum.values.iter().map(|v| v.name.clone()).collect();
         let mut out = Vec::with_capacity(variants.len());
         for v in &variants {
             let seen_v = Seen {
@@ -386,7 +387,7 @@ impl Builder<'_> {
                 defined_in: &v.defined_in,
             };
             let ty = self.resolve_type(&v.ty, v.loc, || self.describe_member(seen_v, v.loc))?;
-            if !tag_values.contains(&v.name) {
+            if !tag_values.contains(v.name.as_str()) {
                 return Err(self.error(
                     loc,
                     format!(
@@ -408,7 +409,7 @@ impl Builder<'_> {
             }
             self.check_object(ty)?;
             out.push(Variant {
-                name: v.name.clone(),
+                name: v.name.as_str().into(),
                 ty,
                 ifcond: v.ifcond.clone(),
                 implicit: v.implicit,
@@ -417,7 +418,7 @@ impl Builder<'_> {
             });
         }
         Ok(Variants {
-            tag: tag_name.to_string(),
+            tag: tag_name.into(),
             tag_type,
             variants: out,
             kind,
@@ -480,7 +481,7 @@ impl Builder<'_> {
             let t = self.resolve_type(&r, loc, || "command's 'returns'".to_string())?;
             if !self
                 .returns_exceptions
-                .contains(self.defs[id.index()].name.as_str())
+                .contains(&*self.defs[id.index()].name)
             {
                 let element = match &self.pending[t.index()] {
                     Pending::Array { element } => self.find_type(element).unwrap_or(t),

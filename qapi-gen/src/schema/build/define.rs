@@ -12,7 +12,7 @@ use super::{Builder, FeatureUse};
 use crate::diag::{Diagnostic, Note};
 use crate::expr::{self, BranchDef, DefBody, FeatureDef, MemberDef, TypeOrMembers, TypeRef};
 use crate::schema::{
-    Builtin, Cond, DefId, DefKind, Definition, EnumType, EnumValue, Feature, Presence,
+    Builtin, Cond, DefId, DefKind, Definition, DocId, EnumType, EnumValue, Feature, Presence,
 };
 use crate::source::Loc;
 
@@ -48,12 +48,12 @@ impl Builder<'_> {
         };
         Entry {
             def: Definition {
-                name,
+                name: name.into(),
                 kind,
                 loc,
                 doc: None,
                 ifcond: None,
-                features: Vec::new(),
+                features: Box::default(),
                 module: self.module_of_loc(loc),
                 implicit,
                 since: None,
@@ -88,9 +88,9 @@ impl Builder<'_> {
         ]
         .iter()
         .map(|v| EnumValue {
-            name: v.to_string(),
+            name: (*v).into(),
             ifcond: None,
-            features: Vec::new(),
+            features: Box::default(),
             since: None,
             presence: Presence::FIRST,
         })
@@ -107,7 +107,7 @@ impl Builder<'_> {
         Ok(())
     }
 
-    fn make_features(&mut self, features: Vec<FeatureDef>, loc: Option<Loc>) -> Vec<Feature> {
+    fn make_features(&mut self, features: Vec<FeatureDef>, loc: Option<Loc>) -> Box<[Feature]> {
         features
             .into_iter()
             .map(|f| {
@@ -118,7 +118,7 @@ impl Builder<'_> {
                     });
                 }
                 Feature {
-                    name: f.name,
+                    name: f.name.into(),
                     ifcond: f.ifcond,
                 }
             })
@@ -185,7 +185,7 @@ impl Builder<'_> {
                 ty: self.type_ref(&ty),
                 optional: m.optional,
                 ifcond: m.ifcond,
-                features: self.make_features(m.features, Some(loc)).into(),
+                features: self.make_features(m.features, Some(loc)),
             });
         }
         Ok(out)
@@ -260,14 +260,17 @@ impl Builder<'_> {
                 let values = values
                     .into_iter()
                     .map(|v| EnumValue {
-                        name: v.name,
+                        name: v.name.into(),
                         ifcond: v.ifcond,
                         features: self.make_features(v.features, Some(loc)),
                         since: None,
                         presence: Presence::FIRST,
                     })
                     .collect();
-                enum_type = Some(EnumType { values, prefix });
+                enum_type = Some(EnumType {
+                    values,
+                    prefix: prefix.map(String::into_boxed_str),
+                });
                 Pending::Enum
             }
             DefBody::Struct { base, members } => {
@@ -320,9 +323,9 @@ impl Builder<'_> {
                 let values = variants
                     .iter()
                     .map(|v| EnumValue {
-                        name: v.name.clone(),
+                        name: v.name.as_str().into(),
                         ifcond: v.ifcond.clone(),
-                        features: Vec::new(),
+                        features: Box::default(),
                         since: None,
                         presence: Presence::FIRST,
                     })
@@ -397,7 +400,7 @@ impl Builder<'_> {
             Some(en) => self.enum_entry(name, en, Some(loc)),
             None => self.entry(name, pending, Some(loc)),
         };
-        e.def.doc = def.doc;
+        e.def.doc = def.doc.map(|i| DocId(i as u32));
         e.def.ifcond = ifcond;
         e.def.features = features;
         self.def_definition(e)?;
