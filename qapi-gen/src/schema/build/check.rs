@@ -209,7 +209,7 @@ impl Builder<'_> {
             Some(branch) => format!("branch '{branch}'"),
             None => self.describe_member(seen, loc),
         })?;
-        self.check_features_clash(&m.features, &m.name, loc)?;
+        self.check_features_clash(m.features(), &m.name, loc)?;
         Ok(ty)
     }
 
@@ -286,15 +286,18 @@ impl Builder<'_> {
         let mut members = Vec::with_capacity(base_members.len() + local_count);
         members.extend(base_members.iter().cloned());
         // The local members move from the pending definition.
-        members.extend(local.into_iter().zip(types).map(|(m, ty)| Member {
-            name: m.name,
-            ty,
-            optional: m.optional,
-            ifcond: m.ifcond,
-            features: m.features,
-            defined_in: id,
-            since: None,
-            presence: Presence::FIRST,
+        members.extend(local.into_iter().zip(types).map(|(mut m, ty)| {
+            let (ifcond, features) = m.take_extra();
+            Member {
+                name: m.name,
+                ty,
+                optional: m.optional,
+                ifcond,
+                features,
+                defined_in: id,
+                since: None,
+                presence: Presence::FIRST,
+            }
         }));
         let variants = match &pvariants {
             None => None,

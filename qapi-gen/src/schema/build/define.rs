@@ -131,7 +131,7 @@ impl Builder<'_> {
             let e = self.entry(
                 name.clone(),
                 Pending::Array {
-                    element: self.type_ref(element),
+                    element: Box::new(self.type_ref(element)),
                 },
                 loc,
             );
@@ -180,13 +180,15 @@ impl Builder<'_> {
         let mut out = Vec::with_capacity(members.len());
         for m in members {
             let ty = self.type_name(m.ty, loc)?;
-            out.push(PMember {
-                name: m.name.into(),
-                ty: self.type_ref(&ty),
-                optional: m.optional,
-                ifcond: m.ifcond,
-                features: self.make_features(m.features, Some(loc)),
-            });
+            let features = self.make_features(m.features, Some(loc));
+            let ty = self.type_ref(&ty);
+            out.push(PMember::new(
+                m.name.into(),
+                ty,
+                m.optional,
+                m.ifcond,
+                features,
+            ));
         }
         Ok(out)
     }
@@ -202,13 +204,7 @@ impl Builder<'_> {
     ) -> Result<String, Diagnostic> {
         let name = format!("q_obj_{ty}-wrapper");
         if self.lookup(&name).is_none() {
-            let data = PMember {
-                name: "data".into(),
-                ty: self.type_ref(&ty),
-                optional: false,
-                ifcond: None,
-                features: Box::default(),
-            };
+            let data = PMember::plain("data", self.type_ref(&ty));
             let object = PObject {
                 base: None,
                 local: Box::new([data]),
@@ -341,13 +337,7 @@ impl Builder<'_> {
                 e.def.ifcond = ifcond.clone();
                 e.def.implicit = true;
                 self.def_definition(e)?;
-                let tag = PMember {
-                    name: "type".into(),
-                    ty: self.type_ref(&kind_name),
-                    optional: false,
-                    ifcond: None,
-                    features: Box::default(),
-                };
+                let tag = PMember::plain("type", self.type_ref(&kind_name));
                 Pending::object(PObject {
                     base: None,
                     local: Box::new([tag.clone()]),

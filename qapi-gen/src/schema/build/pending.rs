@@ -27,8 +27,51 @@ pub(super) struct PMember {
     pub(super) name: Box<str>,
     pub(super) ty: TypeName,
     pub(super) optional: bool,
-    pub(super) ifcond: Option<Box<Cond>>,
-    pub(super) features: Box<[Feature]>,
+    /// Its condition and features, which few members have.  (Boxed: every
+    /// member would otherwise have room for them.)
+    extra: Option<Box<MemberExtra>>,
+}
+
+#[derive(Clone, Debug)]
+struct MemberExtra {
+    ifcond: Option<Box<Cond>>,
+    features: Box<[Feature]>,
+}
+
+impl PMember {
+    pub(super) fn new(
+        name: Box<str>,
+        ty: TypeName,
+        optional: bool,
+        ifcond: Option<Box<Cond>>,
+        features: Box<[Feature]>,
+    ) -> Self {
+        let extra = (ifcond.is_some() || !features.is_empty())
+            .then(|| Box::new(MemberExtra { ifcond, features }));
+        PMember {
+            name,
+            ty,
+            optional,
+            extra,
+        }
+    }
+
+    /// A member without condition or features.
+    pub(super) fn plain(name: &str, ty: TypeName) -> Self {
+        PMember::new(name.into(), ty, false, None, Box::default())
+    }
+
+    pub(super) fn features(&self) -> &[Feature] {
+        self.extra.as_ref().map_or(&[], |e| &e.features)
+    }
+
+    /// Its condition and features, taken.
+    pub(super) fn take_extra(&mut self) -> (Option<Box<Cond>>, Box<[Feature]>) {
+        match self.extra.take() {
+            Some(e) => (e.ifcond, e.features),
+            None => (None, Box::default()),
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -48,7 +91,9 @@ pub(super) enum Pending {
     /// (The values are in the definition's kind from the start.)
     Enum,
     Array {
-        element: TypeName,
+        /// (Boxed: beside the kind, a reference does not fit in the 16
+        /// bytes the other kinds take.)
+        element: Box<TypeName>,
     },
     /// A struct or union: whether a union, and until checked, the rest.
     Object {
@@ -141,8 +186,8 @@ mod tests {
     fn pending_forms_stay_small() {
         use std::mem::size_of;
         assert!(size_of::<TypeName>() <= 16);
-        assert!(size_of::<Pending>() <= 24);
-        assert!(size_of::<PMember>() <= 64);
+        assert!(size_of::<Pending>() <= 16);
+        assert!(size_of::<PMember>() <= 48);
         assert!(size_of::<PCommand>() <= 56);
         assert!(size_of::<PObject>() <= 48);
     }
