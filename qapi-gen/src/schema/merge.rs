@@ -154,7 +154,7 @@ impl Remap {
     /// A definition of the added schema, in the merged model's terms.
     fn definition(&self, mut d: Definition) -> Definition {
         d.loc = d.loc.map(|l| self.loc(l));
-        d.doc = d.doc.map(|i| DocId(i.0 + self.docs));
+        d.doc = d.doc.map(|i| DocId::new(i.index() + self.docs as usize));
         d.module = ModuleId(d.module.0 + self.modules);
         d.presence = self.presence;
         let p = self.presence;
@@ -903,7 +903,7 @@ impl Merger {
                 sections: Vec::new(),
                 order: vec![SectionRef::Body],
             });
-            DocId(self.out.docs.len() as u32 - 1)
+            DocId::new(self.out.docs.len() - 1)
         });
         let name: Box<str> = name.into();
         let def = Definition {

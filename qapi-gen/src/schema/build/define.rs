@@ -390,7 +390,7 @@ impl Builder<'_> {
             Some(en) => self.enum_entry(name, en, Some(loc)),
             None => self.entry(name, pending, Some(loc)),
         };
-        e.def.doc = def.doc.map(|i| DocId(i as u32));
+        e.def.doc = def.doc.map(DocId::new);
         e.def.ifcond = ifcond;
         e.def.features = features;
         self.def_definition(e)?;
