@@ -281,15 +281,32 @@ pub(crate) struct DefnLines {
 pub(crate) struct DefnLine {
     line: u32,
     pub meta: expr::Meta,
-    pub name: Box<str>,
+    name: DefnName,
+}
+
+/// The name of the definition a line starts.
+enum DefnName {
+    /// While its expression is checked.
+    Text(Box<str>),
+    /// Once it is entered: the name is the definition's, not kept twice.
+    Entered(schema::DefId),
 }
 
 impl DefnLine {
-    pub(crate) fn context(&self) -> diag::Context {
-        diag::Context {
-            meta: self.meta.name(),
-            name: self.name.clone(),
+    /// The definition's name; `defs` are the definitions entered.
+    pub(crate) fn name<'a>(&'a self, defs: &'a [schema::Definition]) -> Option<&'a str> {
+        match &self.name {
+            DefnName::Text(name) => Some(name),
+            DefnName::Entered(id) => defs.get(id.index()).map(|d| &*d.name),
         }
+    }
+
+    /// The context of diagnostics on this line.
+    pub(crate) fn context(&self, defs: &[schema::Definition]) -> Option<diag::Context> {
+        Some(diag::Context {
+            meta: self.meta.name(),
+            name: self.name(defs)?.into(),
+        })
     }
 }
 
@@ -313,7 +330,7 @@ impl DefnLines {
         let mark = DefnLine {
             line: loc.line,
             meta,
-            name,
+            name: DefnName::Text(name),
         };
         let lines = self.lines(loc.file);
         match lines.last() {
@@ -324,6 +341,17 @@ impl DefnLines {
                 }
             }
             _ => lines.push(mark),
+        }
+    }
+
+    /// Line `loc` starts definition `id`, now entered: its name need not
+    /// be kept apart any more.
+    pub(crate) fn entered(&mut self, loc: Loc, id: schema::DefId) {
+        let Some(lines) = self.files.get_mut(loc.file.index()) else {
+            return;
+        };
+        if let Ok(i) = lines.binary_search_by_key(&loc.line, |l| l.line) {
+            lines[i].name = DefnName::Entered(id);
         }
     }
 
@@ -355,9 +383,11 @@ impl Ctx {
         style(self.mode, &mut self.warnings, lint, d)
     }
 
-    /// The definition context of a diagnostic on line `loc`.
+    /// The definition context of a diagnostic on line `loc`, while
+    /// expressions are checked.  (Once definitions are entered, the schema
+    /// builder asks with them: `DefnLine::context`.)
     pub(crate) fn context(&self, loc: Loc) -> Option<diag::Context> {
-        self.defn_at.get(loc).map(DefnLine::context)
+        self.defn_at.get(loc).and_then(|l| l.context(&[]))
     }
 
     /// An error on line `loc`, with the context QEMU gives it.

@@ -87,7 +87,8 @@ pub(super) type SeenMap<'a> = HashMap<CName<'a>, Seen<'a>>;
 
 impl Builder<'_> {
     fn context_name(&self, loc: Option<Loc>) -> Option<&str> {
-        loc.and_then(|l| self.ctx.defn_at.get(l)).map(|c| &*c.name)
+        loc.and_then(|l| self.ctx.defn_at.get(l))
+            .and_then(|c| c.name(&self.defs))
     }
 
     /// QEMU's `QAPISchemaMember.describe(info)`.

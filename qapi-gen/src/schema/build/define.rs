@@ -27,7 +27,7 @@ impl Builder<'_> {
                     .error(loc, format!("'{name}' is already defined"))
                     .with_note(Note {
                         loc: other_loc,
-                        context: self.ctx.context(other_loc),
+                        context: self.context(other_loc),
                         message: "previous definition".to_string(),
                     }),
                 None => self.error(loc, format!("{} is already defined", self.describe(other))),
@@ -393,7 +393,8 @@ impl Builder<'_> {
         e.def.doc = def.doc.map(DocId::new);
         e.def.ifcond = ifcond;
         e.def.features = features;
-        self.def_definition(e)?;
+        let id = self.def_definition(e)?;
+        self.ctx.defn_at.entered(loc, id);
         Ok(())
     }
 

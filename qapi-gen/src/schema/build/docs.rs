@@ -204,7 +204,7 @@ impl DocLinker<'_> {
     /// Reports `name` undocumented: a house-style rule.
     fn undocumented(&mut self, role: Role, name: &str, loc: Option<Loc>) -> Result<(), Diagnostic> {
         let message = format!("{} '{name}' lacks documentation", role.name());
-        let d = super::error_at(self.ctx, loc, message);
+        let d = super::error_at(self.ctx, self.defs, loc, message);
         self.ctx.style(Lint::Undocumented, d)
     }
 }

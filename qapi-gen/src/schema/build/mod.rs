@@ -207,11 +207,22 @@ pub(crate) fn build(ctx: &mut Ctx, mut parsed: Parsed) -> Result<Schema, Diagnos
     Ok(b.finish())
 }
 
+/// The definition context QEMU gives diagnostics on line `loc`, once
+/// `defs` are entered.
+fn context_at(ctx: &Ctx, defs: &[Definition], loc: Loc) -> Option<crate::diag::Context> {
+    ctx.defn_at.get(loc)?.context(defs)
+}
+
 /// An error on line `loc`, with the context QEMU gives it; without a line,
 /// about the schema as a whole (for what QEMU made up).
-fn error_at(ctx: &Ctx, loc: Option<Loc>, message: impl Into<String>) -> Diagnostic {
+fn error_at(
+    ctx: &Ctx,
+    defs: &[Definition],
+    loc: Option<Loc>,
+    message: impl Into<String>,
+) -> Diagnostic {
     match loc {
-        Some(l) => ctx.error(l, message),
+        Some(l) => Diagnostic::error(l, message).with_context(context_at(ctx, defs, l)),
         None => Diagnostic::global(message),
     }
 }
@@ -317,8 +328,13 @@ impl Builder<'_> {
         }
     }
 
+    /// The definition context QEMU gives diagnostics on line `loc`.
+    fn context(&self, loc: Loc) -> Option<crate::diag::Context> {
+        context_at(self.ctx, &self.defs, loc)
+    }
+
     fn error(&self, loc: Option<Loc>, message: impl Into<String>) -> Diagnostic {
-        error_at(self.ctx, loc, message)
+        error_at(self.ctx, &self.defs, loc, message)
     }
 
     fn finish(self) -> Schema {
