@@ -759,6 +759,17 @@ impl<'s> FileParser<'s> {
         Ok(())
     }
 
+    /// The first byte of the value starting at `start`, `depth` levels
+    /// down: an error if it opens one level too many.
+    #[inline]
+    fn opening(&self, start: usize, depth: usize) -> Result<u8, Diagnostic> {
+        let open = self.text.as_bytes()[start];
+        if depth > MAX_NESTING && matches!(open, b'[' | b'{') {
+            return Err(self.syntax_error(start, "nesting too deep"));
+        }
+        Ok(open)
+    }
+
     /// Checks the value starting at `start` exactly as [`FileParser::value`]
     /// does, with the same first error, without building it.  Returns
     /// where it ends, and whether it is an object with an `include` or
@@ -769,20 +780,13 @@ impl<'s> FileParser<'s> {
     fn skim(&self, start: usize, depth: usize) -> Result<(usize, bool), Diagnostic> {
         let text = self.text;
         let bytes = text.as_bytes();
-        let open = bytes[start];
-        if depth > MAX_NESTING && matches!(open, b'[' | b'{') {
-            return Err(self.syntax_error(start, "nesting too deep"));
-        }
-        match open {
+        match self.opening(start, depth)? {
             b'\'' => Ok((self.skim_string(start)?, false)),
             b'[' => {
                 let mut pos = scan::skip_gap(text, start + 1);
                 while bytes[pos] != b']' {
                     let (end, _) = self.skim(pos, depth + 1)?;
-                    pos = scan::skip_gap(text, end);
-                    if bytes[pos] == b',' {
-                        pos = scan::skip_gap(text, pos + 1);
-                    }
+                    pos = scan::past_separator(text, end);
                 }
                 Ok((pos + 1, false))
             }
@@ -813,10 +817,7 @@ impl<'s> FileParser<'s> {
                         None => self.skim(value_start, depth + 1)?.0,
                     };
                     keys.insert(key);
-                    pos = scan::skip_gap(text, end);
-                    if bytes[pos] == b',' {
-                        pos = scan::skip_gap(text, pos + 1);
-                    }
+                    pos = scan::past_separator(text, end);
                 }
                 Ok((pos + 1, directive))
             }
@@ -844,11 +845,7 @@ impl<'s> FileParser<'s> {
     fn value(&self, start: usize, depth: usize) -> Result<(Value, usize), Diagnostic> {
         let text = self.text;
         let bytes = text.as_bytes();
-        let open = bytes[start];
-        if depth > MAX_NESTING && matches!(open, b'[' | b'{') {
-            return Err(self.syntax_error(start, "nesting too deep"));
-        }
-        match open {
+        match self.opening(start, depth)? {
             b'\'' => {
                 let (s, end) = self.string_at(start)?;
                 Ok((Value::Str(s), end))
@@ -859,10 +856,7 @@ impl<'s> FileParser<'s> {
                 while bytes[pos] != b']' {
                     let (item, end) = self.value(pos, depth + 1)?;
                     self.open_items.borrow_mut().push(item);
-                    pos = scan::skip_gap(text, end);
-                    if bytes[pos] == b',' {
-                        pos = scan::skip_gap(text, pos + 1);
-                    }
+                    pos = scan::past_separator(text, end);
                 }
                 let items = self.open_items.borrow_mut().drain(first..).collect();
                 Ok((Value::List(items, self.span(start, pos + 1)), pos + 1))
@@ -897,10 +891,7 @@ impl<'s> FileParser<'s> {
                     keys.insert(&open[first..], &key.text);
                     open.push((key, value));
                     drop(open);
-                    pos = scan::skip_gap(text, end);
-                    if bytes[pos] == b',' {
-                        pos = scan::skip_gap(text, pos + 1);
-                    }
+                    pos = scan::past_separator(text, end);
                 }
                 let members = self.open_members.borrow_mut().drain(first..).collect();
                 let span = self.span(start, pos + 1);

@@ -48,6 +48,19 @@ pub(super) fn next_item(text: &str, pos: usize) -> Scanned {
     }
 }
 
+/// Where the next item of a list or object, or its closing bracket,
+/// starts after an item ending at `end` (inside a value found complete):
+/// past the gap and a comma.
+#[inline]
+pub(super) fn past_separator(text: &str, end: usize) -> usize {
+    let pos = skip_gap(text, end);
+    if text.as_bytes()[pos] == b',' {
+        skip_gap(text, pos + 1)
+    } else {
+        pos
+    }
+}
+
 /// `gap`: white space (Python's `str.isspace()`) and comments that do not
 /// start with `##`, from `pos`.  Returns where they end.
 pub(super) fn skip_gap(text: &str, mut pos: usize) -> usize {
