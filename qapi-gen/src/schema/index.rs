@@ -16,7 +16,7 @@ use super::DefId;
 
 /// Definition ids by name.  The names are the caller's: lookups are given
 /// a way to read the name of an id ([`NameIndex::get`]).
-#[derive(Clone, Default)]
+#[derive(Default)]
 pub(crate) struct NameIndex {
     /// Each id with its name's [`NameIndex::hash`].
     table: HashTable<(u32, DefId)>,

@@ -115,7 +115,7 @@ pub(super) enum Pending {
 
 /// A command before its types are resolved: [`Command`]'s flags, with
 /// the types as named.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub(super) struct PCommand {
     pub(super) arg: Option<TypeName>,
     pub(super) ret: Option<TypeName>,
